@@ -64,6 +64,16 @@ testbin: ## Build etcd, kube-apiserver, kube-controller-manager, kube-scheduler 
 redis-server-check: ## Make sure redis-server is installed (apt-get when root).
 	@$(ROOT)/hack/ensure-redis.sh
 
+##@ Code generation
+
+.PHONY: manifests
+manifests: $(CONTROLLER_GEN) ## Generate the RayCluster CRD into config/crd/bases from api/.
+	$(CONTROLLER_GEN) crd:generateEmbeddedObjectMeta=true,maxDescLen=0 paths=./api/... output:crd:artifacts:config=config/crd/bases
+
+.PHONY: generate
+generate: $(CONTROLLER_GEN) ## Generate deepcopy code (zz_generated.deepcopy.go) for api/.
+	$(CONTROLLER_GEN) object:headerFile=hack/boilerplate.go.txt paths=./api/...
+
 ##@ Tools
 
 $(CONTROLLER_GEN):

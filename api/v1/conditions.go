@@ -1,0 +1,198 @@
+package v1
+
+// RayClusterConditionType is the type of a condition in
+// RayClusterStatus.Conditions. Each type has exactly one writer, named in
+// its comment, so writers never fight over a condition.
+type RayClusterConditionType string
+
+// HeadFailureReason is a way the head can fail. It is the reason of the
+// HeadRecovering condition and RecoveryStatus.LastFailureReason.
+type HeadFailureReason string
+
+// KubeRay's conditions, with KubeRay's meaning. Writer: the status hook.
+const (
+	// HeadPodReady mirrors the head pod's Ready condition. When the pod is
+	// not Ready its reason is the pod's (the Ray container's waiting or
+	// terminated reason, e.g. CrashLoopBackOff, when the pod says only
+	// ContainersNotReady).
+	HeadPodReady RayClusterConditionType = "HeadPodReady"
+
+	// RayClusterProvisioned becomes True the first time the head and all
+	// desired workers are Running and Ready, and then stays True (a suspend
+	// resets it), as in KubeRay.
+	RayClusterProvisioned RayClusterConditionType = "RayClusterProvisioned"
+
+	// ReplicaFailure is True while the head StatefulSet or a worker
+	// Deployment reports that it cannot create or delete pods (quota,
+	// admission), or the operator's own delete of a head pod failed.
+	// It is removed once the failure clears.
+	ReplicaFailure RayClusterConditionType = "ReplicaFailure"
+)
+
+// Reasons of HeadPodReady. Other reasons are copied from the pod.
+const (
+	// ReasonHeadPodRunningAndReady: the head pod is Ready.
+	ReasonHeadPodRunningAndReady = "HeadPodRunningAndReady"
+	// ReasonHeadPodNotFound: no head pod exists.
+	ReasonHeadPodNotFound = "HeadPodNotFound"
+	// ReasonUnknown: the pod gives no reason for not being Ready.
+	ReasonUnknown = "Unknown"
+)
+
+// Reasons of RayClusterProvisioned.
+const (
+	// ReasonAllPodRunningAndReadyFirstTime: every pod was Running and Ready
+	// (True; KubeRay's spelling).
+	ReasonAllPodRunningAndReadyFirstTime = "AllPodRunningAndReadyFirstTime"
+	// ReasonRayClusterPodsProvisioning: pods are still starting (False).
+	ReasonRayClusterPodsProvisioning = "RayClusterPodsProvisioning"
+)
+
+// Reasons of ReplicaFailure (KubeRay's names).
+const (
+	// ReasonFailedDeleteAllPods: deleting the pods of a suspended cluster failed.
+	ReasonFailedDeleteAllPods = "FailedDeleteAllPods"
+	// ReasonFailedDeleteHeadPod: the operator could not delete the head pod.
+	ReasonFailedDeleteHeadPod = "FailedDeleteHeadPod"
+	// ReasonFailedCreateHeadPod: the head StatefulSet cannot create its pod.
+	ReasonFailedCreateHeadPod = "FailedCreateHeadPod"
+	// ReasonFailedDeleteWorkerPod: a worker Deployment cannot delete pods.
+	ReasonFailedDeleteWorkerPod = "FailedDeleteWorkerPod"
+	// ReasonFailedCreateWorkerPod: a worker Deployment cannot create pods.
+	ReasonFailedCreateWorkerPod = "FailedCreateWorkerPod"
+)
+
+// The Helm release reconciler's conditions, named as the Operator Framework
+// names them so that existing dashboards and tools understand them.
+// Writer: the Helm release reconciler.
+const (
+	// Initialized is True once the reconciler could look up the release.
+	Initialized RayClusterConditionType = "Initialized"
+	// Deployed is True while a release of the chart is deployed for the CR.
+	Deployed RayClusterConditionType = "Deployed"
+	// ReleaseFailed is True when the last install, upgrade or uninstall
+	// failed; the message is Helm's error.
+	ReleaseFailed RayClusterConditionType = "ReleaseFailed"
+	// Irreconcilable is True when the last reconcile could not complete,
+	// including when a pre-reconcile hook stopped it (e.g. invalid spec).
+	Irreconcilable RayClusterConditionType = "Irreconcilable"
+)
+
+// Reasons of Initialized.
+const (
+	// ReasonInitialized: the release state is known (True).
+	ReasonInitialized = "Initialized"
+	// ReasonErrorGettingClient: no Helm action client (Unknown).
+	ReasonErrorGettingClient = "ErrorGettingClient"
+)
+
+// Reasons of Deployed.
+const (
+	// ReasonInstallSuccessful: the first revision was installed (True).
+	ReasonInstallSuccessful = "InstallSuccessful"
+	// ReasonUpgradeSuccessful: a later revision was applied (True).
+	ReasonUpgradeSuccessful = "UpgradeSuccessful"
+	// ReasonUninstallSuccessful: the release was removed (False).
+	ReasonUninstallSuccessful = "UninstallSuccessful"
+	// ReasonReleaseNotFound: no release exists yet (False).
+	ReasonReleaseNotFound = "ReleaseNotFound"
+)
+
+// Reasons of ReleaseFailed.
+const (
+	// ReasonInstallError: helm install failed (True).
+	ReasonInstallError = "InstallError"
+	// ReasonUpgradeError: helm upgrade failed (True).
+	ReasonUpgradeError = "UpgradeError"
+	// ReasonUninstallError: helm uninstall failed (True).
+	ReasonUninstallError = "UninstallError"
+	// ReasonPendingReleaseRecovered: a release left pending-install,
+	// pending-upgrade or pending-rollback by a crashed operator was marked
+	// failed or rolled back so that the next apply can proceed (True until
+	// the next successful apply).
+	ReasonPendingReleaseRecovered = "PendingReleaseRecovered"
+	// ReasonReleaseSucceeded: the last release action succeeded (False).
+	ReasonReleaseSucceeded = "ReleaseSucceeded"
+)
+
+// Reasons of Irreconcilable.
+const (
+	// ReasonErrorGettingValues: the values could not be built (True).
+	ReasonErrorGettingValues = "ErrorGettingValues"
+	// ReasonErrorGettingReleaseState: the release state could not be read (True).
+	ReasonErrorGettingReleaseState = "ErrorGettingReleaseState"
+	// ReasonReconcileError: install, upgrade, drift repair or uninstall
+	// failed (True).
+	ReasonReconcileError = "ReconcileError"
+	// ReasonPreReconcileHookFailed: a pre-reconcile hook stopped the apply
+	// (True); the message is the hook's.
+	ReasonPreReconcileHookFailed = "PreReconcileHookFailed"
+	// ReasonReconcileSuccessful: the last reconcile completed (False).
+	ReasonReconcileSuccessful = "ReconcileSuccessful"
+)
+
+// This operator's own conditions.
+const (
+	// HeadRecovering is True from the detection of a head failure until a
+	// head is Ready again; its reason is the failure mode (a
+	// HeadFailureReason) and its message what the operator is doing about
+	// it. False/HeadHealthy otherwise. Writer: the head health hook.
+	HeadRecovering RayClusterConditionType = "HeadRecovering"
+
+	// RedisReachable reports whether the operator could connect and
+	// authenticate to the GCS Redis. Replacing a head does not help while
+	// Redis is down, so this explains a head that does not recover.
+	// Absent when GCS fault tolerance is off. Writer: the Redis hook.
+	RedisReachable RayClusterConditionType = "RedisReachable"
+
+	// SpecValid reports the semantic checks the CRD schema cannot express
+	// (internal/raycluster.Validate). While False the chart is not applied,
+	// and nothing already running is changed or deleted. Writer: the
+	// validation hook.
+	SpecValid RayClusterConditionType = "SpecValid"
+)
+
+// Reasons of HeadRecovering: the failure modes (True) and the healthy state.
+const (
+	// HeadPodDeleted: the head pod was deleted; the StatefulSet recreates it.
+	HeadPodDeleted HeadFailureReason = "HeadPodDeleted"
+	// HeadPodFailed: the head pod's phase is Failed (e.g. evicted).
+	HeadPodFailed HeadFailureReason = "HeadPodFailed"
+	// HeadContainerRestarted: the Ray container exited and the kubelet is
+	// restarting it in place.
+	HeadContainerRestarted HeadFailureReason = "HeadContainerRestarted"
+	// HeadCrashLooping: the Ray container is in CrashLoopBackOff.
+	HeadCrashLooping HeadFailureReason = "HeadCrashLooping"
+	// HeadNotReady: the head pod runs but has not been Ready (e.g. GCS hung).
+	HeadNotReady HeadFailureReason = "HeadNotReady"
+	// HeadNodeLost: the head's node is NotReady or unreachable.
+	HeadNodeLost HeadFailureReason = "HeadNodeLost"
+	// HeadStuckTerminating: the head pod is Terminating past its grace period.
+	HeadStuckTerminating HeadFailureReason = "HeadStuckTerminating"
+	// HeadHealthy: no failure is in progress (False).
+	HeadHealthy HeadFailureReason = "HeadHealthy"
+)
+
+// Reasons of RedisReachable.
+const (
+	// ReasonRedisPingSucceeded: connected, authenticated, PING answered (True).
+	ReasonRedisPingSucceeded = "RedisPingSucceeded"
+	// ReasonRedisUnreachable: no connection or no answer in time (False).
+	ReasonRedisUnreachable = "RedisUnreachable"
+	// ReasonRedisAuthFailed: Redis refused the credentials (False).
+	ReasonRedisAuthFailed = "RedisAuthFailed"
+	// ReasonRedisTLSFailed: the TLS handshake or certificate check failed (False).
+	ReasonRedisTLSFailed = "RedisTLSFailed"
+	// ReasonRedisCredentialsUnavailable: a referenced Secret or key does not
+	// exist (False); checked again when the Secret appears.
+	ReasonRedisCredentialsUnavailable = "RedisCredentialsUnavailable"
+)
+
+// Reasons of SpecValid.
+const (
+	// ReasonSpecValid: every semantic check passed (True).
+	ReasonSpecValid = "SpecValid"
+	// ReasonInvalidSpec: at least one check failed (False); the message
+	// lists them, each naming its field.
+	ReasonInvalidSpec = "InvalidSpec"
+)

@@ -1,0 +1,332 @@
+package v1
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// MaxNameLength is the longest RayCluster name the operator accepts. The
+// head is a StatefulSet named <name>-head, and the StatefulSet controller
+// labels its pods with controller-revision-hash=<statefulset>-<hash of up to
+// 10 characters>; a label value holds at most 63 characters, so the
+// StatefulSet name may have at most 52 and the cluster name at most 47.
+// The same limit is written as a literal in the CEL rule on RayCluster.
+const MaxNameLength = 47
+
+// RayClusterSpec is the desired state of a Ray cluster. Field names and
+// shapes are KubeRay's. KubeRay fields this operator does not implement are
+// declared only so that the API server can reject them with a message that
+// names them, instead of pruning them without a word.
+//
+// +kubebuilder:validation:XValidation:rule="!has(self.upgradeStrategy)",message="spec.upgradeStrategy is not supported by ray-ha-operator; see docs/compatibility.md",fieldPath=".upgradeStrategy",reason=FieldValueForbidden
+// +kubebuilder:validation:XValidation:rule="!has(self.authOptions)",message="spec.authOptions is not supported by ray-ha-operator; see docs/compatibility.md",fieldPath=".authOptions",reason=FieldValueForbidden
+// +kubebuilder:validation:XValidation:rule="!has(self.managedBy)",message="spec.managedBy is not supported by ray-ha-operator; see docs/compatibility.md",fieldPath=".managedBy",reason=FieldValueForbidden
+// +kubebuilder:validation:XValidation:rule="!has(self.autoscalerOptions)",message="spec.autoscalerOptions is not supported by ray-ha-operator; see docs/compatibility.md",fieldPath=".autoscalerOptions",reason=FieldValueForbidden
+// +kubebuilder:validation:XValidation:rule="!has(self.enableInTreeAutoscaling) || !self.enableInTreeAutoscaling",message="spec.enableInTreeAutoscaling: true is not supported by ray-ha-operator; see docs/compatibility.md",fieldPath=".enableInTreeAutoscaling",reason=FieldValueForbidden
+// +kubebuilder:validation:XValidation:rule="!has(self.historyServerOptions)",message="spec.historyServerOptions is not supported by ray-ha-operator; see docs/compatibility.md",fieldPath=".historyServerOptions",reason=FieldValueForbidden
+// +kubebuilder:validation:XValidation:rule="!has(self.networkPolicy)",message="spec.networkPolicy is not supported by ray-ha-operator; see docs/compatibility.md",fieldPath=".networkPolicy",reason=FieldValueForbidden
+// +kubebuilder:validation:XValidation:rule="!has(self.tlsOptions)",message="spec.tlsOptions is not supported by ray-ha-operator; see docs/compatibility.md",fieldPath=".tlsOptions",reason=FieldValueForbidden
+// +kubebuilder:validation:XValidation:rule="!has(self.workerGroupSpecs) || self.workerGroupSpecs.all(g, self.workerGroupSpecs.exists_one(h, h.groupName == g.groupName))",message="spec.workerGroupSpecs: groupName must be unique",fieldPath=".workerGroupSpecs",reason=FieldValueDuplicate
+type RayClusterSpec struct {
+	// RayVersion is the Ray version of the cluster's image, e.g. "2.46.0".
+	// The chart picks the probe style from it and the operator checks that
+	// the version supports the requested GCS fault tolerance.
+	// +optional
+	// +kubebuilder:validation:MaxLength=64
+	RayVersion string `json:"rayVersion,omitempty"`
+
+	// Suspend, when true, deletes the head and worker pods while keeping the
+	// RayCluster object (and its GCS data in Redis).
+	// +optional
+	Suspend *bool `json:"suspend,omitempty"`
+
+	// HeadServiceAnnotations are copied onto the head Service.
+	// +optional
+	HeadServiceAnnotations map[string]string `json:"headServiceAnnotations,omitempty"`
+
+	// HeadGroupSpec describes the head pod.
+	HeadGroupSpec HeadGroupSpec `json:"headGroupSpec"`
+
+	// WorkerGroupSpecs describes the worker groups, one Deployment each.
+	// The 100-item bound keeps the uniqueness rule's CEL cost estimate
+	// inside the API server's budget.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=100
+	WorkerGroupSpecs []WorkerGroupSpec `json:"workerGroupSpecs,omitempty"`
+
+	// GcsFaultToleranceOptions turns on GCS fault tolerance with an external
+	// Redis: the GCS keeps its tables there, so a replaced head picks up the
+	// cluster's state.
+	// +optional
+	GcsFaultToleranceOptions *GcsFaultToleranceOptions `json:"gcsFaultToleranceOptions,omitempty"`
+
+	// UpgradeStrategy is KubeRay's; not supported (the head StatefulSet and
+	// worker Deployments roll on template changes instead).
+	// +optional
+	UpgradeStrategy *apiextensionsv1.JSON `json:"upgradeStrategy,omitempty"`
+
+	// AuthOptions is KubeRay's; not supported.
+	// +optional
+	AuthOptions *apiextensionsv1.JSON `json:"authOptions,omitempty"`
+
+	// ManagedBy is KubeRay's (used by MultiKueue); not supported: this
+	// operator always manages the clusters it watches.
+	// +optional
+	ManagedBy *apiextensionsv1.JSON `json:"managedBy,omitempty"`
+
+	// AutoscalerOptions is KubeRay's; not supported (no autoscaler).
+	// +optional
+	AutoscalerOptions *apiextensionsv1.JSON `json:"autoscalerOptions,omitempty"`
+
+	// EnableInTreeAutoscaling is KubeRay's; only false (or unset) is accepted.
+	// +optional
+	EnableInTreeAutoscaling *bool `json:"enableInTreeAutoscaling,omitempty"`
+
+	// HistoryServerOptions is KubeRay's; not supported.
+	// +optional
+	HistoryServerOptions *apiextensionsv1.JSON `json:"historyServerOptions,omitempty"`
+
+	// NetworkPolicy is KubeRay's; not supported.
+	// +optional
+	NetworkPolicy *apiextensionsv1.JSON `json:"networkPolicy,omitempty"`
+
+	// TLSOptions is KubeRay's; not supported.
+	// +optional
+	TLSOptions *apiextensionsv1.JSON `json:"tlsOptions,omitempty"`
+}
+
+// HeadGroupSpec describes the head pod, run as a StatefulSet of one.
+//
+// +kubebuilder:validation:XValidation:rule="!has(self.enableIngress) || !self.enableIngress",message="spec.headGroupSpec.enableIngress: true is not supported by ray-ha-operator; see docs/compatibility.md",fieldPath=".enableIngress",reason=FieldValueForbidden
+// +kubebuilder:validation:XValidation:rule="!has(self.ingressOptions)",message="spec.headGroupSpec.ingressOptions is not supported by ray-ha-operator; see docs/compatibility.md",fieldPath=".ingressOptions",reason=FieldValueForbidden
+// +kubebuilder:validation:XValidation:rule="!has(self.resources)",message="spec.headGroupSpec.resources is not supported by ray-ha-operator; see docs/compatibility.md",fieldPath=".resources",reason=FieldValueForbidden
+// +kubebuilder:validation:XValidation:rule="!has(self.labels)",message="spec.headGroupSpec.labels is not supported by ray-ha-operator; see docs/compatibility.md",fieldPath=".labels",reason=FieldValueForbidden
+type HeadGroupSpec struct {
+	// RayStartParams are passed to `ray start --head` as --key=value.
+	// +optional
+	RayStartParams map[string]string `json:"rayStartParams,omitempty"`
+
+	// Template is the head pod's template. The first container runs Ray.
+	Template corev1.PodTemplateSpec `json:"template"`
+
+	// ServiceType is the type of the head Service. Unset keeps the default
+	// headless Service, which lets workers find a replaced head under the
+	// same DNS name.
+	// +optional
+	// +kubebuilder:validation:Enum=ClusterIP;NodePort;LoadBalancer
+	ServiceType corev1.ServiceType `json:"serviceType,omitempty"`
+
+	// HeadService overrides fields of the head Service the chart renders.
+	// +optional
+	HeadService *corev1.Service `json:"headService,omitempty"`
+
+	// EnableIngress is KubeRay's; only false (or unset) is accepted.
+	// +optional
+	EnableIngress *bool `json:"enableIngress,omitempty"`
+
+	// IngressOptions is KubeRay's; not supported.
+	// +optional
+	IngressOptions *apiextensionsv1.JSON `json:"ingressOptions,omitempty"`
+
+	// Resources is KubeRay's Ray-resource override; not supported (set
+	// rayStartParams instead).
+	// +optional
+	Resources *apiextensionsv1.JSON `json:"resources,omitempty"`
+
+	// Labels is KubeRay's Ray-node-label override; not supported.
+	// +optional
+	Labels *apiextensionsv1.JSON `json:"labels,omitempty"`
+}
+
+// WorkerGroupSpec describes one group of identical worker pods, run as a
+// Deployment named <cluster>-<groupName>-worker.
+//
+// +kubebuilder:validation:XValidation:rule="!has(self.minReplicas) || !has(self.maxReplicas) || self.minReplicas <= self.maxReplicas",message="minReplicas must not be greater than maxReplicas",fieldPath=".minReplicas",reason=FieldValueInvalid
+// +kubebuilder:validation:XValidation:rule="!has(self.idleTimeoutSeconds)",message="spec.workerGroupSpecs[].idleTimeoutSeconds is not supported by ray-ha-operator; see docs/compatibility.md",fieldPath=".idleTimeoutSeconds",reason=FieldValueForbidden
+// +kubebuilder:validation:XValidation:rule="!has(self.resources)",message="spec.workerGroupSpecs[].resources is not supported by ray-ha-operator; see docs/compatibility.md",fieldPath=".resources",reason=FieldValueForbidden
+// +kubebuilder:validation:XValidation:rule="!has(self.labels)",message="spec.workerGroupSpecs[].labels is not supported by ray-ha-operator; see docs/compatibility.md",fieldPath=".labels",reason=FieldValueForbidden
+// +kubebuilder:validation:XValidation:rule="!has(self.numOfHosts) || self.numOfHosts == 1",message="spec.workerGroupSpecs[].numOfHosts greater than 1 is not supported by ray-ha-operator; see docs/compatibility.md",fieldPath=".numOfHosts",reason=FieldValueForbidden
+// +kubebuilder:validation:XValidation:rule="!has(self.priority) || self.priority == 0",message="spec.workerGroupSpecs[].priority is not supported by ray-ha-operator; see docs/compatibility.md",fieldPath=".priority",reason=FieldValueForbidden
+// +kubebuilder:validation:XValidation:rule="!has(self.scaleStrategy) || !has(self.scaleStrategy.workersToDelete) || size(self.scaleStrategy.workersToDelete) == 0",message="spec.workerGroupSpecs[].scaleStrategy.workersToDelete is not supported by ray-ha-operator; see docs/compatibility.md",fieldPath=".scaleStrategy",reason=FieldValueForbidden
+type WorkerGroupSpec struct {
+	// GroupName names the group; unique in the cluster and a DNS-1123 label,
+	// since it becomes part of the Deployment name.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$')",message="groupName must be a DNS-1123 label: lower-case letters, digits and '-', starting and ending with a letter or digit"
+	GroupName string `json:"groupName"`
+
+	// Replicas is the number of worker pods. It is clamped to
+	// [minReplicas, maxReplicas], as KubeRay does.
+	// +optional
+	// +kubebuilder:default=0
+	// +kubebuilder:validation:Minimum=0
+	Replicas *int32 `json:"replicas,omitempty"`
+
+	// MinReplicas is the lower bound of Replicas.
+	// +optional
+	// +kubebuilder:default=0
+	// +kubebuilder:validation:Minimum=0
+	MinReplicas *int32 `json:"minReplicas,omitempty"`
+
+	// MaxReplicas is the upper bound of Replicas.
+	// +optional
+	// +kubebuilder:default=2147483647
+	// +kubebuilder:validation:Minimum=0
+	MaxReplicas *int32 `json:"maxReplicas,omitempty"`
+
+	// RayStartParams are passed to `ray start` as --key=value.
+	// +optional
+	RayStartParams map[string]string `json:"rayStartParams,omitempty"`
+
+	// Template is the worker pods' template. The first container runs Ray.
+	Template corev1.PodTemplateSpec `json:"template"`
+
+	// Suspend, when true, scales this group to zero.
+	// +optional
+	Suspend *bool `json:"suspend,omitempty"`
+
+	// NumOfHosts is KubeRay's multi-host replica size; only 1 is accepted.
+	// Defaulted to 1 as in KubeRay, so objects read back look the same.
+	// +optional
+	// +kubebuilder:default=1
+	NumOfHosts int32 `json:"numOfHosts,omitempty"`
+
+	// IdleTimeoutSeconds is KubeRay's (autoscaler v2); not supported.
+	// +optional
+	IdleTimeoutSeconds *apiextensionsv1.JSON `json:"idleTimeoutSeconds,omitempty"`
+
+	// Priority is KubeRay's scale-down priority; only 0 is accepted.
+	// +optional
+	Priority *int32 `json:"priority,omitempty"`
+
+	// Resources is KubeRay's Ray-resource override; not supported.
+	// +optional
+	Resources *apiextensionsv1.JSON `json:"resources,omitempty"`
+
+	// Labels is KubeRay's Ray-node-label override; not supported.
+	// +optional
+	Labels *apiextensionsv1.JSON `json:"labels,omitempty"`
+
+	// ScaleStrategy is KubeRay's (written by the autoscaler); accepted only
+	// when it names no worker to delete.
+	// +optional
+	ScaleStrategy *ScaleStrategy `json:"scaleStrategy,omitempty"`
+}
+
+// ScaleStrategy is KubeRay's list of worker pods to remove. An autoscaler
+// writes it; without one it must stay empty.
+type ScaleStrategy struct {
+	// WorkersToDelete names worker pods to delete; must be empty.
+	// +optional
+	// +listType=atomic
+	WorkersToDelete []string `json:"workersToDelete,omitempty"`
+}
+
+// GcsFaultToleranceBackend is where the GCS keeps its state.
+// +kubebuilder:validation:Enum=redis;rocksdb
+type GcsFaultToleranceBackend string
+
+const (
+	// GcsBackendRedis is an external Redis, the only backend supported.
+	GcsBackendRedis GcsFaultToleranceBackend = "redis"
+	// GcsBackendRocksDB is KubeRay's embedded RocksDB on a volume; rejected.
+	GcsBackendRocksDB GcsFaultToleranceBackend = "rocksdb"
+)
+
+// GcsFaultToleranceOptions configures GCS fault tolerance with an external
+// Redis.
+//
+// +kubebuilder:validation:XValidation:rule="!has(self.backend) || self.backend == 'redis'",message="spec.gcsFaultToleranceOptions.backend: rocksdb is not supported by ray-ha-operator; see docs/compatibility.md",fieldPath=".backend",reason=FieldValueForbidden
+// +kubebuilder:validation:XValidation:rule="!has(self.storage)",message="spec.gcsFaultToleranceOptions.storage is not supported by ray-ha-operator; see docs/compatibility.md",fieldPath=".storage",reason=FieldValueForbidden
+type GcsFaultToleranceOptions struct {
+	// RedisAddress is the Redis the GCS uses: host:port,
+	// redis://[user:password@]host:port or rediss://… for TLS. In a
+	// comma-separated list Ray uses the first entry.
+	// +optional
+	// +kubebuilder:validation:MaxLength=4096
+	RedisAddress string `json:"redisAddress,omitempty"`
+
+	// RedisPassword is the Redis password, literal or from a Secret.
+	// +optional
+	RedisPassword *RedisCredential `json:"redisPassword,omitempty"`
+
+	// RedisUsername is the Redis ACL user (Ray 2.41 or newer).
+	// +optional
+	RedisUsername *RedisCredential `json:"redisUsername,omitempty"`
+
+	// ExternalStorageNamespace isolates this cluster's keys in Redis;
+	// default: the RayCluster's UID. Ray joins it to table names with '@',
+	// so it must not contain one.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="!self.contains('@')",message="externalStorageNamespace must not contain '@' (Ray uses it as the separator in its Redis keys)"
+	ExternalStorageNamespace string `json:"externalStorageNamespace,omitempty"`
+
+	// Backend is KubeRay's storage choice; only redis (or unset) is accepted.
+	// +optional
+	Backend GcsFaultToleranceBackend `json:"backend,omitempty"`
+
+	// Storage is KubeRay's RocksDB volume; not supported.
+	// +optional
+	Storage *apiextensionsv1.JSON `json:"storage,omitempty"`
+}
+
+// RedisCredential is a Redis user name or password: either a literal value
+// or a reference (typically a secretKeyRef), as in an EnvVar.
+//
+// +kubebuilder:validation:XValidation:rule="(has(self.value) && self.value != '') != has(self.valueFrom)",message="exactly one of value and valueFrom must be set"
+type RedisCredential struct {
+	// Value is the literal credential. Prefer ValueFrom with a Secret.
+	// +optional
+	Value string `json:"value,omitempty"`
+
+	// ValueFrom reads the credential from a Secret (or another env source).
+	// +optional
+	ValueFrom *corev1.EnvVarSource `json:"valueFrom,omitempty"`
+}
+
+// RayCluster is a Ray cluster whose head is replaced when it fails, with its
+// GCS state kept in an external Redis.
+//
+// No short name: KubeRay defines none for RayCluster, and the obvious "rc"
+// is kubectl's name for ReplicationControllers.
+//
+// +kubebuilder:object:root=true
+// +kubebuilder:resource:categories=all
+// +kubebuilder:subresource:status
+// +kubebuilder:storageversion
+// +kubebuilder:validation:XValidation:rule="size(self.metadata.name) <= 47",message="metadata.name must be at most 47 characters: the head StatefulSet <name>-head labels its pods with <name>-head-<revision hash>, which must fit in 63",reason=FieldValueInvalid
+// +kubebuilder:validation:XValidation:rule="self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$')",message="metadata.name must be a DNS-1035 label (lower-case letters, digits and '-', starting with a letter): it names the head Service",reason=FieldValueInvalid
+// +kubebuilder:printcolumn:name="status",type=string,JSONPath=".status.state"
+// +kubebuilder:printcolumn:name="desired workers",type=integer,JSONPath=".status.desiredWorkerReplicas"
+// +kubebuilder:printcolumn:name="ready workers",type=integer,JSONPath=".status.readyWorkerReplicas"
+// +kubebuilder:printcolumn:name="head ready",type=string,JSONPath=".status.conditions[?(@.type==\"HeadPodReady\")].status"
+// +kubebuilder:printcolumn:name="recoveries",type=integer,JSONPath=".status.recovery.count"
+// +kubebuilder:printcolumn:name="head pod IP",type=string,JSONPath=".status.head.podIP",priority=1
+// +kubebuilder:printcolumn:name="redis",type=string,JSONPath=".status.conditions[?(@.type==\"RedisReachable\")].status",priority=1
+// +kubebuilder:printcolumn:name="age",type=date,JSONPath=".metadata.creationTimestamp"
+type RayCluster struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// Spec is the desired cluster.
+	Spec RayClusterSpec `json:"spec,omitempty"`
+	// Status is what the operator observed and did.
+	Status RayClusterStatus `json:"status,omitempty"`
+}
+
+// +kubebuilder:object:root=true
+
+// RayClusterList is a list of RayClusters.
+type RayClusterList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []RayCluster `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&RayCluster{}, &RayClusterList{})
+}
