@@ -277,7 +277,7 @@ type GcsFaultToleranceOptions struct {
 // RedisCredential is a Redis user name or password: either a literal value
 // or a reference (typically a secretKeyRef), as in an EnvVar.
 //
-// +kubebuilder:validation:XValidation:rule="(has(self.value) && self.value != '') != has(self.valueFrom)",message="exactly one of value and valueFrom must be set"
+// +kubebuilder:validation:XValidation:rule="(has(self.value) && size(self.value) > 0) != has(self.valueFrom)",message="exactly one of value and valueFrom must be set"
 type RedisCredential struct {
 	// Value is the literal credential. Prefer ValueFrom with a Secret.
 	// +optional
