@@ -1,0 +1,258 @@
+package simcluster
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/ray-ha-operator/ray-ha-operator/test/testbin"
+)
+
+// Cluster is a running simulated cluster.
+type Cluster struct {
+	opts   Options
+	dir    string
+	ownDir bool // dir was created by Start and is removed by Stop
+
+	bins           map[string]string // component binary -> path
+	kwokStages     []string
+	pki            *pki
+	creds          *credentials
+	etcdURL        string
+	server         string
+	kubeconfig     string
+	kwokKubeconfig string
+	restConfig     *rest.Config
+	client         client.Client
+	startedIn      time.Duration
+
+	mu    sync.Mutex
+	procs []*process // every process ever started, for Stop
+	nodes []*simNode
+
+	stopOnce sync.Once
+}
+
+// Start runs etcd, kube-apiserver, kube-controller-manager, kube-scheduler
+// and one kwok process per node, and returns once the API server is ready,
+// every node is Ready and pods can be admitted in the default namespace.
+// On error everything started so far is stopped.
+func Start(ctx context.Context, opts Options) (*Cluster, error) {
+	opts, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	began := time.Now()
+	c := &Cluster{opts: opts}
+	if err := c.start(ctx); err != nil {
+		c.Stop()
+		return nil, err
+	}
+	c.startedIn = time.Since(began)
+	opts.Log("simcluster: ready in %s: %d nodes, API %s, kubeconfig %s", c.startedIn.Round(time.Millisecond), opts.Nodes, c.server, c.kubeconfig)
+	return c, nil
+}
+
+func (c *Cluster) start(ctx context.Context) error {
+	if err := c.prepare(); err != nil {
+		return err
+	}
+	steps := []struct {
+		name string
+		run  func(context.Context) error
+	}{
+		{"etcd", c.startEtcd},
+		{"kube-apiserver", c.startAPIServer},
+		{"clients", c.setupClients},
+		{"kube-controller-manager", func(context.Context) error { return c.startControllerManager() }},
+		{"kube-scheduler", func(context.Context) error { return c.startScheduler() }},
+		{"nodes", c.startNodes},
+		{"default service account", c.waitDefaultServiceAccount},
+	}
+	for _, s := range steps {
+		t := time.Now()
+		if err := s.run(ctx); err != nil {
+			return fmt.Errorf("starting simulated cluster: %s: %w", s.name, err)
+		}
+		c.opts.Log("simcluster: %s up (%s)", s.name, time.Since(t).Round(time.Millisecond))
+	}
+	return c.checkAlive()
+}
+
+// prepare creates the work folder, finds the binaries and writes the
+// credentials.
+func (c *Cluster) prepare() error {
+	c.dir = c.opts.Dir
+	if c.dir == "" {
+		dir, err := os.MkdirTemp("", "simcluster-")
+		if err != nil {
+			return fmt.Errorf("creating work folder: %w", err)
+		}
+		c.dir, c.ownDir = dir, true
+	}
+	for _, sub := range []string{"logs", "kwok-home"} {
+		if err := os.MkdirAll(filepath.Join(c.dir, sub), 0o700); err != nil {
+			return fmt.Errorf("creating %s folder: %w", sub, err)
+		}
+	}
+	if err := c.findBinaries(); err != nil {
+		return err
+	}
+	var err error
+	if c.pki, err = newPKI(filepath.Join(c.dir, "pki")); err != nil {
+		return err
+	}
+	c.creds, err = newCredentials(c.dir)
+	return err
+}
+
+func (c *Cluster) findBinaries() error {
+	c.bins = map[string]string{}
+	for _, name := range []string{"etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok"} {
+		p, err := testbin.Path(name)
+		if err != nil {
+			return err
+		}
+		c.bins[name] = p
+	}
+	stages, err := testbin.Path("kwok-stages")
+	if err != nil {
+		return err
+	}
+	c.kwokStages, err = stageFiles(stages)
+	return err
+}
+
+// setupClients writes the admin and kwok kubeconfigs and builds the
+// controller-runtime client.
+func (c *Cluster) setupClients(context.Context) error {
+	c.kubeconfig = filepath.Join(c.dir, "kubeconfig")
+	if err := writeKubeconfig(c.kubeconfig, c.server, c.pki.caCertPEM, AdminUser, c.creds.tokens[AdminUser]); err != nil {
+		return err
+	}
+	c.kwokKubeconfig = filepath.Join(c.dir, "kwok.kubeconfig")
+	if err := writeKubeconfig(c.kwokKubeconfig, c.server, c.pki.caCertPEM, userKwok, c.creds.tokens[userKwok]); err != nil {
+		return err
+	}
+	cl, err := client.New(c.restConfig, client.Options{Scheme: scheme.Scheme})
+	if err != nil {
+		return fmt.Errorf("building client: %w", err)
+	}
+	c.client = cl
+	return nil
+}
+
+func (c *Cluster) startNodes(ctx context.Context) error {
+	nodes := make([]*simNode, 0, c.opts.Nodes)
+	for range c.opts.Nodes {
+		n, err := c.addNode(ctx)
+		if err != nil {
+			return err
+		}
+		nodes = append(nodes, n)
+	}
+	return c.waitNodesReady(ctx, nodes)
+}
+
+// waitDefaultServiceAccount waits for the serviceaccount controller: the
+// ServiceAccount admission plugin rejects pods until "default" exists.
+func (c *Cluster) waitDefaultServiceAccount(ctx context.Context) error {
+	cm := c.component("kube-controller-manager")
+	return waitFor(ctx, "ServiceAccount default/default", 60*time.Second, cm, func(ctx context.Context) (bool, error) {
+		var sa corev1.ServiceAccount
+		err := c.client.Get(ctx, client.ObjectKey{Namespace: "default", Name: "default"}, &sa)
+		return err == nil, client.IgnoreNotFound(err)
+	})
+}
+
+// checkAlive fails when a component died during start-up (e.g. the
+// scheduler, whose readiness nothing above observes).
+func (c *Cluster) checkAlive() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, p := range c.procs {
+		if p.exited() && !c.isKilledNode(p) {
+			return p.exitError()
+		}
+	}
+	return nil
+}
+
+// isKilledNode reports whether p is an old kwok process of a node (killed
+// on purpose); the caller holds c.mu.
+func (c *Cluster) isKilledNode(p *process) bool {
+	for _, n := range c.nodes {
+		if "kwok-"+n.name == p.name && n.kwok != p {
+			return true
+		}
+	}
+	return false
+}
+
+// startComponent starts a binary with its log in the logs folder and
+// records it for Stop.
+func (c *Cluster) startComponent(name, bin string, args, env []string) (*process, error) {
+	p := newProcess(name, c.bins[bin], filepath.Join(c.dir, "logs", name+".log"), args, env)
+	if err := p.start(); err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	c.procs = append(c.procs, p)
+	c.mu.Unlock()
+	return p, nil
+}
+
+// component returns the latest process of that name.
+func (c *Cluster) component(name string) *process {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i := len(c.procs) - 1; i >= 0; i-- {
+		if c.procs[i].name == name {
+			return c.procs[i]
+		}
+	}
+	return nil
+}
+
+// Stop kills every component's process group, waits for them and removes
+// the work folder when Start created it. It is safe to call more than once.
+func (c *Cluster) Stop() {
+	c.stopOnce.Do(func() {
+		c.mu.Lock()
+		procs := append([]*process(nil), c.procs...)
+		c.mu.Unlock()
+		// Kill in reverse start order: nodes and controllers first, so
+		// they do not log a storm of errors about a vanished API server.
+		for i := len(procs) - 1; i >= 0; i-- {
+			procs[i].kill()
+		}
+		if c.ownDir && c.dir != "" {
+			if err := os.RemoveAll(c.dir); err != nil {
+				c.opts.Log("simcluster: removing %s: %v", c.dir, err)
+			}
+		}
+	})
+}
+
+// RESTConfig is an admin client configuration (a copy, safe to modify).
+func (c *Cluster) RESTConfig() *rest.Config { return rest.CopyConfig(c.restConfig) }
+
+// Kubeconfig is the path of an admin kubeconfig file (server, CA, token).
+func (c *Cluster) Kubeconfig() string { return c.kubeconfig }
+
+// Client is an admin controller-runtime client with the client-go scheme.
+func (c *Cluster) Client() client.Client { return c.client }
+
+// Dir is the work folder; component logs are in its logs subfolder.
+func (c *Cluster) Dir() string { return c.dir }
+
+// StartedIn is how long Start took.
+func (c *Cluster) StartedIn() time.Duration { return c.startedIn }

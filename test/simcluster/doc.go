@@ -1,0 +1,59 @@
+// Package simcluster runs a simulated Kubernetes cluster on one machine for
+// tests and demos: real etcd, kube-apiserver, kube-controller-manager and
+// kube-scheduler (the binaries of `make testbin`), and kwok playing the
+// kubelet of every node. Workloads behave as in a real cluster — the
+// scheduler binds pods, kwok marks them Running and Ready, Deployments and
+// StatefulSets replace lost pods — only no container runs.
+//
+// # How it works
+//
+// Start creates a work folder (a temporary one unless Options.Dir is set)
+// holding a fresh CA and API server certificate, an RSA key that signs
+// ServiceAccount tokens, a static token file whose users are all in
+// system:masters (the admin, the controller manager, the scheduler, kwok),
+// one kubeconfig per user, etcd's data and every component's log under
+// logs/. Components listen on free loopback ports; the controller manager
+// and scheduler serve no port at all. The API server authorizes with RBAC,
+// so a test can run an operator under a ServiceAccount token (TokenRequest
+// works), while Kubeconfig, RESTConfig and Client act as the admin.
+//
+// Each node is a Node object created by Start (label type=kwok, no taint,
+// capacity for about a thousand small pods, its own pod CIDR) and its own
+// kwok process, selected by the annotation kwok.x-k8s.io/node=<name>.
+// KillNode SIGKILLs that process: the node's lease stops, exactly like a
+// machine that lost power. RestartNode brings it back; AddNode adds one.
+//
+// Every process runs in its own process group with a parent-death signal,
+// so nothing survives the test binary, even when it is killed; Stop kills
+// the groups and waits for them.
+//
+// # Timing knobs
+//
+//   - NodeLeaseDuration (default 4 s): kwok renews each node's Lease every
+//     quarter of it.
+//   - NodeMonitorGracePeriod (default 5 s): the node lifecycle controller,
+//     checking every second, marks a node NotReady (Unknown) and taints it
+//     node.kubernetes.io/unreachable:NoExecute when its lease is older than
+//     this. Keep it well above a quarter of the lease duration, or healthy
+//     nodes flap, the controller sees a disrupted zone and stops evicting.
+//   - NotReadyTolerationSeconds and UnreachableTolerationSeconds (default
+//     2 s each, Kubernetes' own default is 300 s): added by the API server
+//     to pods without such tolerations; after them the taint eviction
+//     controller deletes the pods of a lost node.
+//
+// So with the defaults a killed node is NotReady about 5 s later, and its
+// pods are Terminating about 2 s after that. Since no kubelet confirms the
+// deletion, they stay Terminating (deletionTimestamp set, still bound to
+// the node) until the node comes back or someone force-deletes them: the
+// "lost node" case. Eviction needs at least one other Ready node: when
+// every node is down, the controller assumes a control-plane problem and
+// evicts nothing.
+//
+// With Options.DisregardStatusSelector, kwok ignores pods annotated
+// DisregardStatusAnnotation="true", so a test can write their status
+// (e.g. a failing readiness) itself; such pods must be deleted with a grace
+// period of zero, since kwok will not finish their deletion.
+//
+// Use StartForTest in tests (skipped with -short; logs dumped on failure)
+// and `go run ./hack/simcluster up` for a cluster to explore with kubectl.
+package simcluster
