@@ -72,7 +72,7 @@ ulimit -n "${RAY_START_ULIMIT_OPEN_FILES:-65536}" 2>/dev/null || true; exec {{ .
 {{- $c := index .Values.headGroupSpec.template.spec.containers 0 -}}
 {{- $userEnv := list -}}
 {{- range ($c.env | default list) }}{{ $userEnv = append $userEnv .name }}{{ end -}}
-{{- if and (include "ray-cluster.ftEnabled" .) (not .Values.gcsFaultToleranceOptions) (hasKey $p "redis-password") (not (has $userEnv "REDIS_PASSWORD")) -}}
+{{- if and (include "ray-cluster.ftEnabled" .) (not .Values.gcsFaultToleranceOptions) (hasKey $p "redis-password") (not (has "REDIS_PASSWORD" $userEnv)) -}}
 {{- $v := include "ray-cluster.unwrapQuotes" (index $p "redis-password") -}}
 {{- if not (has $v (list "$REDIS_PASSWORD" "${REDIS_PASSWORD}")) -}}
 true

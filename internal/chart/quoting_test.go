@@ -1,0 +1,115 @@
+package chart
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// TestRayStartParamsQuoting proves a rayStartParams value reaches ray start
+// as one literal shell word: whatever it contains, the shell interprets none
+// of it. Only the Redis credential variables expand.
+func TestRayStartParamsQuoting(t *testing.T) {
+	tests := map[string]struct {
+		value string
+		want  string // the flag as it must appear in the script
+	}{
+		"command separator":       {value: "; rm -rf /", want: `--hostile='; rm -rf /'`},
+		"command substitution":    {value: "$(rm -rf /)", want: `--hostile='$(rm -rf /)'`},
+		"backticks":               {value: "`rm -rf /`", want: "--hostile='`rm -rf /`'"},
+		"single quote breakout":   {value: "x'; rm -rf /; echo '", want: `--hostile='x'\''; rm -rf /; echo '\'''`},
+		"other variable":          {value: "$HOME", want: `--hostile='$HOME'`},
+		"newline":                 {value: "a\nrm -rf /", want: "--hostile='a\nrm -rf /'"},
+		"plain value stays plain": {value: "10.0.0.1:6379", want: "--hostile=10.0.0.1:6379"},
+		"empty value":             {value: "", want: "--hostile=''"},
+		"KubeRay-style quoted JSON is unwrapped then re-quoted": {
+			value: `"{\"GPU\": 1, \"x\": \"$(rm -rf /)\"}"`,
+			want:  `--hostile='{"GPU": 1, "x": "$(rm -rf /)"}'`,
+		},
+		"password variable expands": {value: "$REDIS_PASSWORD", want: `--hostile="$REDIS_PASSWORD"`},
+		"true is a bare flag":       {value: "true", want: "--hostile"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			for _, group := range []string{"head", "worker"} {
+				vals := parseValues(t, "")
+				params := map[string]any{"hostile": tc.value}
+				if group == "head" {
+					vals["headGroupSpec"] = map[string]any{"rayStartParams": params, "template": defaultTemplate("ray-head")}
+				} else {
+					vals["workerGroupSpecs"] = []any{map[string]any{"groupName": "g", "rayStartParams": params, "template": defaultTemplate("ray-worker")}}
+				}
+				objs, err := Render(testChart(t), testRelease, testNamespace, vals)
+				if err != nil {
+					t.Fatalf("%s: render: %v", group, err)
+				}
+				r := typed(t, objs)
+				c := r.headContainer()
+				if group == "worker" {
+					c = r.worker(t, "g").Spec.Template.Spec.Containers[0]
+				}
+				script := rayScript(t, c)
+				if !strings.Contains(script, " "+tc.want) {
+					t.Errorf("%s script lacks %q:\n%s", group, tc.want, script)
+				}
+				if strings.Contains(tc.value, "rm -rf") {
+					wantOnlyQuoted(t, script, "rm -rf")
+				}
+			}
+		})
+	}
+}
+
+func TestFalseFlagIsDropped(t *testing.T) {
+	r := renderValues(t, `
+headGroupSpec:
+  rayStartParams: {include-dashboard: "false", no-monitor: "false", log-color: "true"}
+  template: {spec: {containers: [{name: ray-head, image: "rayproject/ray:2.60.0"}]}}
+`)
+	script := rayScript(t, r.headContainer())
+	wantContains(t, "head script", script, "--include-dashboard=false", "--log-color=true")
+	if strings.Contains(script, "no-monitor") {
+		t.Errorf("a false boolean flag reached the command: %s", script)
+	}
+}
+
+// wantOnlyQuoted fails when needle occurs outside single quotes in a bash
+// script. Outside single quotes a backslash escapes the next character and
+// a ' opens a quote; inside, the next ' closes it (no escapes there).
+func wantOnlyQuoted(t *testing.T, script, needle string) {
+	t.Helper()
+	var outside strings.Builder
+	inQuote, escaped := false, false
+	for _, r := range script {
+		switch {
+		case inQuote && r == '\'':
+			inQuote = false
+			outside.WriteRune(' ')
+		case inQuote:
+			outside.WriteRune('_')
+		case escaped:
+			escaped = false
+			outside.WriteRune('_')
+		case r == '\\':
+			escaped = true
+			outside.WriteRune(' ')
+		case r == '\'':
+			inQuote = true
+			outside.WriteRune(' ')
+		default:
+			outside.WriteRune(r)
+		}
+	}
+	if inQuote {
+		t.Fatalf("unbalanced single quotes in script:\n%s", script)
+	}
+	if strings.Contains(outside.String(), needle) {
+		t.Errorf("%q appears outside single quotes:\n%s", needle, script)
+	}
+}
+
+func defaultTemplate(container string) map[string]any {
+	return map[string]any{"spec": map[string]any{"containers": []any{
+		map[string]any{"name": container, "image": fmt.Sprintf("rayproject/ray:%s", "2.60.0")},
+	}}}
+}
