@@ -104,11 +104,14 @@ const (
 	ActionForceDeletePod Action = "ForceDeletePod"
 )
 
-// PodRef names the pod an action is for; the UID is the delete precondition,
-// so a replacement pod that took the name meanwhile is never hit.
+// PodRef names the pod an action is for. UID and ResourceVersion are the
+// delete's preconditions: a replacement pod that took the name meanwhile is
+// never hit, and neither is the observed pod once it has changed (say, its
+// kubelet reported back), since the decision was made on what was seen.
 type PodRef struct {
-	Name string
-	UID  types.UID
+	Name            string
+	UID             types.UID
+	ResourceVersion string
 }
 
 // HeadInput holds the facts ClassifyHead needs, gathered once per reconcile.
@@ -154,7 +157,7 @@ type HeadHealth struct {
 func ClassifyHead(in HeadInput, now time.Time) HeadHealth {
 	h := classifyHeadPod(in, now)
 	if in.Pod != nil {
-		h.Pod = PodRef{Name: in.Pod.Name, UID: in.Pod.UID}
+		h.Pod = PodRef{Name: in.Pod.Name, UID: in.Pod.UID, ResourceVersion: in.Pod.ResourceVersion}
 	}
 	h.OtherLiveHeads = liveHeadNames(in.OtherHeads)
 	h.RedisUnavailable = in.RedisUnavailable

@@ -33,7 +33,7 @@ type podOpt func(*corev1.Pod)
 // container running since t0-200s. Options then break it as a row needs.
 func headPod(opts ...podOpt) *corev1.Pod {
 	p := &corev1.Pod{
-		ObjectMeta: metav1.ObjectMeta{Name: "rc-head-0", Namespace: "ns", UID: "uid-head",
+		ObjectMeta: metav1.ObjectMeta{Name: "rc-head-0", Namespace: "ns", UID: "uid-head", ResourceVersion: "42",
 			Labels: map[string]string{LabelCluster: "rc", LabelNodeType: NodeTypeHead}},
 		Spec: corev1.PodSpec{NodeName: "node-a",
 			Containers: []corev1.Container{{Name: "ray-head"}, {Name: "sidecar"}}},

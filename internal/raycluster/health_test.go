@@ -163,8 +163,8 @@ func TestClassifyHead(t *testing.T) {
 			if got.Message == "" || !strings.Contains(got.Message, tc.msg) {
 				t.Errorf("message %q does not contain %q", got.Message, tc.msg)
 			}
-			if tc.pod != nil && (got.Pod.Name != tc.pod.Name || got.Pod.UID != tc.pod.UID) {
-				t.Errorf("Pod = %+v, want %s/%s", got.Pod, tc.pod.Name, tc.pod.UID)
+			if want := (PodRef{Name: "rc-head-0", UID: "uid-head", ResourceVersion: "42"}); tc.pod != nil && got.Pod != want {
+				t.Errorf("Pod = %+v, want %+v", got.Pod, want)
 			}
 		})
 	}
