@@ -27,7 +27,7 @@ const MaxNameLength = 47
 // +kubebuilder:validation:XValidation:rule="!has(self.historyServerOptions)",message="spec.historyServerOptions is not supported by ray-ha-operator; see docs/compatibility.md",fieldPath=".historyServerOptions",reason=FieldValueForbidden
 // +kubebuilder:validation:XValidation:rule="!has(self.networkPolicy)",message="spec.networkPolicy is not supported by ray-ha-operator; see docs/compatibility.md",fieldPath=".networkPolicy",reason=FieldValueForbidden
 // +kubebuilder:validation:XValidation:rule="!has(self.tlsOptions)",message="spec.tlsOptions is not supported by ray-ha-operator; see docs/compatibility.md",fieldPath=".tlsOptions",reason=FieldValueForbidden
-// +kubebuilder:validation:XValidation:rule="!has(self.workerGroupSpecs) || self.workerGroupSpecs.all(g, self.workerGroupSpecs.exists_one(h, h.groupName == g.groupName))",message="spec.workerGroupSpecs: groupName must be unique",fieldPath=".workerGroupSpecs",reason=FieldValueDuplicate
+// +kubebuilder:validation:XValidation:rule="!has(self.workerGroupSpecs) || self.workerGroupSpecs.all(g, self.workerGroupSpecs.exists_one(h, h.groupName == g.groupName))",message="spec.workerGroupSpecs: groupName must be unique",fieldPath=".workerGroupSpecs",reason=FieldValueInvalid
 type RayClusterSpec struct {
 	// RayVersion is the Ray version of the cluster's image, e.g. "2.46.0".
 	// The chart picks the probe style from it and the operator checks that
@@ -65,19 +65,22 @@ type RayClusterSpec struct {
 	// UpgradeStrategy is KubeRay's; not supported (the head StatefulSet and
 	// worker Deployments roll on template changes instead).
 	// +optional
+	// +kubebuilder:validation:Type=object
 	UpgradeStrategy *apiextensionsv1.JSON `json:"upgradeStrategy,omitempty"`
 
 	// AuthOptions is KubeRay's; not supported.
 	// +optional
+	// +kubebuilder:validation:Type=object
 	AuthOptions *apiextensionsv1.JSON `json:"authOptions,omitempty"`
 
 	// ManagedBy is KubeRay's (used by MultiKueue); not supported: this
 	// operator always manages the clusters it watches.
 	// +optional
-	ManagedBy *apiextensionsv1.JSON `json:"managedBy,omitempty"`
+	ManagedBy *string `json:"managedBy,omitempty"`
 
 	// AutoscalerOptions is KubeRay's; not supported (no autoscaler).
 	// +optional
+	// +kubebuilder:validation:Type=object
 	AutoscalerOptions *apiextensionsv1.JSON `json:"autoscalerOptions,omitempty"`
 
 	// EnableInTreeAutoscaling is KubeRay's; only false (or unset) is accepted.
@@ -86,14 +89,17 @@ type RayClusterSpec struct {
 
 	// HistoryServerOptions is KubeRay's; not supported.
 	// +optional
+	// +kubebuilder:validation:Type=object
 	HistoryServerOptions *apiextensionsv1.JSON `json:"historyServerOptions,omitempty"`
 
 	// NetworkPolicy is KubeRay's; not supported.
 	// +optional
+	// +kubebuilder:validation:Type=object
 	NetworkPolicy *apiextensionsv1.JSON `json:"networkPolicy,omitempty"`
 
 	// TLSOptions is KubeRay's; not supported.
 	// +optional
+	// +kubebuilder:validation:Type=object
 	TLSOptions *apiextensionsv1.JSON `json:"tlsOptions,omitempty"`
 }
 
@@ -128,16 +134,17 @@ type HeadGroupSpec struct {
 
 	// IngressOptions is KubeRay's; not supported.
 	// +optional
+	// +kubebuilder:validation:Type=object
 	IngressOptions *apiextensionsv1.JSON `json:"ingressOptions,omitempty"`
 
 	// Resources is KubeRay's Ray-resource override; not supported (set
 	// rayStartParams instead).
 	// +optional
-	Resources *apiextensionsv1.JSON `json:"resources,omitempty"`
+	Resources map[string]string `json:"resources,omitempty"`
 
 	// Labels is KubeRay's Ray-node-label override; not supported.
 	// +optional
-	Labels *apiextensionsv1.JSON `json:"labels,omitempty"`
+	Labels map[string]string `json:"labels,omitempty"`
 }
 
 // WorkerGroupSpec describes one group of identical worker pods, run as a
@@ -196,7 +203,7 @@ type WorkerGroupSpec struct {
 
 	// IdleTimeoutSeconds is KubeRay's (autoscaler v2); not supported.
 	// +optional
-	IdleTimeoutSeconds *apiextensionsv1.JSON `json:"idleTimeoutSeconds,omitempty"`
+	IdleTimeoutSeconds *int32 `json:"idleTimeoutSeconds,omitempty"`
 
 	// Priority is KubeRay's scale-down priority; only 0 is accepted.
 	// +optional
@@ -204,11 +211,11 @@ type WorkerGroupSpec struct {
 
 	// Resources is KubeRay's Ray-resource override; not supported.
 	// +optional
-	Resources *apiextensionsv1.JSON `json:"resources,omitempty"`
+	Resources map[string]string `json:"resources,omitempty"`
 
 	// Labels is KubeRay's Ray-node-label override; not supported.
 	// +optional
-	Labels *apiextensionsv1.JSON `json:"labels,omitempty"`
+	Labels map[string]string `json:"labels,omitempty"`
 
 	// ScaleStrategy is KubeRay's (written by the autoscaler); accepted only
 	// when it names no worker to delete.
@@ -271,6 +278,7 @@ type GcsFaultToleranceOptions struct {
 
 	// Storage is KubeRay's RocksDB volume; not supported.
 	// +optional
+	// +kubebuilder:validation:Type=object
 	Storage *apiextensionsv1.JSON `json:"storage,omitempty"`
 }
 
