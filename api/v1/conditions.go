@@ -136,7 +136,7 @@ const (
 	// HeadRecovering is True from the detection of a head failure until a
 	// head is Ready again; its reason is the failure mode (a
 	// HeadFailureReason) and its message what the operator is doing about
-	// it. False/HeadHealthy otherwise. Writer: the head health hook.
+	// it. False/HeadReady otherwise. Writer: the head health hook.
 	HeadRecovering RayClusterConditionType = "HeadRecovering"
 
 	// RedisReachable reports whether the operator could connect and
@@ -152,25 +152,44 @@ const (
 	SpecValid RayClusterConditionType = "SpecValid"
 )
 
-// Reasons of HeadRecovering: the failure modes (True) and the healthy state.
+// Reasons of HeadRecovering: the failure modes (True) and the healthy state
+// (False). They are the head health classifier's reasons, so the condition,
+// RecoveryStatus.LastFailureReason, events and metric labels share one
+// vocabulary.
 const (
-	// HeadPodDeleted: the head pod was deleted; the StatefulSet recreates it.
-	HeadPodDeleted HeadFailureReason = "HeadPodDeleted"
-	// HeadPodFailed: the head pod's phase is Failed (e.g. evicted).
-	HeadPodFailed HeadFailureReason = "HeadPodFailed"
-	// HeadContainerRestarted: the Ray container exited and the kubelet is
-	// restarting it in place.
-	HeadContainerRestarted HeadFailureReason = "HeadContainerRestarted"
-	// HeadCrashLooping: the Ray container is in CrashLoopBackOff.
-	HeadCrashLooping HeadFailureReason = "HeadCrashLooping"
-	// HeadNotReady: the head pod runs but has not been Ready (e.g. GCS hung).
-	HeadNotReady HeadFailureReason = "HeadNotReady"
-	// HeadNodeLost: the head's node is NotReady or unreachable.
-	HeadNodeLost HeadFailureReason = "HeadNodeLost"
-	// HeadStuckTerminating: the head pod is Terminating past its grace period.
-	HeadStuckTerminating HeadFailureReason = "HeadStuckTerminating"
-	// HeadHealthy: no failure is in progress (False).
-	HeadHealthy HeadFailureReason = "HeadHealthy"
+	// HeadFailurePodMissing: the head pod is gone (deleted or evicted and
+	// removed); the StatefulSet recreates it.
+	HeadFailurePodMissing HeadFailureReason = "PodMissing"
+	// HeadFailurePodFailed: the head pod's phase is Failed.
+	HeadFailurePodFailed HeadFailureReason = "PodFailed"
+	// HeadFailurePodEvicted: the head pod was evicted (phase Failed, reason Evicted).
+	HeadFailurePodEvicted HeadFailureReason = "PodEvicted"
+	// HeadFailurePodSucceeded: Ray exited with status 0 and the pod completed.
+	HeadFailurePodSucceeded HeadFailureReason = "PodSucceeded"
+	// HeadFailureContainerTerminated: the Ray container exited and will not
+	// be restarted in place.
+	HeadFailureContainerTerminated HeadFailureReason = "ContainerTerminated"
+	// HeadFailureContainerRestarting: the Ray container exited and the
+	// kubelet is restarting it in place.
+	HeadFailureContainerRestarting HeadFailureReason = "ContainerRestarting"
+	// HeadFailureCrashLoopBackOff: the Ray container is in CrashLoopBackOff.
+	HeadFailureCrashLoopBackOff HeadFailureReason = "CrashLoopBackOff"
+	// HeadFailureNotReady: the head runs but is not Ready (e.g. GCS hung).
+	HeadFailureNotReady HeadFailureReason = "HeadNotReady"
+	// HeadFailurePodPhaseUnknown: the pod's phase is Unknown.
+	HeadFailurePodPhaseUnknown HeadFailureReason = "PodPhaseUnknown"
+	// HeadFailureNodeNotReady: the head's node reports NotReady.
+	HeadFailureNodeNotReady HeadFailureReason = "NodeNotReady"
+	// HeadFailureNodeUnreachable: the head's node stopped sending heartbeats.
+	HeadFailureNodeUnreachable HeadFailureReason = "NodeUnreachable"
+	// HeadFailureNodeOutOfService: the node is tainted out-of-service.
+	HeadFailureNodeOutOfService HeadFailureReason = "NodeOutOfService"
+	// HeadFailureNodeMissing: the head's Node object is gone.
+	HeadFailureNodeMissing HeadFailureReason = "NodeMissing"
+	// HeadFailureStuckTerminating: the head pod is Terminating past its grace.
+	HeadFailureStuckTerminating HeadFailureReason = "StuckTerminating"
+	// HeadReady: the head is Ready; no recovery is in progress (False).
+	HeadReady HeadFailureReason = "HeadReady"
 )
 
 // Reasons of RedisReachable.

@@ -261,13 +261,13 @@ func testStatus(t *testing.T, c client.Client) {
 		Head:               rayv1.HeadInfo{PodName: "with-status-head-0", PodIP: "10.0.0.7", ServiceName: "with-status-head-svc"},
 		DeployedRelease:    &rayv1.DeployedRelease{Name: "with-status", Revision: 2, ChartVersion: "0.1.0"},
 		Recovery: &rayv1.RecoveryStatus{
-			Count: 1, LastFailureTime: &now, LastFailureReason: rayv1.HeadNodeLost,
+			Count: 1, LastFailureTime: &now, LastFailureReason: rayv1.HeadFailureNodeUnreachable,
 			LastRecoveryDuration: &metav1.Duration{Duration: 42 * time.Second}, ConsecutiveForcedReplacements: 1,
 		},
 		Redis: &rayv1.RedisStatus{Reachable: true, LastCheckTime: &now},
 	}
 	meta.SetStatusCondition(&rc.Status.Conditions, metav1.Condition{
-		Type: string(rayv1.HeadRecovering), Status: metav1.ConditionFalse, Reason: string(rayv1.HeadHealthy),
+		Type: string(rayv1.HeadRecovering), Status: metav1.ConditionFalse, Reason: string(rayv1.HeadReady),
 	})
 	if err := c.Status().Update(ctx, &rc); err != nil {
 		t.Fatalf("status update: %v", err)
