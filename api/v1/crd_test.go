@@ -50,6 +50,18 @@ func TestCRD(t *testing.T) {
 	t.Run("unsupported fields rejected", func(t *testing.T) { testUnsupportedRejected(t, c) })
 	t.Run("CEL rules", func(t *testing.T) { testCELRules(t, c) })
 	t.Run("status subresource", func(t *testing.T) { testStatus(t, c) })
+	t.Run("generateName", func(t *testing.T) { testGenerateName(t, c) })
+}
+
+// testGenerateName: the name rules run on the generated name, so
+// generateName works.
+func testGenerateName(t *testing.T, c client.Client) {
+	obj := minimal("")
+	delete(obj["metadata"].(map[string]any), "name")
+	obj["metadata"].(map[string]any)["generateName"] = "gen-"
+	if err := create(context.Background(), c, obj); err != nil {
+		t.Fatalf("create with generateName: %v", err)
+	}
 }
 
 // create sends obj the way kubectl create does (strict field validation).
