@@ -1,0 +1,19 @@
+package simcluster
+
+// Group is one process the cluster started; it leads its own process group.
+type Group struct {
+	Name string
+	PGID int
+}
+
+// ProcessGroups lists every process the cluster ever started (killed kwok
+// processes included), for tests that prove nothing is left behind.
+func ProcessGroups(c *Cluster) []Group {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	groups := make([]Group, 0, len(c.procs))
+	for _, p := range c.procs {
+		groups = append(groups, Group{Name: p.name, PGID: p.pid()})
+	}
+	return groups
+}
