@@ -221,3 +221,123 @@ func simPodTemplate(labels map[string]string) corev1.PodTemplateSpec {
 		Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "ray", Image: "simulated/ray:1"}}},
 	}
 }
+
+// TestCrashLoopOnSimulatedCluster writes the head's status as a kubelet
+// would (kwok leaves the pod alone) and runs the loop with the opt-in
+// CrashLoop bound. No kubelet confirms deletions here, so the normal delete
+// leaves the old head Terminating, and the loop must finish it with a
+// force-delete once its deadline and the extra grace have passed. With Redis
+// reported down, the same crash loop must not be touched.
+func TestCrashLoopOnSimulatedCluster(t *testing.T) {
+	c := simcluster.StartForTest(t, simcluster.Options{Nodes: 2, DisregardStatusSelector: true})
+	cl := c.Client()
+	ctx := context.Background()
+	policy := DefaultPolicy()
+	policy.CrashLoopReplaceAfter, policy.StuckTerminatingGrace, policy.BackoffBase = 2*time.Second, time.Second, time.Second
+
+	tests := map[string]struct {
+		redisDown bool
+		// want: the actions taken, in order, and the verdicts seen
+		actions []Action
+		verdict Verdict
+	}{
+		"crash loop beyond the bound: delete, then force-delete the stuck pod": {
+			actions: []Action{ActionDeletePod, ActionForceDeletePod}, verdict: VerdictReplace},
+		"Redis down: the crash loop is left alone": {
+			redisDown: true, verdict: VerdictRedisUnavailable},
+	}
+	i := 0
+	for name, tc := range tests {
+		i++
+		ns := fmt.Sprintf("crashloop-%d", i)
+		t.Run(name, func(t *testing.T) {
+			mustCreate(ctx, t, cl, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})
+			sts := simHeadStatefulSet(ns, "sim-node-1", "none")
+			sts.Spec.Template.Annotations = map[string]string{simcluster.DisregardStatusAnnotation: "true"}
+			sts.Spec.Template.Spec.TerminationGracePeriodSeconds = ptr.To[int64](2)
+			mustCreate(ctx, t, cl, sts)
+			old := waitHeadBound(ctx, t, cl, ns, "")
+			writeCrashLoopStatus(ctx, t, cl, old)
+
+			actions, verdicts := operateFor(ctx, t, cl, ns, policy, tc.redisDown, 12*time.Second)
+			if fmt.Sprint(actions) != fmt.Sprint(tc.actions) {
+				t.Errorf("actions %v, want %v", actions, tc.actions)
+			}
+			if !verdicts[tc.verdict] {
+				t.Errorf("verdicts seen %v, want %s among them", verdicts, tc.verdict)
+			}
+			if len(tc.actions) > 0 {
+				waitHeadBound(ctx, t, cl, ns, old.UID)
+			}
+		})
+	}
+}
+
+// operateFor runs the loop for a fixed time and returns the deletes it made
+// and every verdict it reached.
+func operateFor(ctx context.Context, t *testing.T, cl client.Client, ns string, p Policy, redisDown bool, d time.Duration) ([]Action, map[Verdict]bool) {
+	t.Helper()
+	var hist ReplacementHistory
+	var actions []Action
+	verdicts := map[Verdict]bool{}
+	for start := time.Now(); time.Since(start) < d; time.Sleep(200 * time.Millisecond) {
+		now := time.Now()
+		s, err := GatherScope(ctx, cl, ClusterFacts{Name: "rc", Namespace: ns}, p, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dec := Decide(ClassifyHead(s.HeadInput(redisDown), now), hist, s.Policy, now)
+		verdicts[dec.Verdict] = true
+		if !isDelete(dec.Action) {
+			continue
+		}
+		out, err := ReplaceHead(ctx, cl, ns, dec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%s: %s (%s)", dec.Action, out, dec.Message)
+		if out == OutcomeDeleted {
+			actions = append(actions, dec.Action)
+			hist = hist.Record(p, now)
+		}
+	}
+	return actions, verdicts
+}
+
+// writeCrashLoopStatus plays the kubelet: Running, not Ready since now, the
+// Ray container in CrashLoopBackOff after three exits.
+func writeCrashLoopStatus(ctx context.Context, t *testing.T, cl client.Client, pod *corev1.Pod) {
+	t.Helper()
+	now := metav1.Now()
+	pod.Status = corev1.PodStatus{Phase: corev1.PodRunning,
+		Conditions: []corev1.PodCondition{
+			{Type: corev1.PodScheduled, Status: corev1.ConditionTrue, LastTransitionTime: now},
+			{Type: corev1.PodReady, Status: corev1.ConditionFalse, Reason: "ContainersNotReady", LastTransitionTime: now},
+		},
+		ContainerStatuses: []corev1.ContainerStatus{{Name: "ray", Image: "simulated/ray:1", RestartCount: 3,
+			State:                corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "CrashLoopBackOff"}},
+			LastTerminationState: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{Reason: "Error", ExitCode: 1, FinishedAt: now}},
+		}},
+	}
+	if err := cl.Status().Update(ctx, pod); err != nil {
+		t.Fatalf("writing the head's status: %v", err)
+	}
+}
+
+// waitHeadBound waits for rc-head-0 bound to a node, with a UID other than
+// notUID and no deletion pending.
+func waitHeadBound(ctx context.Context, t *testing.T, cl client.Client, ns string, notUID types.UID) *corev1.Pod {
+	t.Helper()
+	for start := time.Now(); time.Since(start) < 30*time.Second; time.Sleep(200 * time.Millisecond) {
+		var p corev1.Pod
+		err := cl.Get(ctx, types.NamespacedName{Namespace: ns, Name: HeadPodName("rc")}, &p)
+		if client.IgnoreNotFound(err) != nil {
+			t.Fatal(err)
+		}
+		if err == nil && p.UID != notUID && p.DeletionTimestamp == nil && p.Spec.NodeName != "" {
+			return &p
+		}
+	}
+	t.Fatal("no bound head pod within 30s")
+	return nil
+}
