@@ -238,6 +238,12 @@ func testCELRules(t *testing.T, c client.Client) {
 			message: "metadata.name must be at most 47 characters"},
 		"name not a DNS-1035 label": {name: "9lives", mutate: func(map[string]any) {},
 			message: "metadata.name must be a DNS-1035 label"},
+		"head restartPolicy Never": {mutate: func(o map[string]any) {
+			head(o)["template"].(map[string]any)["spec"].(map[string]any)["restartPolicy"] = "Never"
+		}, message: "the head runs in a StatefulSet"},
+		"worker restartPolicy OnFailure": {mutate: func(o map[string]any) {
+			worker(o, 0)["template"].(map[string]any)["spec"].(map[string]any)["restartPolicy"] = "OnFailure"
+		}, message: "workers run in a Deployment"},
 		"serviceType ExternalName": {mutate: func(o map[string]any) { head(o)["serviceType"] = "ExternalName" },
 			message: "Unsupported value: \"ExternalName\""},
 	}

@@ -105,6 +105,7 @@ type RayClusterSpec struct {
 
 // HeadGroupSpec describes the head pod, run as a StatefulSet of one.
 //
+// +kubebuilder:validation:XValidation:rule="!has(self.template.spec) || !has(self.template.spec.restartPolicy) || self.template.spec.restartPolicy == 'Always'",message="template.spec.restartPolicy must be Always or unset: the head runs in a StatefulSet, which allows only Always",fieldPath=".template.spec.restartPolicy",reason=FieldValueInvalid
 // +kubebuilder:validation:XValidation:rule="!has(self.enableIngress) || !self.enableIngress",message="spec.headGroupSpec.enableIngress: true is not supported by ray-ha-operator; see docs/compatibility.md",fieldPath=".enableIngress",reason=FieldValueForbidden
 // +kubebuilder:validation:XValidation:rule="!has(self.ingressOptions)",message="spec.headGroupSpec.ingressOptions is not supported by ray-ha-operator; see docs/compatibility.md",fieldPath=".ingressOptions",reason=FieldValueForbidden
 // +kubebuilder:validation:XValidation:rule="!has(self.resources)",message="spec.headGroupSpec.resources is not supported by ray-ha-operator; see docs/compatibility.md",fieldPath=".resources",reason=FieldValueForbidden
@@ -150,6 +151,7 @@ type HeadGroupSpec struct {
 // WorkerGroupSpec describes one group of identical worker pods, run as a
 // Deployment named <cluster>-<groupName>-worker.
 //
+// +kubebuilder:validation:XValidation:rule="!has(self.template.spec) || !has(self.template.spec.restartPolicy) || self.template.spec.restartPolicy == 'Always'",message="template.spec.restartPolicy must be Always or unset: workers run in a Deployment, which allows only Always",fieldPath=".template.spec.restartPolicy",reason=FieldValueInvalid
 // +kubebuilder:validation:XValidation:rule="!has(self.minReplicas) || !has(self.maxReplicas) || self.minReplicas <= self.maxReplicas",message="minReplicas must not be greater than maxReplicas",fieldPath=".minReplicas",reason=FieldValueInvalid
 // +kubebuilder:validation:XValidation:rule="!has(self.idleTimeoutSeconds)",message="spec.workerGroupSpecs[].idleTimeoutSeconds is not supported by ray-ha-operator; see docs/compatibility.md",fieldPath=".idleTimeoutSeconds",reason=FieldValueForbidden
 // +kubebuilder:validation:XValidation:rule="!has(self.resources)",message="spec.workerGroupSpecs[].resources is not supported by ray-ha-operator; see docs/compatibility.md",fieldPath=".resources",reason=FieldValueForbidden
