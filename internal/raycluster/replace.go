@@ -31,6 +31,9 @@ const (
 	OutcomePodChanged ReplaceOutcome = "PodChanged"
 )
 
+// ReplaceHead deletes head pods, nothing else.
+// +kubebuilder:rbac:groups="",resources=pods,verbs=delete
+
 // ReplaceHead carries out a decision's delete of the head pod in namespace.
 // Kubernetes then brings the new head: the StatefulSet creates it once the
 // old pod object is gone. Only the pod is deleted; workers are not touched.

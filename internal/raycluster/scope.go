@@ -56,6 +56,10 @@ type Scope struct {
 	Now time.Time
 }
 
+// The scope reads pods and the head's Node from the manager's cache.
+// +kubebuilder:rbac:groups="",resources=pods,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=nodes,verbs=get;list;watch
+
 // GatherScope reads the cluster's pods and the head's node from r (the
 // manager's cache) once. It fails only on read errors; a bad annotation is
 // kept in PolicyErr for the caller to report.
