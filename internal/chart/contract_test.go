@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	helmchart "helm.sh/helm/v3/pkg/chart"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/yaml"
@@ -29,7 +30,7 @@ func TestRayClusterSamplesRender(t *testing.T) {
 		t.Run(filepath.Base(path), func(t *testing.T) {
 			rc := readSample(t, path)
 			for enc, values := range map[string]map[string]any{"json": specValuesJSON(t, rc), "unstructured": specValuesUnstructured(t, rc)} {
-				objs, err := Render(testChart(t), rc.Name, "ns1", values)
+				objs, err := Render(specChart(t), rc.Name, "ns1", values)
 				if err != nil {
 					t.Fatalf("%s values: %v", enc, err)
 				}
@@ -52,6 +53,39 @@ func TestRayClusterSamplesRender(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSpecChartHasNoExampleDefaults: rendered for a RayCluster, a field the
+// spec leaves out does not pick up the example cluster of values.yaml.
+func TestSpecChartHasNoExampleDefaults(t *testing.T) {
+	values := parseValues(t, `
+headGroupSpec:
+  template: {spec: {containers: [{name: ray-head, image: "rayproject/ray:2.46.0"}]}}
+cluster: {name: headonly, uid: 0a0b0c0d-0000-4000-8000-000000000001}
+`)
+	objs, err := Render(specChart(t), "headonly", "ns1", values)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := typed(t, objs)
+	wantEqual(t, "worker groups", len(r.workers), 0)
+	if r.headContainer().LivenessProbe.Exec == nil {
+		t.Errorf("no rayVersion should mean the exec probes, got %+v", r.headContainer().LivenessProbe)
+	}
+	wantEqual(t, "head replicas", *r.head.Spec.Replicas, int32(1))
+	wantEqual(t, "Service name", r.service.Name, "headonly-head-svc")
+	if _, ok := testChart(t).Values["workerGroupSpecs"]; !ok {
+		t.Errorf("LoadSpecChart changed the chart loaded by Load")
+	}
+}
+
+func specChart(t *testing.T) *helmchart.Chart {
+	t.Helper()
+	ch, err := LoadSpecChart(mustDefaultDir(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ch
 }
 
 func mustDefaultDir(t *testing.T) string {

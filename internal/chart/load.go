@@ -25,6 +25,22 @@ func Load(dir string) (*helmchart.Chart, error) {
 	return ch, nil
 }
 
+// LoadSpecChart loads the chart for rendering a RayCluster's spec. It drops
+// the chart's values.yaml: those defaults describe an example cluster for
+// chart-only installs, and Helm would merge them under the CR's spec, so a
+// RayCluster without workerGroupSpecs would get the example worker group
+// and one without rayVersion the example's probes. With them gone, a field
+// missing from the spec means what it means in the RayCluster API. The
+// templates default everything they need themselves.
+func LoadSpecChart(dir string) (*helmchart.Chart, error) {
+	ch, err := Load(dir)
+	if err != nil {
+		return nil, err
+	}
+	ch.Values = map[string]any{}
+	return ch, nil
+}
+
 // DefaultDir returns the chart folder of the source tree, found by walking
 // up from the working directory to the repository's go.mod. It serves tests
 // and `go run`; a deployed operator is told the chart path by watches.yaml.
