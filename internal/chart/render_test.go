@@ -57,9 +57,7 @@ func TestRender(t *testing.T) {
 				wantNoEnv(t, w.Spec.Template.Spec.Containers[0], "RAY_gcs_rpc_server_reconnect_timeout_s")
 				wantEnvValue(t, r.headContainer(), "RAY_ADDRESS", "127.0.0.1:6379")
 				wantEnvValue(t, w.Spec.Template.Spec.Containers[0], "RAY_ADDRESS", "demo-head-svc.ray.svc.cluster.local:6379")
-				if initContainer(w.Spec.Template.Spec, "wait-gcs-ready") == nil {
-					t.Errorf("worker has no wait-gcs-ready init container")
-				}
+				wantWaitGcsReady(t, w.Spec.Template.Spec, "demo-head-svc.ray.svc.cluster.local:6379")
 				wantEqual(t, "head init containers", len(r.head.Spec.Template.Spec.InitContainers), 0)
 			},
 		},
@@ -405,6 +403,28 @@ headGroupSpec:
 			tc.check(t, renderValues(t, tc.values))
 		})
 	}
+}
+
+// wantWaitGcsReady checks the workers' init container: the Ray container's
+// image, pull policy, env and security context, bounded resources, and a
+// bounded wait on the given GCS address.
+func wantWaitGcsReady(t *testing.T, spec corev1.PodSpec, address string) {
+	t.Helper()
+	init := initContainer(spec, "wait-gcs-ready")
+	if init == nil {
+		t.Fatalf("worker has no wait-gcs-ready init container")
+	}
+	ray := spec.Containers[0]
+	wantEqual(t, "init image", init.Image, ray.Image)
+	wantEqual(t, "init imagePullPolicy", init.ImagePullPolicy, ray.ImagePullPolicy)
+	wantEqual(t, "init securityContext", init.SecurityContext, ray.SecurityContext)
+	wantEqual(t, "init env", init.Env, ray.Env)
+	wantEqual(t, "init cpu limit", init.Resources.Limits.Cpu().String(), "200m")
+	wantEqual(t, "init command", init.Command, []string{"/bin/bash", "-c", "--"})
+	if len(init.Args) != 1 {
+		t.Fatalf("init args = %q, want one script", init.Args)
+	}
+	wantContains(t, "init script", init.Args[0], "addr="+address+"\n", `ray health-check --address "$addr"`, `-ge 600 ]`, "exit 1", "sleep 5")
 }
 
 // rayScript returns the bash script the Ray container runs.
