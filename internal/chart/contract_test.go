@@ -9,6 +9,7 @@ import (
 	helmchart "helm.sh/helm/v3/pkg/chart"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/yaml"
 
 	rayv1 "github.com/ray-ha-operator/ray-ha-operator/api/v1"
@@ -108,7 +109,11 @@ func readSample(t *testing.T, path string) *rayv1.RayCluster {
 		t.Fatalf("decoding %s: %v", path, err)
 	}
 	rc.UID = types.UID("6f0c1d2e-0000-4000-8000-00000000beef")
-	// The API server defaults numOfHosts to 1; the chart must accept it.
+	// Neutral values of KubeRay fields the API accepts must pass the chart
+	// too: numOfHosts 1 (the API default), enableInTreeAutoscaling and
+	// enableIngress false.
+	rc.Spec.EnableInTreeAutoscaling = ptr.To(false)
+	rc.Spec.HeadGroupSpec.EnableIngress = ptr.To(false)
 	for i := range rc.Spec.WorkerGroupSpecs {
 		if rc.Spec.WorkerGroupSpecs[i].NumOfHosts == 0 {
 			rc.Spec.WorkerGroupSpecs[i].NumOfHosts = 1

@@ -37,12 +37,16 @@ func TestSchemaRejectsBadValues(t *testing.T) {
 			want:   []string{"/workerGroupSpecs/0/maxReplicas", "minimum"},
 		},
 		"unknown top-level key": {
+			values: `autoscalerOptions: {idleTimeoutSeconds: 60}`,
+			want:   []string{"autoscalerOptions"},
+		},
+		"unsupported value of a KubeRay field": {
 			values: `enableInTreeAutoscaling: true`,
-			want:   []string{"enableInTreeAutoscaling"},
+			want:   []string{"/enableInTreeAutoscaling"},
 		},
 		"unknown key in headGroupSpec": {
-			values: `headGroupSpec: {enableIngress: true}`,
-			want:   []string{"/headGroupSpec", "enableIngress"},
+			values: `headGroupSpec: {ingressOptions: {}}`,
+			want:   []string{"/headGroupSpec", "ingressOptions"},
 		},
 		"unknown key in a worker group": {
 			values: `workerGroupSpecs: [{groupName: g, idleTimeoutSeconds: 60, template: {spec: {containers: [{name: w, image: i}]}}}]`,
