@@ -48,6 +48,10 @@ func (c *Cluster) startControllerManager() error {
 		"--secure-port=0",
 		"--node-monitor-period=" + nodeMonitorPeriod.String(),
 		"--node-monitor-grace-period=" + c.opts.NodeMonitorGracePeriod.String(),
+		// One lost node per second is tainted NoExecute instead of one per
+		// ten seconds, so a test that loses two nodes does not wait on the
+		// rate limiter.
+		"--node-eviction-rate=1",
 		"--kube-api-qps=200",
 		"--kube-api-burst=400",
 		"--concurrent-deployment-syncs=20",

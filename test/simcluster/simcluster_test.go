@@ -19,13 +19,15 @@ import (
 // the lost-node scenario runs last because it takes a node away (and brings
 // it back).
 func TestSimulatedCluster(t *testing.T) {
-	c := simcluster.StartForTest(t, simcluster.Options{})
+	c := simcluster.StartForTest(t, simcluster.Options{DisregardStatusSelector: true})
 	t.Logf("cluster started in %s", c.StartedIn())
 	if got := c.NodeNames(); !slices.Equal(got, []string{"sim-node-1", "sim-node-2", "sim-node-3"}) {
 		t.Fatalf("NodeNames() = %v, want sim-node-1..3", got)
 	}
 	t.Run("deployment pods run and turn ready on kwok nodes", func(t *testing.T) { testDeployment(t, c) })
 	t.Run("statefulset recreates a deleted pod", func(t *testing.T) { testStatefulSetRecreates(t, c) })
+	t.Run("kwok leaves annotated pods to the test", func(t *testing.T) { testDisregardStatus(t, c) })
+	t.Run("service account token works under RBAC", func(t *testing.T) { testServiceAccountToken(t, c) })
 	t.Run("added node turns ready", func(t *testing.T) { testAddNode(t, c) })
 	t.Run("killed node goes NotReady and its pods stay Terminating", func(t *testing.T) { testLostNode(t, c) })
 }
