@@ -41,12 +41,16 @@
 //     to pods without such tolerations; after them the taint eviction
 //     controller deletes the pods of a lost node.
 //
+//   - The controller manager taints up to one lost node per second
+//     (--node-eviction-rate=1; Kubernetes' default is one per ten seconds).
+//
 // So with the defaults a killed node is NotReady about 5 s later, and its
 // pods are Terminating about 2 s after that. Since no kubelet confirms the
 // deletion, they stay Terminating (deletionTimestamp set, still bound to
 // the node) until the node comes back or someone force-deletes them: the
-// "lost node" case. Eviction needs at least one other Ready node: when
-// every node is down, the controller assumes a control-plane problem and
+// "lost node" case. Eviction needs a mostly healthy cluster: when every
+// node is down, or more than two nodes and at least 55% of them are, the
+// controller assumes a wider outage and (in clusters of up to 50 nodes)
 // evicts nothing.
 //
 // With Options.DisregardStatusSelector, kwok ignores pods annotated
