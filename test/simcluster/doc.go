@@ -40,7 +40,6 @@
 //     2 s each, Kubernetes' own default is 300 s): added by the API server
 //     to pods without such tolerations; after them the taint eviction
 //     controller deletes the pods of a lost node.
-//
 //   - The controller manager taints up to one lost node per second
 //     (--node-eviction-rate=1; Kubernetes' default is one per ten seconds).
 //
