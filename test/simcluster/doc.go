@@ -48,9 +48,9 @@
 // deletion, they stay Terminating (deletionTimestamp set, still bound to
 // the node) until the node comes back or someone force-deletes them: the
 // "lost node" case. Eviction needs a mostly healthy cluster: when every
-// node is down, or more than two nodes and at least 55% of them are, the
-// controller assumes a wider outage and (in clusters of up to 50 nodes)
-// evicts nothing.
+// node is down, or more than two nodes are down and they are at least 55%
+// of all, the controller assumes a wider outage and (in clusters of up to
+// 50 nodes) evicts nothing.
 //
 // With Options.DisregardStatusSelector, kwok ignores pods annotated
 // DisregardStatusAnnotation="true", so a test can write their status
