@@ -302,6 +302,23 @@ headGroupSpec:
 				}
 			},
 		},
+		"a null probe switches the injected one off": {
+			values: `
+headGroupSpec:
+  template:
+    spec:
+      containers:
+        - {name: ray-head, image: "rayproject/ray:2.60.0", livenessProbe: null}
+`,
+			check: func(t *testing.T, r *rendering) {
+				if p := r.headContainer().LivenessProbe; p != nil {
+					t.Errorf("liveness probe = %+v, want none", p)
+				}
+				if r.headContainer().ReadinessProbe == nil {
+					t.Errorf("readiness probe missing")
+				}
+			},
+		},
 		"replicas clamped to min and max": {
 			values: `
 workerGroupSpecs:
