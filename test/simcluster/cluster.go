@@ -66,23 +66,23 @@ func (c *Cluster) start(ctx context.Context) error {
 		return err
 	}
 	steps := []struct {
-		name string
+		done string
 		run  func(context.Context) error
 	}{
-		{"etcd", c.startEtcd},
-		{"kube-apiserver", c.startAPIServer},
-		{"clients", c.setupClients},
-		{"kube-controller-manager", func(context.Context) error { return c.startControllerManager() }},
-		{"kube-scheduler", func(context.Context) error { return c.startScheduler() }},
-		{"nodes", c.startNodes},
-		{"default service account", c.waitDefaultServiceAccount},
+		{"etcd healthy", c.startEtcd},
+		{"kube-apiserver ready", c.startAPIServer},
+		{"kubeconfigs written", c.setupClients},
+		{"kube-controller-manager started", func(context.Context) error { return c.startControllerManager() }},
+		{"kube-scheduler started", func(context.Context) error { return c.startScheduler() }},
+		{"nodes Ready", c.startNodes},
+		{"ServiceAccount default/default present", c.waitDefaultServiceAccount},
 	}
 	for _, s := range steps {
 		t := time.Now()
 		if err := s.run(ctx); err != nil {
-			return fmt.Errorf("starting simulated cluster: %s: %w", s.name, err)
+			return fmt.Errorf("starting simulated cluster: %w", err)
 		}
-		c.opts.Log("simcluster: %s up (%s)", s.name, time.Since(t).Round(time.Millisecond))
+		c.opts.Log("simcluster: %s (%s)", s.done, time.Since(t).Round(time.Millisecond))
 	}
 	return c.checkAlive()
 }
@@ -179,22 +179,11 @@ func (c *Cluster) checkAlive() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, p := range c.procs {
-		if p.exited() && !c.isKilledNode(p) {
-			return p.exitError()
+		if p.exited() {
+			return fmt.Errorf("starting simulated cluster: %w", p.exitError())
 		}
 	}
 	return nil
-}
-
-// isKilledNode reports whether p is an old kwok process of a node (killed
-// on purpose); the caller holds c.mu.
-func (c *Cluster) isKilledNode(p *process) bool {
-	for _, n := range c.nodes {
-		if "kwok-"+n.name == p.name && n.kwok != p {
-			return true
-		}
-	}
-	return false
 }
 
 // startComponent starts a binary with its log in the logs folder and

@@ -19,7 +19,16 @@ import (
 // restarted node's kwok) and its whole process group, reaps them, and
 // removes the work folder it created.
 func TestStopLeavesNothing(t *testing.T) {
-	c := simcluster.StartForTest(t, simcluster.Options{Nodes: 2})
+	if testing.Short() {
+		t.Skip("simulated cluster tier: skipped with -short")
+	}
+	// Start, not StartForTest: the work folder must be Start's own
+	// temporary one, which Stop removes.
+	c, err := simcluster.Start(context.Background(), simcluster.Options{Nodes: 2, Log: t.Logf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Stop)
 	if err := c.KillNode("sim-node-1"); err != nil {
 		t.Fatal(err)
 	}

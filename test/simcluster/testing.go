@@ -2,7 +2,6 @@ package simcluster
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"sort"
 	"testing"
@@ -12,10 +11,10 @@ import (
 // startTimeout bounds Start in tests; a cold start takes seconds.
 const startTimeout = 3 * time.Minute
 
-// StartForTest starts a cluster for a test and stops it in t.Cleanup. When
-// the test failed, the end of every component's log is written to the test
-// log first. Skipped with -short. Progress goes to t.Logf unless opts.Log
-// is set.
+// StartForTest starts a cluster for a test and stops it in t.Cleanup. Its
+// work folder is a t.TempDir unless opts.Dir is set. When the start or the
+// test fails, the end of every component's log is written to the test log.
+// Skipped with -short. Progress goes to t.Logf unless opts.Log is set.
 func StartForTest(t testing.TB, opts Options) *Cluster {
 	t.Helper()
 	if testing.Short() {
@@ -24,15 +23,19 @@ func StartForTest(t testing.TB, opts Options) *Cluster {
 	if opts.Log == nil {
 		opts.Log = t.Logf
 	}
+	if opts.Dir == "" {
+		opts.Dir = t.TempDir()
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
 	defer cancel()
 	c, err := Start(ctx, opts)
 	if err != nil {
+		dumpLogs(t, opts.Dir)
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
 		if t.Failed() {
-			c.dumpLogs(t)
+			dumpLogs(t, c.dir)
 		}
 		c.Stop()
 	})
@@ -40,16 +43,14 @@ func StartForTest(t testing.TB, opts Options) *Cluster {
 }
 
 // dumpLogs writes the last lines of each component log to the test log.
-func (c *Cluster) dumpLogs(t testing.TB) {
-	logs, err := filepath.Glob(filepath.Join(c.dir, "logs", "*.log"))
+func dumpLogs(t testing.TB, dir string) {
+	logs, err := filepath.Glob(filepath.Join(dir, "logs", "*.log"))
 	if err != nil || len(logs) == 0 {
-		t.Logf("simcluster: no component logs in %s", c.dir)
+		t.Logf("simcluster: no component logs in %s", dir)
 		return
 	}
 	sort.Strings(logs)
 	for _, path := range logs {
-		if _, err := os.Stat(path); err == nil {
-			t.Logf("simcluster: ---- last lines of %s ----\n%s", filepath.Base(path), tailFile(path, 30))
-		}
+		t.Logf("simcluster: ---- last lines of %s ----\n%s", filepath.Base(path), tailFile(path, 30))
 	}
 }
