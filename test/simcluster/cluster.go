@@ -98,6 +98,13 @@ func (c *Cluster) prepare() error {
 		}
 		c.dir, c.ownDir = dir, true
 	}
+	// A reused Dir starts a fresh cluster: old etcd data would not match the
+	// new credentials, and old logs would mislead.
+	for _, stale := range []string{"etcd", "logs"} {
+		if err := os.RemoveAll(filepath.Join(c.dir, stale)); err != nil {
+			return fmt.Errorf("clearing %s from %s: %w", stale, c.dir, err)
+		}
+	}
 	for _, sub := range []string{"logs", "kwok-home"} {
 		if err := os.MkdirAll(filepath.Join(c.dir, sub), 0o700); err != nil {
 			return fmt.Errorf("creating %s folder: %w", sub, err)

@@ -57,7 +57,8 @@ type Options struct {
 	DisregardStatusSelector bool
 
 	// Dir is the work folder (certificates, kubeconfigs, etcd data, logs).
-	// Default: a new temporary folder, removed by Stop. A given Dir is kept.
+	// Default: a new temporary folder, removed by Stop. A given Dir is kept
+	// after Stop; Start clears etcd data and logs left in it by a former run.
 	Dir string
 	// Log receives progress lines (default: discarded).
 	Log func(format string, args ...any)
