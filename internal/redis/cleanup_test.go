@@ -167,6 +167,26 @@ func TestDeleteNamespaceManyKeys(t *testing.T) {
 	}
 }
 
+// TestDeleteNamespaceWithoutUnlink stands for servers that lack UNLINK
+// (Redis < 4, some managed services): the cleanup falls back to DEL.
+func TestDeleteNamespaceWithoutUnlink(t *testing.T) {
+	srv := redisserver.Start(t, redisserver.Options{ExtraConfig: []string{`rename-command UNLINK ""`}})
+	client := newTestClient(t, Options{Address: srv.Addr()})
+	ctx := context.Background()
+	if err := client.Unlink(ctx, "probe").Err(); err == nil || !isUnknownCommand(err) {
+		t.Fatalf("UNLINK on the test server: %v; want an unknown-command error", err)
+	}
+	want := seedCluster(t, client, nsUID, true)
+	kept := seedDecoys(t, client)
+	deleted, err := DeleteNamespace(ctx, client, nsUID)
+	if err != nil || deleted != len(want) {
+		t.Fatalf("DeleteNamespace = %d, %v; want %d, nil", deleted, err, len(want))
+	}
+	if got := allKeys(t, client); !slices.Equal(got, sorted(kept)) {
+		t.Errorf("keys left: %v, want %v", got, sorted(kept))
+	}
+}
+
 // TestDeleteNamespaceRefuses covers namespaces that would widen the match.
 func TestDeleteNamespaceRefuses(t *testing.T) {
 	srv := redisserver.Start(t, redisserver.Options{})

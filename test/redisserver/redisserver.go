@@ -28,6 +28,9 @@ type Options struct {
 	ACLPassword string
 	// TLS serves TLS only (no plain port) with these files when set.
 	TLS *TLSFiles
+	// ExtraConfig lines are appended to redis.conf as they are, for tests
+	// that need a server set up unusually (e.g. a renamed command).
+	ExtraConfig []string
 }
 
 // TLSFiles are PEM files for a TLS server.
@@ -93,6 +96,9 @@ func (s *Server) config() string {
 	}
 	if s.opts.ACLUser != "" {
 		fmt.Fprintf(&b, "user %s on >%s ~* &* +@all\n", s.opts.ACLUser, s.opts.ACLPassword)
+	}
+	for _, line := range s.opts.ExtraConfig {
+		b.WriteString(line + "\n")
 	}
 	return b.String()
 }
