@@ -68,7 +68,8 @@ redis-server-check: ## Make sure redis-server is installed (apt-get when root).
 
 .PHONY: manifests
 manifests: $(CONTROLLER_GEN) ## Generate the RayCluster CRD into config/crd/bases from api/.
-	$(CONTROLLER_GEN) crd:generateEmbeddedObjectMeta=true,maxDescLen=0 paths=./api/... output:crd:artifacts:config=config/crd/bases
+	$(CONTROLLER_GEN) crd:generateEmbeddedObjectMeta=true paths=./api/... output:crd:artifacts:config=config/crd/bases
+	$(GO) run ./hack/crdtrim -embedded template,headService,valueFrom config/crd/bases/ray.io_rayclusters.yaml
 
 .PHONY: generate
 generate: $(CONTROLLER_GEN) ## Generate deepcopy code (zz_generated.deepcopy.go) for api/.

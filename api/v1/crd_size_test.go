@@ -18,8 +18,9 @@ import (
 // TestCRDFitsClientSideApply keeps the generated CRD small enough for a
 // plain `kubectl apply`: client-side apply stores the whole object as JSON in
 // the last-applied-configuration annotation, and all annotations together
-// must stay under 256 KiB. Descriptions are left out of the CRD for this
-// (maxDescLen=0 in `make manifests`); with them it is about 690 KB.
+// must stay under 256 KiB. `make manifests` therefore drops the descriptions
+// of the embedded Kubernetes types (hack/crdtrim); with them the CRD is
+// about 690 KB.
 func TestCRDFitsClientSideApply(t *testing.T) {
 	const annotationLimit = 256 * 1024
 	root, err := testbin.ModuleRoot()

@@ -298,11 +298,11 @@ type RedisCredential struct {
 	ValueFrom *corev1.EnvVarSource `json:"valueFrom,omitempty"`
 }
 
-// RayCluster is a Ray cluster whose head is replaced when it fails, with its
-// GCS state kept in an external Redis.
-//
 // No short name: KubeRay defines none for RayCluster, and the obvious "rc"
 // is kubectl's name for ReplicationControllers.
+
+// RayCluster is a Ray cluster whose head is replaced when it fails, with its
+// GCS state kept in an external Redis.
 //
 // +kubebuilder:object:root=true
 // +kubebuilder:resource:categories=all
