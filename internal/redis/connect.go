@@ -30,6 +30,25 @@ type Options struct {
 	DialTimeout time.Duration
 }
 
+// String describes the options without the password or URL credentials,
+// so that logging Options by mistake leaks nothing (%v and %+v use it).
+func (o Options) String() string {
+	s := "address=" + safeAddress(o.Address)
+	if o.Username != "" {
+		s += " username=" + o.Username
+	}
+	if o.Password != "" {
+		s += " password=[redacted]"
+	}
+	if o.TLS != nil {
+		s += fmt.Sprintf(" tls={ca=%dB serverName=%q insecureSkipVerify=%v}", len(o.TLS.CAPEM), o.TLS.ServerName, o.TLS.InsecureSkipVerify)
+	}
+	return s
+}
+
+// GoString keeps %#v as safe as %v.
+func (o Options) GoString() string { return "redis.Options{" + o.String() + "}" }
+
 // TLSConfig is the certificate checking for a rediss:// address.
 type TLSConfig struct {
 	// CAPEM holds the PEM certificates that may sign the server's

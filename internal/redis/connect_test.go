@@ -3,6 +3,7 @@ package redis
 import (
 	"context"
 	"crypto/tls"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -91,6 +92,28 @@ func TestClientOptions(t *testing.T) {
 			}
 			checkTLS(t, got.TLSConfig, tc.wantTLS, tc.wantCAPool)
 		})
+	}
+}
+
+// TestOptionsNeverPrintCredentials covers the fmt verbs a caller might use
+// when logging Options.
+func TestOptionsNeverPrintCredentials(t *testing.T) {
+	opts := Options{
+		Address:  "rediss://url-user:url-secret@redis:6380",
+		Username: "ray", Password: "option-secret",
+		TLS: &TLSConfig{ServerName: "redis.example"},
+	}
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+		out := fmt.Sprintf(verb, opts)
+		if strings.Contains(out, "secret") || strings.Contains(out, "url-user") {
+			t.Errorf("fmt %s printed credentials: %s", verb, out)
+		}
+		if !strings.Contains(out, "rediss://redis:6380") || !strings.Contains(out, "[redacted]") {
+			t.Errorf("fmt %s lost the useful part: %s", verb, out)
+		}
+	}
+	if out := fmt.Sprintf("%v", &opts); strings.Contains(out, "secret") {
+		t.Errorf("pointer printed credentials: %s", out)
 	}
 }
 
