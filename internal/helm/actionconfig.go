@@ -1,0 +1,160 @@
+package helm
+
+import (
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/go-logr/logr"
+	"helm.sh/helm/v3/pkg/action"
+	"helm.sh/helm/v3/pkg/chartutil"
+	"helm.sh/helm/v3/pkg/kube"
+	"helm.sh/helm/v3/pkg/storage"
+	"helm.sh/helm/v3/pkg/storage/driver"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/discovery/cached/memory"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+// restClientGetter hands Helm the manager's REST config and RESTMapper and a
+// process-wide memory-cached discovery client, so Helm builds no mapper or
+// discovery of its own per reconcile.
+type restClientGetter struct {
+	cfg       *rest.Config
+	mapper    meta.RESTMapper
+	discovery discovery.CachedDiscoveryInterface
+	namespace string
+}
+
+func (g *restClientGetter) ToRESTConfig() (*rest.Config, error) { return rest.CopyConfig(g.cfg), nil }
+func (g *restClientGetter) ToDiscoveryClient() (discovery.CachedDiscoveryInterface, error) {
+	return g.discovery, nil
+}
+func (g *restClientGetter) ToRESTMapper() (meta.RESTMapper, error) { return g.mapper, nil }
+func (g *restClientGetter) ToRawKubeConfigLoader() clientcmd.ClientConfig {
+	return clientcmd.NewDefaultClientConfig(*clientcmdapi.NewConfig(), &clientcmd.ConfigOverrides{
+		Context: clientcmdapi.Context{Namespace: g.namespace},
+	})
+}
+
+// capabilities caches what Helm's templates see as .Capabilities. Helm
+// invalidates its discovery cache and re-fetches all of it on every action
+// when Configuration.Capabilities is nil; cluster versions and API groups
+// change rarely, so they are refreshed on a timer instead.
+type capabilities struct {
+	discovery discovery.CachedDiscoveryInterface
+	ttl       time.Duration
+	now       func() time.Time
+
+	mu      sync.Mutex
+	caps    *chartutil.Capabilities
+	fetched time.Time
+}
+
+func (c *capabilities) get() (*chartutil.Capabilities, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.caps != nil && c.now().Sub(c.fetched) < c.ttl {
+		return c.caps, nil
+	}
+	c.discovery.Invalidate()
+	v, err := c.discovery.ServerVersion()
+	if err != nil {
+		return nil, fmt.Errorf("reading the server version: %w", err)
+	}
+	apis, err := action.GetVersionSet(c.discovery)
+	if err != nil && !discovery.IsGroupDiscoveryFailedError(err) {
+		return nil, fmt.Errorf("reading the server's API versions: %w", err)
+	}
+	c.caps = &chartutil.Capabilities{
+		KubeVersion: chartutil.KubeVersion{Version: v.GitVersion, Major: v.Major, Minor: v.Minor},
+		APIVersions: apis,
+		HelmVersion: chartutil.DefaultCapabilities.HelmVersion,
+	}
+	c.fetched = c.now()
+	return c.caps, nil
+}
+
+// actionConfigs builds Helm action configurations. The expensive parts (the
+// kube client with its kubectl factory and OpenAPI caches, one per namespace)
+// are built once; the cheap Configuration and storage are new per reconcile
+// because Helm writes into them (e.g. Releases.MaxHistory).
+type actionConfigs struct {
+	cfg       *rest.Config
+	mapper    meta.RESTMapper
+	discovery discovery.CachedDiscoveryInterface
+	clientset kubernetes.Interface
+	cache     client.Reader // the release-Secret cache
+	caps      *capabilities
+
+	mu    sync.Mutex
+	kubes map[string]namespaceClients
+}
+
+type namespaceClients struct {
+	getter *restClientGetter
+	kube   *kube.Client
+}
+
+func newActionConfigs(cfg *rest.Config, mapper meta.RESTMapper, releaseCache client.Reader, capsTTL time.Duration) (*actionConfigs, error) {
+	dc, err := discovery.NewDiscoveryClientForConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("creating discovery client: %w", err)
+	}
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("creating clientset: %w", err)
+	}
+	cached := memory.NewMemCacheClient(dc)
+	return &actionConfigs{
+		cfg: cfg, mapper: mapper, discovery: cached, clientset: cs, cache: releaseCache,
+		caps:  &capabilities{discovery: cached, ttl: capsTTL, now: time.Now},
+		kubes: map[string]namespaceClients{},
+	}, nil
+}
+
+func (a *actionConfigs) clients(namespace string) namespaceClients {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if c, ok := a.kubes[namespace]; ok {
+		return c
+	}
+	getter := &restClientGetter{cfg: a.cfg, mapper: a.mapper, discovery: a.discovery, namespace: namespace}
+	kc := kube.New(getter)
+	kc.Namespace = namespace
+	c := namespaceClients{getter: getter, kube: kc}
+	a.kubes[namespace] = c
+	return c
+}
+
+// forNamespace returns a configuration whose release storage reads from the
+// cache (cached=true: dry-runs) or from the API server (real actions, which
+// must see the revisions they just wrote, never a stale cache).
+func (a *actionConfigs) forNamespace(namespace string, cached bool, log logr.Logger) (*action.Configuration, error) {
+	caps, err := a.caps.get()
+	if err != nil {
+		return nil, err
+	}
+	nc := a.clients(namespace)
+	secrets := a.clientset.CoreV1().Secrets(namespace)
+	var d *driver.Secrets
+	if cached {
+		d = driver.NewSecrets(cachedSecrets{SecretInterface: secrets, reader: a.cache, namespace: namespace})
+	} else {
+		d = driver.NewSecrets(secrets)
+	}
+	helmLog := func(format string, v ...any) { log.V(1).Info(fmt.Sprintf(format, v...)) }
+	d.Log = helmLog
+	return &action.Configuration{
+		RESTClientGetter: nc.getter,
+		Releases:         storage.Init(d),
+		KubeClient:       nc.kube,
+		Capabilities:     caps,
+		Log:              helmLog,
+	}, nil
+}

@@ -1,0 +1,253 @@
+package helm
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"helm.sh/helm/v3/pkg/chart"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+// UninstallFinalizer is the finalizer that keeps a resource until its
+// release is uninstalled (the Operator Framework's name, so resources made
+// by an earlier Helm-based operator are handled the same way).
+const UninstallFinalizer = "uninstall-helm-release"
+
+// Defaults for Options left at zero.
+const (
+	DefaultPendingGrace    = 30 * time.Second
+	DefaultMaxHistory      = 3
+	DefaultCapabilitiesTTL = 10 * time.Minute
+	DefaultReconcilePeriod = 5 * time.Minute
+)
+
+// Options configure one Reconciler (one watched kind).
+type Options struct {
+	GVK         schema.GroupVersionKind
+	Chart       *chart.Chart
+	ChartDigest string
+	// OverrideValues are --set style key=value pairs (already env-expanded)
+	// that win over the spec.
+	OverrideValues map[string]string
+	// ValuesMapper supplies operator-owned values; they win over everything.
+	ValuesMapper ValuesMapper
+
+	// ReconcilePeriod requeues every resource this long after a successful
+	// reconcile: the safety net for anything no watch reports.
+	ReconcilePeriod time.Duration
+	// FullCheckInterval is how old the last Helm dry-run of a resource may
+	// be before a reconcile does one again even though the inputs are
+	// unchanged (e.g. charts with `lookup`). Default: ReconcilePeriod.
+	FullCheckInterval       time.Duration
+	MaxConcurrentReconciles int
+	Selector                metav1.LabelSelector
+	WatchDependentResources bool
+
+	PreHooks       []PreReconcileHook
+	PostHooks      []PostReconcileHook
+	UninstallHooks []UninstallHook
+
+	// OperatorVersion is part of the input hash, so a new operator build
+	// re-checks every release once.
+	OperatorVersion string
+	// PendingGrace is how long a pending-* revision is left alone before it
+	// is taken for the leftover of a dead process and recovered.
+	PendingGrace time.Duration
+	// MaxHistory is the number of release revisions kept per resource.
+	MaxHistory int
+	// RollbackOnFailure rolls a failed upgrade back to the previous revision
+	// (off by default: once an upgrade has changed things, a rollback can
+	// do more harm than a failed release that is retried with backoff).
+	RollbackOnFailure bool
+	// CapabilitiesTTL is how long the cluster's version and API list, as
+	// templates see them, are reused before being read again.
+	CapabilitiesTTL time.Duration
+	// Now is the clock; tests may replace it.
+	Now func() time.Time
+}
+
+// OptionsFromWatch fills Options from a watches.yaml entry.
+func OptionsFromWatch(w Watch) Options {
+	return Options{
+		GVK:                     w.GVK,
+		Chart:                   w.Chart,
+		ChartDigest:             w.ChartDigest,
+		OverrideValues:          w.OverrideValues,
+		ReconcilePeriod:         w.ReconcilePeriod,
+		MaxConcurrentReconciles: w.MaxConcurrentReconciles,
+		Selector:                w.Selector,
+		WatchDependentResources: w.WatchDependentResources,
+	}
+}
+
+func (o *Options) setDefaults() {
+	if o.ReconcilePeriod <= 0 {
+		o.ReconcilePeriod = DefaultReconcilePeriod
+	}
+	if o.FullCheckInterval <= 0 {
+		o.FullCheckInterval = o.ReconcilePeriod
+	}
+	if o.MaxConcurrentReconciles < 1 {
+		o.MaxConcurrentReconciles = 1
+	}
+	if o.PendingGrace <= 0 {
+		o.PendingGrace = DefaultPendingGrace
+	}
+	if o.MaxHistory <= 0 {
+		o.MaxHistory = DefaultMaxHistory
+	}
+	if o.CapabilitiesTTL <= 0 {
+		o.CapabilitiesTTL = DefaultCapabilitiesTTL
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+}
+
+// Reconciler keeps one Helm release per resource of one kind.
+type Reconciler struct {
+	opts     Options
+	client   client.Client // writes (and nothing cached)
+	reader   client.Reader // the manager's cache: the resource and rendered objects
+	releases *releaseReader
+	configs  *actionConfigs
+	drift    *driftRepairer
+	deps     *dependentWatcher
+	recorder events.EventRecorder
+
+	mu         sync.Mutex
+	fullChecks map[types.UID]time.Time
+}
+
+// New validates opts; SetupWithManager completes the Reconciler.
+func New(opts Options) (*Reconciler, error) {
+	if opts.GVK.Kind == "" || opts.GVK.Version == "" {
+		return nil, fmt.Errorf("helm reconciler: a group/version/kind is required")
+	}
+	if opts.Chart == nil {
+		return nil, fmt.Errorf("helm reconciler for %s: a chart is required", opts.GVK)
+	}
+	if opts.ChartDigest == "" {
+		d, err := chartDigest(opts.Chart)
+		if err != nil {
+			return nil, fmt.Errorf("helm reconciler for %s: %w", opts.GVK, err)
+		}
+		opts.ChartDigest = d
+	}
+	opts.setDefaults()
+	return &Reconciler{opts: opts, fullChecks: map[types.UID]time.Time{}}, nil
+}
+
+// Name is the controller's name: the lower-case kind plus "-helm".
+func (r *Reconciler) Name() string { return strings.ToLower(r.opts.GVK.Kind) + "-helm" }
+
+func (r *Reconciler) newObject() *unstructured.Unstructured {
+	u := &unstructured.Unstructured{}
+	u.SetGroupVersionKind(r.opts.GVK)
+	return u
+}
+
+// Reconcile brings one resource's release in line with its spec.
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	log := ctrl.LoggerFrom(ctx)
+	obj := r.newObject()
+	if err := r.reader.Get(ctx, req.NamespacedName, obj); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.releases.forget(req.Namespace, req.Name)
+			return ctrl.Result{}, nil
+		}
+		return ctrl.Result{}, fmt.Errorf("reading %s %s: %w", r.opts.GVK.Kind, req, err)
+	}
+	ctx = ctrl.LoggerInto(ctx, log.WithValues("release", obj.GetName()))
+	if !obj.GetDeletionTimestamp().IsZero() {
+		return r.reconcileDelete(ctx, obj)
+	}
+	if err := r.ensureFinalizers(ctx, obj); err != nil {
+		return ctrl.Result{}, err
+	}
+	s := newScope(obj)
+	res, err := r.reconcileNormal(ctx, s)
+	if s.succeeded && err == nil {
+		if serr := setObservedGeneration(s.obj); serr != nil {
+			return res, serr
+		}
+	}
+	if perr := patchStatus(ctx, r.client.Status(), s.orig, s.obj); perr != nil && err == nil {
+		err = perr
+	}
+	return res, err
+}
+
+// ensureFinalizers adds, in one update before anything is installed, our
+// finalizer and those of uninstall hooks that apply, so nothing the release
+// creates can outlive the resource.
+func (r *Reconciler) ensureFinalizers(ctx context.Context, obj *unstructured.Unstructured) error {
+	want := []string{UninstallFinalizer}
+	for _, h := range r.opts.UninstallHooks {
+		if h.Applies(obj) {
+			want = append(want, h.Finalizer())
+		}
+	}
+	changed := false
+	fins := obj.GetFinalizers()
+	for _, f := range want {
+		if !containsString(fins, f) {
+			fins = append(fins, f)
+			changed = true
+		}
+	}
+	if !changed {
+		return nil
+	}
+	obj.SetFinalizers(fins)
+	if err := r.client.Update(ctx, obj); err != nil {
+		return fmt.Errorf("adding finalizers to %s/%s: %w", obj.GetNamespace(), obj.GetName(), err)
+	}
+	return nil
+}
+
+func containsString(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *Reconciler) event(obj *unstructured.Unstructured, warning bool, reason, action, note string, args ...any) {
+	typ := corev1.EventTypeNormal
+	if warning {
+		typ = corev1.EventTypeWarning
+	}
+	r.recorder.Eventf(obj, nil, typ, reason, action, note, args...)
+}
+
+func (r *Reconciler) lastFullCheck(uid types.UID) time.Time {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.fullChecks[uid]
+}
+
+func (r *Reconciler) recordFullCheck(uid types.UID, t time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.fullChecks[uid] = t
+}
+
+func (r *Reconciler) forgetFullCheck(uid types.UID) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.fullChecks, uid)
+}
