@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -91,12 +92,7 @@ type operator struct {
 // startOperator creates a namespace and runs a manager watching only it.
 func (a *apiServer) startOperator(t *testing.T, mutate func(*Options)) *operator {
 	t.Helper()
-	ns := strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-"))
-	ns = strings.ReplaceAll(ns, "_", "-")
-	if len(ns) > 60 {
-		ns = ns[len(ns)-60:]
-	}
-	ns = strings.Trim(ns, "-")
+	ns := namespaceFor(t.Name())
 	if err := a.client.Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
 		t.Fatalf("creating namespace %s: %v", ns, err)
 	}
@@ -141,6 +137,18 @@ func (a *apiServer) startOperator(t *testing.T, mutate func(*Options)) *operator
 	}()
 	t.Cleanup(func() { cancel(); <-done })
 	return &operator{ns: ns, counter: counter, rec: rec, postRuns: post}
+}
+
+var nonDNS = regexp.MustCompile(`[^a-z0-9]+`)
+
+// namespaceFor turns a test name into a valid, unique namespace name.
+func namespaceFor(testName string) string {
+	ns := nonDNS.ReplaceAllString(strings.ToLower(testName), "-")
+	ns = strings.TrimPrefix(ns, "test")
+	if len(ns) > 50 {
+		ns = ns[len(ns)-50:]
+	}
+	return strings.Trim(ns, "-") + fmt.Sprintf("-%d", time.Now().UnixNano()%100000)
 }
 
 func loadTestWatch(t *testing.T) Watch {

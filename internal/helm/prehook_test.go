@@ -1,0 +1,97 @@
+package helm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+)
+
+// validatingHook stops on spec.invalid and fails (terminally) on spec.fail,
+// as the RayCluster validation hook does for semantic errors.
+type validatingHook struct{}
+
+func (validatingHook) PreReconcile(_ context.Context, req *Request) (Result, error) {
+	if v, _, _ := unstructured.NestedBool(req.Object.Object, "spec", "fail"); v {
+		return Result{Reason: "SpecRejected"}, reconcile.TerminalError(errors.New("spec.fail is set"))
+	}
+	if v, _, _ := unstructured.NestedBool(req.Object.Object, "spec", "invalid"); v {
+		return Result{Stop: true, Reason: "InvalidSpec", Message: "spec.invalid must not be true"}, nil
+	}
+	return Result{}, nil
+}
+
+// TestPreHookBlocksApply: a pre-hook that stops or fails leaves everything
+// running as it was, says why in a condition and an event, and the resource
+// can still be deleted.
+func TestPreHookBlocksApply(t *testing.T) {
+	api := startAPIServer(t)
+	tests := map[string]struct {
+		patch   string
+		message string
+		event   string
+	}{
+		"stop":           {patch: `{"spec":{"invalid":true,"replicas":5}}`, message: "spec.invalid must not be true", event: "InvalidSpec"},
+		"terminal error": {patch: `{"spec":{"fail":true,"replicas":5}}`, message: "spec.fail is set", event: "SpecRejected"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			op := api.startOperator(t, func(o *Options) { o.PreHooks = []PreReconcileHook{validatingHook{}} })
+			ctx := context.Background()
+			if err := api.client.Create(ctx, newWidget(op.ns, "h", map[string]any{"replicas": int64(1)})); err != nil {
+				t.Fatal(err)
+			}
+			api.waitDeployed(t, op.ns, "h", 1)
+			u := api.getWidget(t, op.ns, "h")
+			if err := api.client.Patch(ctx, u, client.RawPatch("application/merge-patch+json", []byte(tc.patch))); err != nil {
+				t.Fatal(err)
+			}
+			eventually(t, 10*time.Second, "Irreconcilable", func() error {
+				if err := api.conditionIs(op.ns, "h", ConditionIrreconcilable, metav1.ConditionTrue, ReasonPreReconcileHookFailed); err != nil {
+					return err
+				}
+				c := findCondition(api.getWidget(t, op.ns, "h"), ConditionIrreconcilable)
+				if !strings.Contains(c.Message, tc.message) {
+					return fmt.Errorf("message %q lacks %q", c.Message, tc.message)
+				}
+				return nil
+			})
+			eventually(t, 5*time.Second, "warning event", func() error { return api.hasEvent(op.ns, "h", tc.event) })
+			w := api.getWidget(t, op.ns, "h")
+			if og, _, _ := unstructured.NestedInt64(w.Object, "status", "observedGeneration"); og == w.GetGeneration() {
+				t.Errorf("observedGeneration advanced to %d although the apply was blocked", og)
+			}
+			var d appsv1.Deployment
+			if err := api.client.Get(ctx, client.ObjectKey{Namespace: op.ns, Name: "h-worker"}, &d); err != nil {
+				t.Fatalf("deployment must survive a blocked reconcile: %v", err)
+			}
+			if *d.Spec.Replicas != 1 {
+				t.Errorf("replicas = %d, want the unchanged 1", *d.Spec.Replicas)
+			}
+			if rev, _, _ := unstructured.NestedInt64(w.Object, "status", "deployedRelease", "revision"); rev != 1 {
+				t.Errorf("revision = %d, want 1", rev)
+			}
+
+			if err := api.client.Delete(ctx, w); err != nil {
+				t.Fatal(err)
+			}
+			eventually(t, 20*time.Second, "blocked widget deleted", func() error {
+				err := api.client.Get(ctx, client.ObjectKeyFromObject(w), w.DeepCopy())
+				if apierrors.IsNotFound(err) {
+					return nil
+				}
+				return fmt.Errorf("still present: %v", err)
+			})
+		})
+	}
+}
+
