@@ -94,4 +94,3 @@ func TestPreHookBlocksApply(t *testing.T) {
 		})
 	}
 }
-

@@ -41,7 +41,7 @@ func TestPendingReleaseRecovered(t *testing.T) {
 	}{
 		"pending-install left by a crashed first install": {status: release.StatusPendingInstall, age: time.Minute},
 		"pending-upgrade, fresh: waits out the grace":     {status: release.StatusPendingUpgrade, existing: true},
-		"pending-rollback":                                {status: release.StatusPendingRollback, existing: true, age: time.Minute},
+		"pending-rollback": {status: release.StatusPendingRollback, existing: true, age: time.Minute},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
