@@ -17,6 +17,8 @@ import (
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 )
 
 // UninstallFinalizer is the finalizer that keeps a resource until its
@@ -57,6 +59,11 @@ type Options struct {
 	PreHooks       []PreReconcileHook
 	PostHooks      []PostReconcileHook
 	UninstallHooks []UninstallHook
+	// ExtraWatches are more event sources for the controller, for objects
+	// the release does not render but hooks depend on (for RayCluster: the
+	// pods the head StatefulSet and worker Deployments create, so that a
+	// failed head is seen at once rather than at the next period).
+	ExtraWatches []source.TypedSource[reconcile.Request]
 
 	// OperatorVersion is part of the input hash, so a new operator build
 	// re-checks every release once.

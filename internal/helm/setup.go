@@ -54,11 +54,14 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if err != nil {
 		return fmt.Errorf("helm reconciler for %s: %w", r.opts.GVK, err)
 	}
-	c, err := builder.ControllerManagedBy(mgr).
+	b := builder.ControllerManagedBy(mgr).
 		Named(r.Name()).
 		For(r.newObject(), builder.WithPredicates(preds...)).
-		WithOptions(controller.Options{MaxConcurrentReconciles: r.opts.MaxConcurrentReconciles}).
-		Build(r)
+		WithOptions(controller.Options{MaxConcurrentReconciles: r.opts.MaxConcurrentReconciles})
+	for _, src := range r.opts.ExtraWatches {
+		b = b.WatchesRawSource(src)
+	}
+	c, err := b.Build(r)
 	if err != nil {
 		return fmt.Errorf("creating controller for %s: %w", r.opts.GVK, err)
 	}
