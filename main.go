@@ -1,9 +1,164 @@
-// Command ray-ha-operator runs the RayCluster operator. The manager wiring
-// lands with the operator core; this placeholder keeps the module buildable.
+// Command ray-ha-operator runs the RayCluster operator: a hybrid Helm
+// operator that renders each ray.io/v1 RayCluster with the ray-cluster chart
+// and keeps its release installed, upgraded and repaired.
+//
+// main only wires: it reads flags and the environment, builds the manager
+// and registers one Helm reconciler per watches.yaml entry.
 package main
 
-import "fmt"
+import (
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	rayv1 "github.com/ray-ha-operator/ray-ha-operator/api/v1"
+	"github.com/ray-ha-operator/ray-ha-operator/internal/helm"
+)
+
+// version is the operator's build version, set with
+// -ldflags "-X main.version=...". It is part of every release's input hash,
+// so a new build re-checks each release once.
+var version = "dev"
+
+// watchNamespaceEnv restricts the operator to a comma-separated list of
+// namespaces (OLM sets it for OwnNamespace/MultiNamespace installs).
+const watchNamespaceEnv = "WATCH_NAMESPACE"
+
+type flags struct {
+	metricsAddr, probeAddr        string
+	leaderElect                   bool
+	leaderElectionNamespace       string
+	leaderElectionID, watchesFile string
+	pendingGrace                  time.Duration
+	fullCheckInterval             time.Duration
+	maxHistory                    int
+	helmTimeout                   time.Duration
+	rollbackOnFailure             bool
+	zap                           zap.Options
+}
+
+func parseFlags() flags {
+	var f flags
+	flag.StringVar(&f.metricsAddr, "metrics-bind-address", ":8080", "Address the Prometheus metrics endpoint binds to; 0 disables it.")
+	flag.StringVar(&f.probeAddr, "health-probe-bind-address", ":8081", "Address the /healthz and /readyz endpoints bind to.")
+	flag.BoolVar(&f.leaderElect, "leader-elect", false, "Elect a leader so that only one replica reconciles at a time.")
+	flag.StringVar(&f.leaderElectionNamespace, "leader-election-namespace", "", "Namespace of the leader election lease (default: the operator's own namespace).")
+	flag.StringVar(&f.leaderElectionID, "leader-election-id", "ray-ha-operator-leader", "Name of the leader election lease.")
+	flag.StringVar(&f.watchesFile, "watches-file", "watches.yaml", "Path of the watches file mapping kinds to charts.")
+	flag.DurationVar(&f.pendingGrace, "pending-release-grace", helm.DefaultPendingGrace,
+		"How long a release left pending-install/-upgrade/-rollback is left alone before it is recovered. "+
+			"Keep it above the leader election lease duration (15s), so an old leader can finish first.")
+	flag.DurationVar(&f.fullCheckInterval, "full-check-interval", 0,
+		"Maximum age of a release's last Helm dry-run check while its inputs are unchanged (default: the watch's reconcilePeriod).")
+	flag.IntVar(&f.maxHistory, "max-release-history", helm.DefaultMaxHistory, "Release revisions kept per resource.")
+	flag.DurationVar(&f.helmTimeout, "helm-timeout", helm.DefaultHelmTimeout, "How long Helm waits for chart hooks during install, upgrade and uninstall.")
+	flag.BoolVar(&f.rollbackOnFailure, "rollback-on-failure", false, "Roll a failed upgrade back to the previous revision (off: the failed revision is retried).")
+	f.zap.BindFlags(flag.CommandLine)
+	flag.Parse()
+	return f
+}
 
 func main() {
-	fmt.Println("ray-ha-operator: the manager is not wired yet")
+	f := parseFlags()
+	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&f.zap)))
+	if err := run(f); err != nil {
+		ctrl.Log.WithName("setup").Error(err, "Operator stopped")
+		os.Exit(1)
+	}
+}
+
+func run(f flags) error {
+	log := ctrl.Log.WithName("setup")
+	scheme := runtime.NewScheme()
+	if err := clientgoscheme.AddToScheme(scheme); err != nil {
+		return fmt.Errorf("registering client-go types: %w", err)
+	}
+	if err := rayv1.AddToScheme(scheme); err != nil {
+		return fmt.Errorf("registering ray.io/v1 types: %w", err)
+	}
+	watches, err := helm.LoadWatches(f.watchesFile, os.Getenv, helm.WatchDefaults{
+		ReconcilePeriod:         helm.DefaultReconcilePeriod,
+		MaxConcurrentReconciles: 1,
+	})
+	if err != nil {
+		return err
+	}
+	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
+		Scheme:                  scheme,
+		Metrics:                 metricsserver.Options{BindAddress: f.metricsAddr},
+		HealthProbeBindAddress:  f.probeAddr,
+		LeaderElection:          f.leaderElect,
+		LeaderElectionID:        f.leaderElectionID,
+		LeaderElectionNamespace: f.leaderElectionNamespace,
+		// A new leader must not wait out a lease the old one could have
+		// given up: a restarted operator resumes head recovery sooner.
+		LeaderElectionReleaseOnCancel: true,
+		Cache:                         cache.Options{DefaultNamespaces: namespaces(os.Getenv(watchNamespaceEnv))},
+	})
+	if err != nil {
+		return fmt.Errorf("creating manager: %w", err)
+	}
+	for _, w := range watches {
+		if err := setupWatch(mgr, w, f); err != nil {
+			return err
+		}
+		log.Info("Watching", "gvk", w.GVK.String(), "chart", w.ChartPath, "reconcilePeriod", w.ReconcilePeriod.String())
+	}
+	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
+		return fmt.Errorf("adding health check: %w", err)
+	}
+	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
+		return fmt.Errorf("adding ready check: %w", err)
+	}
+	log.Info("Starting manager", "version", version)
+	return mgr.Start(ctrl.SetupSignalHandler())
+}
+
+func setupWatch(mgr ctrl.Manager, w helm.Watch, f flags) error {
+	if w.GVK == rayv1.GroupVersion.WithKind("RayCluster") {
+		// The chart's values.yaml is an example cluster for chart-only
+		// installs; for a RayCluster a field missing from the spec must
+		// mean what it means in the API, not the example's value (see
+		// internal/chart.LoadSpecChart).
+		w.Chart.Values = map[string]any{}
+	}
+	opts := helm.OptionsFromWatch(w)
+	opts.OperatorVersion = version
+	opts.PendingGrace = f.pendingGrace
+	opts.FullCheckInterval = f.fullCheckInterval
+	opts.MaxHistory = f.maxHistory
+	opts.RollbackOnFailure = f.rollbackOnFailure
+	opts.HelmTimeout = f.helmTimeout
+	r, err := helm.New(opts)
+	if err != nil {
+		return err
+	}
+	if err := r.SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("setting up the Helm reconciler for %s: %w", w.GVK, err)
+	}
+	return nil
+}
+
+// namespaces turns WATCH_NAMESPACE into cache namespaces; empty means all.
+func namespaces(env string) map[string]cache.Config {
+	if strings.TrimSpace(env) == "" {
+		return nil
+	}
+	out := map[string]cache.Config{}
+	for _, ns := range strings.Split(env, ",") {
+		if ns = strings.TrimSpace(ns); ns != "" {
+			out[ns] = cache.Config{}
+		}
+	}
+	return out
 }

@@ -34,6 +34,7 @@ func (r *Reconciler) install(ctx context.Context, s *scope, replace bool) (*rele
 	in.ReleaseName = s.obj.GetName()
 	in.Namespace = s.obj.GetNamespace()
 	in.Replace = replace
+	in.Timeout = r.opts.HelmTimeout
 	in.PostRenderer = r.postRenderer(s.obj)
 	in.Labels = map[string]string{InputHashLabel: s.hash}
 	applyInstallAnnotations(in, s.obj.GetAnnotations())
@@ -75,6 +76,7 @@ func (r *Reconciler) runUpgrade(ctx context.Context, cfg *action.Configuration, 
 	up := action.NewUpgrade(cfg)
 	up.Namespace = s.obj.GetNamespace()
 	up.MaxHistory = r.opts.MaxHistory
+	up.Timeout = r.opts.HelmTimeout
 	up.PostRenderer = r.postRenderer(s.obj)
 	up.Labels = map[string]string{InputHashLabel: s.hash}
 	applyUpgradeAnnotations(up, s.obj.GetAnnotations())
@@ -101,6 +103,7 @@ func (r *Reconciler) runUpgrade(ctx context.Context, cfg *action.Configuration, 
 func (r *Reconciler) rollback(ctx context.Context, cfg *action.Configuration, s *scope) {
 	rb := action.NewRollback(cfg)
 	rb.MaxHistory = r.opts.MaxHistory
+	rb.Timeout = r.opts.HelmTimeout
 	if err := rb.Run(s.obj.GetName()); err != nil {
 		ctrl.LoggerFrom(ctx).Error(err, "Rollback after failed upgrade failed")
 		r.event(s.obj, true, EventRollbackFailed, actionRollback, "Rollback after failed upgrade failed: %v", err)
@@ -162,6 +165,7 @@ func (r *Reconciler) uninstall(ctx context.Context, obj *unstructured.Unstructur
 		return false, err
 	}
 	un := action.NewUninstall(cfg)
+	un.Timeout = r.opts.HelmTimeout
 	applyUninstallAnnotations(un, obj.GetAnnotations())
 	_, err = un.Run(obj.GetName())
 	if errors.Is(err, driver.ErrReleaseNotFound) {

@@ -32,6 +32,7 @@ const (
 	DefaultMaxHistory      = 3
 	DefaultCapabilitiesTTL = 10 * time.Minute
 	DefaultReconcilePeriod = 5 * time.Minute
+	DefaultHelmTimeout     = 5 * time.Minute
 )
 
 // Options configure one Reconciler (one watched kind).
@@ -77,6 +78,10 @@ type Options struct {
 	// (off by default: once an upgrade has changed things, a rollback can
 	// do more harm than a failed release that is retried with backoff).
 	RollbackOnFailure bool
+	// HelmTimeout bounds how long Helm waits for chart hooks (Jobs, Pods)
+	// during install, upgrade and uninstall; Helm treats zero as "no time at
+	// all", which would fail every chart hook.
+	HelmTimeout time.Duration
 	// CapabilitiesTTL is how long the cluster's version and API list, as
 	// templates see them, are reused before being read again.
 	CapabilitiesTTL time.Duration
@@ -113,6 +118,9 @@ func (o *Options) setDefaults() {
 	}
 	if o.MaxHistory <= 0 {
 		o.MaxHistory = DefaultMaxHistory
+	}
+	if o.HelmTimeout <= 0 {
+		o.HelmTimeout = DefaultHelmTimeout
 	}
 	if o.CapabilitiesTTL <= 0 {
 		o.CapabilitiesTTL = DefaultCapabilitiesTTL

@@ -1,0 +1,29 @@
+package helm
+
+// RBAC of the Helm release reconciler, for controller-gen (make manifests).
+// The ClusterRole must cover what the reconciler itself touches and what the
+// chart renders: Helm creates, patches and deletes those objects with the
+// operator's own identity, and drift repair watches them through the
+// manager's cache.
+
+// The custom resource: watched, its finalizer added and removed, its status
+// written once per reconcile.
+// +kubebuilder:rbac:groups=ray.io,resources=rayclusters,verbs=get;list;watch;update;patch
+// +kubebuilder:rbac:groups=ray.io,resources=rayclusters/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=ray.io,resources=rayclusters/finalizers,verbs=update
+
+// What helm-charts/ray-cluster renders: the head StatefulSet, one Deployment
+// per worker group and the headless head Service.
+// +kubebuilder:rbac:groups=apps,resources=statefulsets;deployments,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups="",resources=services,verbs=get;list;watch;create;update;patch;delete
+
+// Helm's Secrets storage driver keeps each release's revisions as Secrets in
+// the custom resource's namespace, and the release cache watches them. RBAC
+// cannot narrow a rule to a label, so this is every Secret of the namespaces
+// the operator serves.
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;update;patch;delete
+
+// Install, upgrade, uninstall and their failures are reported as events; the
+// manager's recorder writes events.k8s.io/v1, older helpers the core API.
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+// +kubebuilder:rbac:groups="",resources=events,verbs=create;patch
