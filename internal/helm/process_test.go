@@ -1,0 +1,249 @@
+package helm
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"helm.sh/helm/v3/pkg/release"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
+
+	"github.com/ray-ha-operator/ray-ha-operator/test/testbin"
+)
+
+// TestOperatorProcessSurvivesSIGKILL runs the operator binary built from
+// main.go against a real API server, kills it with SIGKILL while an upgrade
+// is in flight (Helm has written the pending-upgrade revision and waits for a
+// chart hook), starts it again and checks that the release converges to the
+// new spec. It also deploys a RayCluster sample with the real chart, through
+// the root watches.yaml wiring.
+func TestOperatorProcessSurvivesSIGKILL(t *testing.T) {
+	_, cfg := testbin.StartEnvtest(t, testbin.EnvtestOptions{CRDDirs: []string{"internal/helm/testdata/crd", "config/crd/bases"}})
+	api := &apiServer{cfg: cfg}
+	var err error
+	if api.client, err = client.New(cfg, client.Options{Scheme: clientgoscheme.Scheme}); err != nil {
+		t.Fatal(err)
+	}
+	root, err := testbin.ModuleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	bin := buildOperator(t, root, dir)
+	kubeconfig := writeKubeconfig(t, cfg, dir)
+	watches := writeWatches(t, root, dir)
+	ctx := context.Background()
+	ns := "sigkill"
+	if err := api.client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
+		t.Fatal(err)
+	}
+
+	first := startOperatorProcess(t, bin, kubeconfig, watches, filepath.Join(dir, "first.log"))
+	if err := api.client.Create(ctx, newWidget(ns, "k", map[string]any{"replicas": int64(1)})); err != nil {
+		t.Fatal(err)
+	}
+	rc := loadSample(t, filepath.Join(root, "config/samples/ray_v1_raycluster_minimal.yaml"), ns)
+	if err := api.client.Create(ctx, rc); err != nil {
+		t.Fatalf("creating RayCluster sample: %v", err)
+	}
+	api.waitDeployed(t, ns, "k", 1)
+	waitRayClusterDeployed(t, api, ns, rc.GetName())
+
+	// The new spec adds a pre-upgrade hook Pod. Nothing runs pods here, so
+	// Helm waits on it with the revision pending-upgrade: kill then.
+	u := api.getWidget(t, ns, "k")
+	if err := api.client.Patch(ctx, u, client.RawPatch("application/merge-patch+json", []byte(`{"spec":{"replicas":2,"upgradeHookPod":true}}`))); err != nil {
+		t.Fatal(err)
+	}
+	store := api.directStorage(t, ns)
+	eventually(t, 20*time.Second, "revision 2 pending-upgrade", func() error {
+		rel, err := store.Get("k", 2)
+		if err != nil {
+			return err
+		}
+		if rel.Info.Status != release.StatusPendingUpgrade {
+			return fmt.Errorf("revision 2 is %s", rel.Info.Status)
+		}
+		return nil
+	})
+	if err := first.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = first.Wait()
+	if rel, err := store.Get("k", 2); err != nil || rel.Info.Status != release.StatusPendingUpgrade {
+		t.Fatalf("after SIGKILL revision 2 should be left pending-upgrade: %v %v", rel.Info.Status, err)
+	}
+
+	// Play kubelet for the hook Pod the recovered upgrade creates.
+	stopKubelet := completeHookPods(t, api, ns)
+	defer stopKubelet()
+	startOperatorProcess(t, bin, kubeconfig, watches, filepath.Join(dir, "second.log"))
+	api.waitDeployed(t, ns, "k", 3)
+	eventually(t, 5*time.Second, "recovery event", func() error { return api.hasEvent(ns, "k", EventPendingRecovered) })
+	var d appsv1.Deployment
+	if err := api.client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "k-worker"}, &d); err != nil {
+		t.Fatal(err)
+	}
+	if *d.Spec.Replicas != 2 {
+		t.Errorf("replicas = %d after recovery, want 2", *d.Spec.Replicas)
+	}
+	if rel, err := store.Get("k", 2); err != nil || rel.Info.Status == release.StatusPendingUpgrade {
+		t.Errorf("revision 2 still pending after recovery (%v)", err)
+	}
+}
+
+func buildOperator(t *testing.T, root, dir string) string {
+	t.Helper()
+	bin := filepath.Join(dir, "operator")
+	start := time.Now()
+	cmd := exec.Command("go", "build", "-o", bin, ".")
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("building the operator: %v\n%s", err, out)
+	}
+	t.Logf("built the operator in %s", time.Since(start).Round(time.Millisecond))
+	return bin
+}
+
+func writeKubeconfig(t *testing.T, cfg *rest.Config, dir string) string {
+	t.Helper()
+	kc := clientcmdapi.NewConfig()
+	kc.Clusters["envtest"] = &clientcmdapi.Cluster{Server: cfg.Host, CertificateAuthorityData: cfg.CAData}
+	kc.AuthInfos["admin"] = &clientcmdapi.AuthInfo{ClientCertificateData: cfg.CertData, ClientKeyData: cfg.KeyData, Token: cfg.BearerToken}
+	kc.Contexts["envtest"] = &clientcmdapi.Context{Cluster: "envtest", AuthInfo: "admin"}
+	kc.CurrentContext = "envtest"
+	path := filepath.Join(dir, "kubeconfig")
+	if err := clientcmd.WriteToFile(*kc, path); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// writeWatches combines the test kind and the repository's own watches.yaml.
+func writeWatches(t *testing.T, root, dir string) string {
+	t.Helper()
+	own, err := os.ReadFile(filepath.Join(root, "watches.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	content := strings.ReplaceAll(string(own), "chart: helm-charts/ray-cluster", "chart: "+filepath.Join(root, "helm-charts/ray-cluster"))
+	content += fmt.Sprintf("- group: %s\n  version: v1\n  kind: Widget\n  chart: %s\n", widgetGVK.Group, filepath.Join(wd, "testdata", "widget"))
+	path := filepath.Join(dir, "watches.yaml")
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func startOperatorProcess(t *testing.T, bin, kubeconfig, watches, logPath string) *exec.Cmd {
+	t.Helper()
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "--watches-file="+watches, "--kubeconfig="+kubeconfig,
+		"--metrics-bind-address=0", "--health-probe-bind-address=0", "--pending-release-grace=2s")
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Signal(syscall.SIGTERM)
+			_ = cmd.Wait()
+		}
+		logFile.Close()
+		if t.Failed() {
+			b, _ := os.ReadFile(logPath)
+			t.Logf("operator log %s:\n%s", filepath.Base(logPath), tail(string(b), 4000))
+		}
+	})
+	return cmd
+}
+
+func tail(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[len(s)-n:]
+}
+
+func loadSample(t *testing.T, path, ns string) *unstructured.Unstructured {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := &unstructured.Unstructured{}
+	if err := yaml.Unmarshal(b, &u.Object); err != nil {
+		t.Fatal(err)
+	}
+	u.SetNamespace(ns)
+	return u
+}
+
+func waitRayClusterDeployed(t *testing.T, api *apiServer, ns, name string) {
+	t.Helper()
+	gvk := schema.GroupVersionKind{Group: "ray.io", Version: "v1", Kind: "RayCluster"}
+	eventually(t, 30*time.Second, "RayCluster deployed", func() error {
+		u := &unstructured.Unstructured{}
+		u.SetGroupVersionKind(gvk)
+		if err := api.client.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: name}, u); err != nil {
+			return err
+		}
+		c := findCondition(u, ConditionDeployed)
+		if c == nil || c.Status != metav1.ConditionTrue {
+			return fmt.Errorf("Deployed = %+v, conditions %v", c, u.Object["status"])
+		}
+		return nil
+	})
+	var sts appsv1.StatefulSet
+	if err := api.client.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: name + "-head"}, &sts); err != nil {
+		t.Errorf("head StatefulSet of the RayCluster: %v", err)
+	}
+}
+
+// completeHookPods marks every hook Pod in ns Succeeded, as a kubelet would
+// once its container exited 0, until stopped.
+func completeHookPods(t *testing.T, api *apiServer, ns string) func() {
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		for ctx.Err() == nil {
+			var pods corev1.PodList
+			if err := api.client.List(ctx, &pods, client.InNamespace(ns)); err == nil {
+				for i := range pods.Items {
+					p := &pods.Items[i]
+					if p.Annotations["helm.sh/hook"] == "" || p.Status.Phase == corev1.PodSucceeded {
+						continue
+					}
+					p.Status.Phase = corev1.PodSucceeded
+					if err := api.client.Status().Update(ctx, p); err != nil {
+						t.Logf("completing hook pod %s: %v", p.Name, err)
+					}
+				}
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}()
+	return cancel
+}
