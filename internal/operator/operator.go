@@ -1,0 +1,93 @@
+/*
+Copyright 2026 The ray-ha-operator Authors.
+*/
+
+package operator
+
+import (
+	"fmt"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"k8s.io/utils/clock"
+	ctrl "sigs.k8s.io/controller-runtime"
+
+	rayv1 "github.com/ray-ha-operator/ray-ha-operator/api/v1"
+	"github.com/ray-ha-operator/ray-ha-operator/internal/chart"
+	"github.com/ray-ha-operator/ray-ha-operator/internal/helm"
+	"github.com/ray-ha-operator/ray-ha-operator/internal/raycluster"
+)
+
+// EventSource is the name RayCluster events are reported under.
+const EventSource = "ray-ha-operator"
+
+// Config is what SetupRayCluster needs besides the manager.
+type Config struct {
+	// Watch is the RayCluster entry of watches.yaml. Its chart is loaded
+	// again from ChartPath with LoadSpecChart: the chart's values.yaml
+	// describes an example cluster and must not be merged under a spec.
+	Watch helm.Watch
+	// Policy is the operator-wide head-replacement policy (flags).
+	Policy raycluster.Policy
+	// Registerer receives the head-health metrics (controller-runtime's
+	// metrics.Registry in main).
+	Registerer prometheus.Registerer
+	// OperatorVersion is part of every release's input hash.
+	OperatorVersion string
+	// Clock defaults to the real clock.
+	Clock clock.PassiveClock
+	// RedisPreHooks and UninstallHooks are the Redis hooks
+	// (raycluster.Deps documents their place).
+	RedisPreHooks  []helm.PreReconcileHook
+	UninstallHooks []helm.UninstallHook
+	// Tune, when set, may change the reconciler options last (tests
+	// shorten periods with it).
+	Tune func(*helm.Options)
+}
+
+// Setup is what SetupRayCluster built.
+type Setup struct {
+	Reconciler *helm.Reconciler
+	Metrics    *raycluster.Metrics
+}
+
+// SetupRayCluster adds the RayCluster controller to mgr. The manager's
+// cache must hold Pods, Nodes, StatefulSets, Deployments and Services (the
+// default cache does: it starts an informer per type on first use).
+func SetupRayCluster(mgr ctrl.Manager, cfg Config) (*Setup, error) {
+	if cfg.Watch.GVK.GroupKind() != rayv1.GroupVersion.WithKind("RayCluster").GroupKind() {
+		return nil, fmt.Errorf("setting up the RayCluster controller: watch is for %s", cfg.Watch.GVK)
+	}
+	if err := cfg.Policy.Validate(); err != nil {
+		return nil, fmt.Errorf("setting up the RayCluster controller: head policy: %w", err)
+	}
+	ch, err := chart.LoadSpecChart(cfg.Watch.ChartPath)
+	if err != nil {
+		return nil, fmt.Errorf("setting up the RayCluster controller: %w", err)
+	}
+	metrics, err := raycluster.NewMetrics(cfg.Registerer)
+	if err != nil {
+		return nil, fmt.Errorf("setting up the RayCluster controller: %w", err)
+	}
+	hooks := raycluster.NewHooks(raycluster.Deps{
+		Client: mgr.GetClient(), Reader: mgr.GetCache(), Recorder: mgr.GetEventRecorder(EventSource),
+		Clock: cfg.Clock, Policy: cfg.Policy, Metrics: metrics,
+		RedisPreHooks: cfg.RedisPreHooks, UninstallHooks: cfg.UninstallHooks,
+	})
+	w := cfg.Watch
+	w.Chart, w.ChartDigest = ch, ""
+	opts := helm.OptionsFromWatch(w)
+	opts.OperatorVersion = cfg.OperatorVersion
+	hooks.Apply(&opts)
+	opts.ExtraWatches = append(opts.ExtraWatches, PodWatch(mgr.GetCache()))
+	if cfg.Tune != nil {
+		cfg.Tune(&opts)
+	}
+	rec, err := helm.New(opts)
+	if err != nil {
+		return nil, fmt.Errorf("setting up the RayCluster controller: %w", err)
+	}
+	if err := rec.SetupWithManager(mgr); err != nil {
+		return nil, fmt.Errorf("setting up the RayCluster controller: %w", err)
+	}
+	return &Setup{Reconciler: rec, Metrics: metrics}, nil
+}

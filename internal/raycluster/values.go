@@ -1,0 +1,42 @@
+/*
+Copyright 2026 The ray-ha-operator Authors.
+*/
+
+package raycluster
+
+import (
+	"context"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	rayv1 "github.com/ray-ha-operator/ray-ha-operator/api/v1"
+)
+
+// chartAnnotations are the RayCluster annotations the chart reads (see the
+// chart README, value cluster.annotations). Only these are passed: every
+// value is part of the release's input hash, and an annotation the chart
+// ignores (kubectl's last-applied configuration, say) must not make the
+// reconciler re-render the release.
+var chartAnnotations = []string{
+	rayv1.AnnotationFTEnabled,
+	rayv1.AnnotationExternalStorageNamespace,
+}
+
+// MapValues is the Helm reconciler's ValuesMapper for RayCluster: the values
+// only the operator knows, under the chart's `cluster` key. They win over the
+// spec, so a spec cannot rename the cluster or pick another UID.
+func MapValues(_ context.Context, obj *unstructured.Unstructured) (map[string]any, error) {
+	annotations := map[string]any{}
+	for _, k := range chartAnnotations {
+		if v, ok := obj.GetAnnotations()[k]; ok {
+			annotations[k] = v
+		}
+	}
+	return map[string]any{
+		"cluster": map[string]any{
+			"name":        obj.GetName(),
+			"uid":         string(obj.GetUID()),
+			"annotations": annotations,
+		},
+	}, nil
+}
