@@ -205,6 +205,10 @@ const (
 	// ReasonRedisCredentialsUnavailable: a referenced Secret or key does not
 	// exist (False); checked again when the Secret appears.
 	ReasonRedisCredentialsUnavailable = "RedisCredentialsUnavailable"
+	// ReasonRedisConfigInvalid: the Redis settings cannot be used as given
+	// (e.g. a malformed address, contradictory TLS annotations) (False);
+	// only a change of the RayCluster fixes it.
+	ReasonRedisConfigInvalid = "RedisConfigInvalid"
 )
 
 // Reasons of SpecValid.
