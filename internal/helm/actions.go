@@ -36,7 +36,7 @@ func (r *Reconciler) install(ctx context.Context, s *scope, replace bool) (*rele
 	in.Replace = replace
 	in.Timeout = r.opts.HelmTimeout
 	in.PostRenderer = r.postRenderer(s.obj)
-	in.Labels = map[string]string{InputHashLabel: s.hash}
+	in.Labels = releaseLabels(r.opts.GVK, s.hash)
 	applyInstallAnnotations(in, s.obj.GetAnnotations())
 	rel, err := in.RunWithContext(ctx, ch, s.values)
 	if err != nil {
@@ -78,7 +78,7 @@ func (r *Reconciler) runUpgrade(ctx context.Context, cfg *action.Configuration, 
 	up.MaxHistory = r.opts.MaxHistory
 	up.Timeout = r.opts.HelmTimeout
 	up.PostRenderer = r.postRenderer(s.obj)
-	up.Labels = map[string]string{InputHashLabel: s.hash}
+	up.Labels = releaseLabels(r.opts.GVK, s.hash)
 	applyUpgradeAnnotations(up, s.obj.GetAnnotations())
 	if dry {
 		up.DryRun = true
@@ -150,7 +150,9 @@ func (r *Reconciler) relabel(ctx context.Context, s *scope) (*release.Release, e
 	if rel.Labels == nil {
 		rel.Labels = map[string]string{}
 	}
-	rel.Labels[InputHashLabel] = s.hash
+	for k, v := range releaseLabels(r.opts.GVK, s.hash) {
+		rel.Labels[k] = v
+	}
 	if err := cfg.Releases.Update(rel); err != nil {
 		return nil, fmt.Errorf("recording input hash on release %s/%s: %w", rel.Namespace, rel.Name, err)
 	}

@@ -103,6 +103,8 @@ func writeStuckRelease(t *testing.T, store *storage.Storage, ns, name string, ve
 		Version:   version,
 		Chart:     ch,
 		Config:    map[string]any{},
+		// What the operator's own interrupted action would have written.
+		Labels: releaseLabels(widgetGVK, "interrupted"),
 		Info: &release.Info{
 			FirstDeployed: helmtime.Time{Time: at},
 			LastDeployed:  helmtime.Time{Time: at},

@@ -21,9 +21,9 @@ type releaseCacheRunnable struct{ cache.Cache }
 // GetCache marks the runnable as a cache for the manager.
 func (c releaseCacheRunnable) GetCache() cache.Cache { return c.Cache }
 
-// SetupWithManager wires the reconciler: a cache of release Secrets only
-// (label owner=helm: an informer on every Secret of the cluster would hold
-// every credential in memory), Helm action configurations that share the
+// SetupWithManager wires the reconciler: a cache of this kind's release
+// Secrets only (an informer on every Secret of the cluster would hold every
+// credential in memory), Helm action configurations that share the
 // manager's RESTMapper, and a controller for the kind whose own status and
 // finalizer writes do not re-trigger it.
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
@@ -31,7 +31,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Scheme: mgr.GetScheme(),
 		Mapper: mgr.GetRESTMapper(),
 		ByObject: map[client.Object]cache.ByObject{
-			&corev1.Secret{}: {Label: releaseSecretSelector()},
+			&corev1.Secret{}: {Label: releaseSecretSelector(r.opts.GVK)},
 		},
 	})
 	if err != nil {

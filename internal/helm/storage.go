@@ -12,6 +12,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -30,10 +31,28 @@ const (
 // path reads it from the Secret's metadata without decoding the release).
 const InputHashLabel = "ray-ha-operator/input-hash"
 
-// releaseSecretSelector selects the Secrets of Helm's Secrets driver: the
-// only Secrets the release cache holds.
-func releaseSecretSelector() labels.Selector {
-	return labels.SelectorFromSet(labels.Set{helmOwnerLabel: helmOwnerValue})
+// OwnerKindLabel is a release label naming the kind whose resources own the
+// release ("RayCluster.ray.io"). The release cache selects on it, so it
+// holds this operator's release Secrets of one kind only, not every Helm
+// release in the cluster.
+const OwnerKindLabel = "ray-ha-operator/owner-kind"
+
+// ownerKindValue is the OwnerKindLabel value for a kind (Kind.group; a
+// valid label value for any kind name and DNS group).
+func ownerKindValue(gvk schema.GroupVersionKind) string {
+	return gvk.GroupKind().String()
+}
+
+// releaseLabels are the release labels the reconciler writes on every
+// revision: Helm keeps them on the release Secret.
+func releaseLabels(gvk schema.GroupVersionKind, hash string) map[string]string {
+	return map[string]string{OwnerKindLabel: ownerKindValue(gvk), InputHashLabel: hash}
+}
+
+// releaseSecretSelector selects the Secrets of Helm's Secrets driver for
+// releases of one kind: the only Secrets the release cache holds.
+func releaseSecretSelector(gvk schema.GroupVersionKind) labels.Selector {
+	return labels.SelectorFromSet(labels.Set{helmOwnerLabel: helmOwnerValue, OwnerKindLabel: ownerKindValue(gvk)})
 }
 
 // cachedSecrets is a SecretInterface whose reads come from an informer cache

@@ -87,6 +87,7 @@ type operator struct {
 	counter  *requestCounter
 	rec      *Reconciler
 	postRuns *countingPostHook
+	stop     func()
 }
 
 // startOperator creates a namespace and runs a manager watching only it.
@@ -96,6 +97,12 @@ func (a *apiServer) startOperator(t *testing.T, mutate func(*Options)) *operator
 	if err := a.client.Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
 		t.Fatalf("creating namespace %s: %v", ns, err)
 	}
+	return a.startOperatorIn(t, ns, mutate)
+}
+
+// startOperatorIn runs a manager for an existing namespace.
+func (a *apiServer) startOperatorIn(t *testing.T, ns string, mutate func(*Options)) *operator {
+	t.Helper()
 	w := loadTestWatch(t)
 	post := &countingPostHook{}
 	opts := OptionsFromWatch(w)
@@ -135,8 +142,10 @@ func (a *apiServer) startOperator(t *testing.T, mutate func(*Options)) *operator
 			t.Errorf("manager: %v", err)
 		}
 	}()
-	t.Cleanup(func() { cancel(); <-done })
-	return &operator{ns: ns, counter: counter, rec: rec, postRuns: post}
+	var once sync.Once
+	stop := func() { once.Do(func() { cancel(); <-done }) }
+	t.Cleanup(stop)
+	return &operator{ns: ns, counter: counter, rec: rec, postRuns: post, stop: stop}
 }
 
 var nonDNS = regexp.MustCompile(`[^a-z0-9]+`)
