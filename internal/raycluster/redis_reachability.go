@@ -136,7 +136,11 @@ func (h *RedisReachability) PreReconcile(ctx context.Context, req *helm.Request)
 	if !ok {
 		return helm.Result{RequeueAfter: wait}, nil
 	}
-	prev := meta.FindStatusCondition(rc.Status.Conditions, string(rayv1.RedisReachable))
+	// A copy: recordObservation changes the condition in place.
+	var prev *metav1.Condition
+	if c := meta.FindStatusCondition(rc.Status.Conditions, string(rayv1.RedisReachable)); c != nil {
+		prev = c.DeepCopy()
+	}
 	if !h.recordObservation(rc, obs, now) {
 		return helm.Result{RequeueAfter: wait}, nil
 	}
