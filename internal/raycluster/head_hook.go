@@ -111,7 +111,7 @@ func (k *HeadHealthHook) report(ctx context.Context, run *headRun) {
 	now := run.scope.Now
 	change := advanceRecovery(&run.st, run.health, now)
 	k.reportChange(ctx, run, change)
-	status, reason, msg := headRecoveringCondition(&run.st, run.health, run.dec, run.outcome)
+	status, reason, msg := headRecoveringCondition(&run.st, change, run.health, run.dec, run.outcome)
 	if run.scope.PolicyErr != nil {
 		msg += "; ignored annotations: " + run.scope.PolicyErr.Error()
 	}

@@ -135,14 +135,20 @@ func recordReplacement(st *rayv1.RayClusterStatus, p Policy, now time.Time) {
 	st.Recovery.LastForcedReplacementTime = &metav1.Time{Time: h.LastReplacement}
 }
 
+// recovering tells whether a recovery is under way after this reconcile's
+// change (the condition is only set afterwards).
+func recovering(st *rayv1.RayClusterStatus, c recoveryChange) bool {
+	return c.Step == stepStarted || (c.Step == stepNone && recoveryInProgress(st))
+}
+
 // headRecoveringCondition is the HeadRecovering condition for what the hook
 // saw and did. Its message names the head's state and the operator's step
 // in fixed words (no countdowns), so it changes only on a transition.
-func headRecoveringCondition(st *rayv1.RayClusterStatus, h HeadHealth, d Decision, out ReplaceOutcome) (metav1.ConditionStatus, string, string) {
+func headRecoveringCondition(st *rayv1.RayClusterStatus, c recoveryChange, h HeadHealth, d Decision, out ReplaceOutcome) (metav1.ConditionStatus, string, string) {
 	switch {
 	case h.State == HeadHealthy:
 		return metav1.ConditionFalse, string(rayv1.HeadReady), fmt.Sprintf("head pod %s is Ready", h.Pod.Name)
-	case recoveryInProgress(st):
+	case recovering(st, c):
 		return metav1.ConditionTrue, string(st.Recovery.LastFailureReason), recoveringMessage(h, d, out)
 	}
 	return metav1.ConditionFalse, string(h.Reason), "the head has not been Ready yet: " + stableMessage(h.Message)
