@@ -118,18 +118,23 @@ func newActionConfigs(cfg *rest.Config, mapper meta.RESTMapper, releaseCache cli
 	}, nil
 }
 
-func (a *actionConfigs) clients(namespace string) namespaceClients {
+func (a *actionConfigs) clients(namespace string) (namespaceClients, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if c, ok := a.kubes[namespace]; ok {
-		return c
+		return c, nil
 	}
 	getter := &restClientGetter{cfg: a.cfg, mapper: a.mapper, discovery: a.discovery, namespace: namespace}
 	kc := kube.New(getter)
 	kc.Namespace = namespace
+	// kube.Client creates its clientset lazily and without a lock on first
+	// use; concurrent reconciles share it, so create it here, under ours.
+	if err := kc.IsReachable(); err != nil {
+		return namespaceClients{}, fmt.Errorf("creating Helm's client for namespace %s: %w", namespace, err)
+	}
 	c := namespaceClients{getter: getter, kube: kc}
 	a.kubes[namespace] = c
-	return c
+	return c, nil
 }
 
 // forNamespace returns a configuration whose release storage reads from the
@@ -140,7 +145,10 @@ func (a *actionConfigs) forNamespace(namespace string, cached bool, log logr.Log
 	if err != nil {
 		return nil, err
 	}
-	nc := a.clients(namespace)
+	nc, err := a.clients(namespace)
+	if err != nil {
+		return nil, err
+	}
 	secrets := a.clientset.CoreV1().Secrets(namespace)
 	var d *driver.Secrets
 	if cached {

@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/event"
@@ -31,12 +32,22 @@ type dependentWatcher struct {
 
 	mu      sync.Mutex
 	watched map[schema.GroupVersionKind]bool
+	// seen is the last revision handled per release: a steady state does
+	// not parse the same manifest again.
+	seen map[types.NamespacedName]int
 }
 
 // watchRelease adds watches for kinds of rel not watched yet. Only objects
 // with our controller owner reference can be mapped back; others (cluster
 // scoped, other namespaces) are left to the periodic check.
 func (w *dependentWatcher) watchRelease(rel *release.Release) error {
+	key := types.NamespacedName{Namespace: rel.Namespace, Name: rel.Name}
+	w.mu.Lock()
+	done := w.seen[key] == rel.Version
+	w.mu.Unlock()
+	if done {
+		return nil
+	}
 	objs, err := decodeManifest(strings.NewReader(rel.Manifest))
 	if err != nil {
 		return err
@@ -49,7 +60,17 @@ func (w *dependentWatcher) watchRelease(rel *release.Release) error {
 			return err
 		}
 	}
+	w.mu.Lock()
+	w.seen[key] = rel.Version
+	w.mu.Unlock()
 	return nil
+}
+
+// forget drops a deleted resource's release from seen.
+func (w *dependentWatcher) forget(key types.NamespacedName) {
+	w.mu.Lock()
+	delete(w.seen, key)
+	w.mu.Unlock()
 }
 
 func (w *dependentWatcher) watch(gvk schema.GroupVersionKind) error {

@@ -9,6 +9,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 )
 
@@ -91,6 +92,9 @@ func (r *Reconciler) uninstallRelease(ctx context.Context, s *scope) error {
 	removeFinalizer(s.obj, UninstallFinalizer)
 	r.releases.forget(s.obj.GetNamespace(), s.obj.GetName())
 	r.forgetFullCheck(s.obj.GetUID())
+	if r.deps != nil {
+		r.deps.forget(types.NamespacedName{Namespace: s.obj.GetNamespace(), Name: s.obj.GetName()})
+	}
 	return nil
 }
 

@@ -193,6 +193,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	}
 	s := newScope(obj)
 	res, err := r.reconcileNormal(ctx, s)
+	for _, cerr := range s.condErrors {
+		log.Error(cerr, "Could not update a status condition")
+	}
 	if s.succeeded && err == nil {
 		if serr := setObservedGeneration(s.obj); serr != nil {
 			return res, serr
