@@ -35,10 +35,10 @@ type Config struct {
 	OperatorVersion string
 	// Clock defaults to the real clock.
 	Clock clock.PassiveClock
-	// RedisPreHooks and UninstallHooks are the Redis hooks
-	// (raycluster.Deps documents their place).
-	RedisPreHooks  []helm.PreReconcileHook
-	UninstallHooks []helm.UninstallHook
+	// Reachability tunes the Redis reachability check; Cleanup the Redis
+	// clean-up on delete (Cleanup.Enabled is the operator-wide switch).
+	Reachability raycluster.ReachabilityOptions
+	Cleanup      raycluster.CleanupOptions
 	// Tune, when set, may change the reconciler options last (tests
 	// shorten periods with it).
 	Tune func(*helm.Options)
@@ -68,10 +68,22 @@ func SetupRayCluster(mgr ctrl.Manager, cfg Config) (*Setup, error) {
 	if err != nil {
 		return nil, fmt.Errorf("setting up the RayCluster controller: %w", err)
 	}
+	if cfg.Clock == nil {
+		cfg.Clock = clock.RealClock{}
+	}
+	rec := mgr.GetEventRecorder(EventSource)
+	// Secrets are read from the API server, not cached: an informer on
+	// every Secret of the cluster would hold every credential in memory.
+	secrets := mgr.GetAPIReader()
 	hooks := raycluster.NewHooks(raycluster.Deps{
-		Client: mgr.GetClient(), Reader: mgr.GetCache(), Recorder: mgr.GetEventRecorder(EventSource),
+		Client: mgr.GetClient(), Reader: mgr.GetCache(), Recorder: rec,
 		Clock: cfg.Clock, Policy: cfg.Policy, Metrics: metrics,
-		RedisPreHooks: cfg.RedisPreHooks, UninstallHooks: cfg.UninstallHooks,
+		RedisPreHooks: []helm.PreReconcileHook{
+			raycluster.NewRedisReachability(secrets, rec, cfg.Clock, nil, cfg.Reachability),
+		},
+		UninstallHooks: []helm.UninstallHook{
+			raycluster.NewRedisCleanup(mgr.GetCache(), secrets, rec, cfg.Clock, cfg.Cleanup),
+		},
 	})
 	w := cfg.Watch
 	w.Chart, w.ChartDigest = ch, ""
@@ -82,12 +94,12 @@ func SetupRayCluster(mgr ctrl.Manager, cfg Config) (*Setup, error) {
 	if cfg.Tune != nil {
 		cfg.Tune(&opts)
 	}
-	rec, err := helm.New(opts)
+	r, err := helm.New(opts)
 	if err != nil {
 		return nil, fmt.Errorf("setting up the RayCluster controller: %w", err)
 	}
-	if err := rec.SetupWithManager(mgr); err != nil {
+	if err := r.SetupWithManager(mgr); err != nil {
 		return nil, fmt.Errorf("setting up the RayCluster controller: %w", err)
 	}
-	return &Setup{Reconciler: rec, Metrics: metrics}, nil
+	return &Setup{Reconciler: r, Metrics: metrics}, nil
 }

@@ -96,12 +96,16 @@ func finishRecovery(st *rayv1.RayClusterStatus, now time.Time) recoveryChange {
 }
 
 // failureReason maps a classification to a HeadRecovering reason. A head
-// that goes Terminating, Missing or Starting after it was Ready was deleted
+// that goes Terminating, Missing or Pending after it was Ready was deleted
 // or evicted; those are recorded as PodMissing, the cause, rather than as
-// the step Kubernetes happens to be at.
+// the step Kubernetes happens to be at. A Ray container that runs but is no
+// longer Ready is HeadNotReady, whatever its start time says.
 func failureReason(h HeadHealth) rayv1.HeadFailureReason {
-	if h.State.IsFailure() {
+	switch {
+	case h.State.IsFailure():
 		return rayv1.HeadFailureReason(h.Reason)
+	case h.Reason == ReasonContainerStarting:
+		return rayv1.HeadFailureNotReady
 	}
 	return rayv1.HeadFailurePodMissing
 }

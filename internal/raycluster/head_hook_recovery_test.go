@@ -74,6 +74,13 @@ func TestAdvanceRecovery(t *testing.T) {
 			wantRec: &rayv1.RecoveryStatus{Count: 4, LastFailureTime: mtp(0), LastFailureReason: rayv1.HeadFailurePodMissing,
 				LastRecoveryStartTime: mtp(-1)},
 		},
+		"a Ready head whose container runs unready: HeadNotReady": {
+			st:     statusWith(metav1.ConditionFalse, string(rayv1.HeadReady), nil),
+			health: HeadHealth{State: HeadStarting, Reason: ReasonContainerStarting},
+			want:   recoveryChange{Step: stepStarted, Reason: rayv1.HeadFailureNotReady},
+			wantRec: &rayv1.RecoveryStatus{LastFailureTime: mtp(0), LastFailureReason: rayv1.HeadFailureNotReady,
+				LastRecoveryStartTime: mtp(0)},
+		},
 		"no Since: the clock starts now": {
 			st:     statusWith(metav1.ConditionFalse, string(rayv1.HeadReady), nil),
 			health: HeadHealth{State: HeadMissing, Reason: ReasonPodMissing},

@@ -1,0 +1,182 @@
+/*
+Copyright 2026 The ray-ha-operator Authors.
+*/
+
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/go-logr/logr/testr"
+	"github.com/prometheus/client_golang/prometheus"
+	corev1 "k8s.io/api/core/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	rayv1 "github.com/ray-ha-operator/ray-ha-operator/api/v1"
+	"github.com/ray-ha-operator/ray-ha-operator/internal/chart"
+	"github.com/ray-ha-operator/ray-ha-operator/internal/helm"
+	"github.com/ray-ha-operator/ray-ha-operator/internal/operator"
+	"github.com/ray-ha-operator/ray-ha-operator/internal/raycluster"
+	"github.com/ray-ha-operator/ray-ha-operator/test/simcluster"
+	"github.com/ray-ha-operator/ray-ha-operator/test/testbin"
+)
+
+// Options shape an Env.
+type Options struct {
+	// Nodes is the number of simulated nodes (default 3).
+	Nodes int
+	// Policy is the operator-wide head policy (default: DefaultPolicy).
+	// Tests shorten bounds per cluster with annotations instead, as users do.
+	Policy *raycluster.Policy
+}
+
+// Env is a simulated cluster with the operator running against it.
+type Env struct {
+	Cluster *simcluster.Cluster
+	// Client is the test's own client (not the operator's).
+	Client client.Client
+	// Registry holds the operator's head-health metrics.
+	Registry *prometheus.Registry
+	Setup    *operator.Setup
+}
+
+// Scheme knows the built-in kinds, CRDs and RayCluster.
+func Scheme() *runtime.Scheme {
+	s := runtime.NewScheme()
+	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, apiextensionsv1.AddToScheme, rayv1.AddToScheme} {
+		if err := add(s); err != nil {
+			panic(err)
+		}
+	}
+	return s
+}
+
+// Start brings up a simulated cluster (kwok leaves pods annotated with
+// simcluster.DisregardStatusAnnotation to the test), installs the CRD and
+// runs the operator in a manager until the test ends.
+func Start(t *testing.T, opts Options) *Env {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("e2e on the simulated cluster: skipped with -short")
+	}
+	if opts.Nodes == 0 {
+		opts.Nodes = 3
+	}
+	began := time.Now()
+	c := simcluster.StartForTest(t, simcluster.Options{Nodes: opts.Nodes, DisregardStatusSelector: true})
+	cfg := c.RESTConfig()
+	root, err := testbin.ModuleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := envtest.InstallCRDs(cfg, envtest.CRDInstallOptions{
+		Paths: []string{filepath.Join(root, "config", "crd", "bases")}, ErrorIfPathMissing: true,
+	}); err != nil {
+		t.Fatalf("installing the RayCluster CRD: %v", err)
+	}
+	cl, err := client.New(cfg, client.Options{Scheme: Scheme()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := &Env{Cluster: c, Client: cl, Registry: prometheus.NewRegistry()}
+	env.startOperator(t, opts)
+	t.Logf("simulated cluster and operator up in %s", time.Since(began).Round(time.Millisecond))
+	return env
+}
+
+// startOperator runs the manager the way main.go does, with the
+// RayCluster controller from operator.SetupRayCluster.
+func (e *Env) startOperator(t *testing.T, opts Options) {
+	t.Helper()
+	policy := raycluster.DefaultPolicy()
+	if opts.Policy != nil {
+		policy = *opts.Policy
+	}
+	mgr, err := ctrl.NewManager(e.Cluster.RESTConfig(), ctrl.Options{
+		Scheme:                 Scheme(),
+		Metrics:                metricsserver.Options{BindAddress: "0"},
+		HealthProbeBindAddress: "0",
+		Logger:                 testr.NewWithOptions(t, testr.Options{Verbosity: 0}),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Setup, err = operator.SetupRayCluster(mgr, operator.Config{
+		Watch:           rayClusterWatch(t),
+		Policy:          policy,
+		Registerer:      e.Registry,
+		OperatorVersion: "e2e",
+		Reachability:    raycluster.ReachabilityOptions{Interval: time.Second, Timeout: 500 * time.Millisecond},
+		Cleanup:         raycluster.CleanupOptions{Enabled: true, DefaultTimeout: 5 * time.Second, PollInterval: time.Second},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(log.IntoContext(context.Background(), testr.New(t)))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := mgr.Start(ctx); err != nil {
+			t.Errorf("manager: %v", err)
+		}
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+}
+
+// rayClusterWatch is the watches.yaml entry main.go reads for RayCluster.
+func rayClusterWatch(t *testing.T) helm.Watch {
+	t.Helper()
+	dir, err := chart.DefaultDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return helm.Watch{
+		GVK:                     rayv1.GroupVersion.WithKind("RayCluster"),
+		ChartPath:               dir,
+		ReconcilePeriod:         time.Minute,
+		MaxConcurrentReconciles: 4,
+		WatchDependentResources: true,
+	}
+}
+
+// Namespace creates a namespace for one scenario.
+func (e *Env) Namespace(t *testing.T, name string) string {
+	t.Helper()
+	if err := e.Client.Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}); err != nil {
+		t.Fatalf("creating namespace %s: %v", name, err)
+	}
+	return name
+}
+
+// Eventually polls cond every 50 ms until it holds or timeout passes, and
+// returns how long it took.
+func Eventually(t *testing.T, timeout time.Duration, what string, cond func() (bool, error)) time.Duration {
+	t.Helper()
+	start := time.Now()
+	var last error
+	for time.Since(start) < timeout {
+		ok, err := cond()
+		if ok {
+			return time.Since(start)
+		}
+		last = err
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("%s: not within %s (last error: %v)", what, timeout, last)
+	return 0
+}
+
+// errorf is fmt.Errorf, for conditions that explain why they do not hold.
+func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }

@@ -1,0 +1,357 @@
+/*
+Copyright 2026 The ray-ha-operator Authors.
+*/
+
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	rayv1 "github.com/ray-ha-operator/ray-ha-operator/api/v1"
+	"github.com/ray-ha-operator/ray-ha-operator/internal/raycluster"
+	"github.com/ray-ha-operator/ray-ha-operator/test/redisserver"
+)
+
+// Timeouts of the scenarios: generous against a loaded machine; the logs
+// carry the measured times.
+const (
+	readyTimeout    = 90 * time.Second
+	recoveryTimeout = 60 * time.Second
+)
+
+// fastBounds are the per-cluster policy annotations of the scenarios:
+// seconds instead of the production defaults, set the way users set them.
+func fastBounds(extra map[string]string) map[string]string {
+	a := map[string]string{
+		raycluster.AnnotationStuckTerminatingGrace: "1",
+		raycluster.AnnotationBackoffBase:           "1",
+		raycluster.AnnotationBackoffMax:            "2",
+		raycluster.AnnotationNodeLostGrace:         "3",
+	}
+	for k, v := range extra {
+		a[k] = v
+	}
+	return a
+}
+
+// TestHeadRecovery runs every head failure the operator handles on one
+// simulated cluster and one operator. The scenarios that do not lose a node
+// run in parallel, each in its own namespace; the lost node comes last.
+func TestHeadRecovery(t *testing.T) {
+	env := Start(t, Options{})
+	redis := redisserver.Start(t, redisserver.Options{})
+	t.Run("group", func(t *testing.T) {
+		t.Run("HeadPodDeleted", func(t *testing.T) { t.Parallel(); headPodDeleted(t, env, redis.Addr()) })
+		t.Run("HeadPodFailed", func(t *testing.T) { t.Parallel(); headPodFailed(t, env, redis.Addr()) })
+		t.Run("RayContainerExited", func(t *testing.T) { t.Parallel(); rayContainerExited(t, env, redis.Addr()) })
+		t.Run("StuckTerminating", func(t *testing.T) { t.Parallel(); stuckTerminating(t, env, redis.Addr()) })
+		t.Run("CrashLoopOptIn", func(t *testing.T) { t.Parallel(); crashLoopOptIn(t, env, redis.Addr()) })
+		t.Run("NotReadyOptIn", func(t *testing.T) { t.Parallel(); notReadyOptIn(t, env, redis.Addr()) })
+		t.Run("RedisDown", func(t *testing.T) { t.Parallel(); redisDown(t, env) })
+	})
+	t.Run("NodeLost", func(t *testing.T) { nodeLost(t, env, redis.Addr()) })
+}
+
+// headPodDeleted is the seed's basic test: a GCS FT cluster is up, its head
+// is killed, a new head comes up under the same Service name with the same
+// Redis address and storage namespace, and the workers are the same pods.
+func headPodDeleted(t *testing.T, env *Env, redisAddr string) {
+	ns := env.Namespace(t, "head-deleted")
+	env.Create(t, NewRayCluster(ns, "rc", ClusterOptions{RedisAddress: redisAddr, Workers: 2, Annotations: fastBounds(nil)}))
+	old := env.WaitReady(t, ns, "rc", readyTimeout)
+	env.ExpectQuiet(t, ns, "rc", 3*time.Second)
+	before := env.RayCluster(t, ns, "rc")
+	workers := env.WorkerUIDs(t, ns, "rc")
+	if len(workers) != 2 {
+		t.Fatalf("workers %v, want 2", workers)
+	}
+	oldEnv := headEnv(old)
+
+	killed := time.Now()
+	if err := env.Client.Delete(context.Background(), old); err != nil {
+		t.Fatal(err)
+	}
+	fresh, took := env.WaitNewHeadReady(t, ns, "rc", old.UID, recoveryTimeout)
+	t.Logf("head deleted -> new head Ready in %s", took.Round(time.Millisecond))
+
+	if got := headEnv(fresh); got != oldEnv {
+		t.Errorf("new head's GCS wiring %+v, want the old one %+v", got, oldEnv)
+	}
+	if oldEnv.redis != redisAddr || oldEnv.storageNS != string(before.UID) {
+		t.Errorf("head wiring %+v, want Redis %s and the CR UID %s as storage namespace", oldEnv, redisAddr, before.UID)
+	}
+	if got := env.WorkerUIDs(t, ns, "rc"); fmt.Sprint(got) != fmt.Sprint(workers) {
+		t.Errorf("worker pods %v, want the same pods %v", got, workers)
+	}
+	rc := env.WaitRecoveryCount(t, ns, "rc", 1, recoveryTimeout)
+	if rc.Status.Head.ServiceName != before.Status.Head.ServiceName || rc.Status.Head.ServiceName != "rc-head-svc" {
+		t.Errorf("head Service %q, want unchanged %q", rc.Status.Head.ServiceName, before.Status.Head.ServiceName)
+	}
+	expectRecovery(t, env, rc, rayv1.HeadFailurePodMissing, time.Since(killed))
+}
+
+type gcsWiring struct{ redis, storageNS string }
+
+func headEnv(p *corev1.Pod) gcsWiring {
+	c := &p.Spec.Containers[0]
+	return gcsWiring{redis: envValue(c, rayv1.EnvRedisAddress), storageNS: envValue(c, rayv1.EnvExternalStorageNamespace)}
+}
+
+// expectRecovery checks a finished recovery in status, in the metrics and
+// in the events. upper bounds the duration (the time the test saw).
+func expectRecovery(t *testing.T, env *Env, rc *rayv1.RayCluster, reason rayv1.HeadFailureReason, upper time.Duration) {
+	t.Helper()
+	r := rc.Status.Recovery
+	if r.LastFailureReason != reason {
+		t.Errorf("last failure reason %s, want %s", r.LastFailureReason, reason)
+	}
+	// Status times have whole seconds, so allow one second either way.
+	if r.LastRecoveryDuration == nil || r.LastRecoveryDuration.Duration <= 0 || r.LastRecoveryDuration.Duration > upper+time.Second {
+		t.Errorf("recovery duration %v, want in (0, %s]", r.LastRecoveryDuration, upper)
+	} else {
+		t.Logf("recovery from %s took %s (status)", reason, r.LastRecoveryDuration.Duration.Round(time.Millisecond))
+	}
+	if n, sum := env.RecoveryObservations(t, string(reason)); n == 0 || sum <= 0 {
+		t.Errorf("metrics: %d recoveries from %s (sum %.3fs), want at least one", n, reason, sum)
+	}
+	Eventually(t, 10*time.Second, "failure and recovery events", func() (bool, error) {
+		got := env.EventReasons(t, rc.Namespace, rc.Name)
+		ok := hasString(got, raycluster.EventHeadFailureDetected) && hasString(got, raycluster.EventHeadRecovered)
+		return ok, errorf("events %v", got)
+	})
+}
+
+// headPodFailed: the pod's phase becomes Failed; the StatefulSet replaces it.
+func headPodFailed(t *testing.T, env *Env, redisAddr string) {
+	ns := env.Namespace(t, "head-failed")
+	env.StartKubelet(t, ns)
+	env.Create(t, NewRayCluster(ns, "rc", ClusterOptions{RedisAddress: redisAddr, Workers: 1, HeadStatusByTest: true, Annotations: fastBounds(nil)}))
+	old := env.WaitReady(t, ns, "rc", readyTimeout)
+	failed := time.Now()
+	if err := SetFailed(context.Background(), env.Client, old); err != nil {
+		t.Fatal(err)
+	}
+	_, took := env.WaitNewHeadReady(t, ns, "rc", old.UID, recoveryTimeout)
+	t.Logf("head Failed -> new head Ready in %s", took.Round(time.Millisecond))
+	rc := env.WaitRecoveryCount(t, ns, "rc", 1, recoveryTimeout)
+	// The StatefulSet controller deletes a Failed pod at once; when it wins
+	// the race with the operator's reconcile, the operator only ever sees
+	// the head missing, and says so.
+	reason := rc.Status.Recovery.LastFailureReason
+	if reason != rayv1.HeadFailurePodFailed && reason != rayv1.HeadFailurePodMissing {
+		t.Errorf("failure reason %s, want PodFailed (or PodMissing when the StatefulSet was faster)", reason)
+	}
+	expectRecovery(t, env, rc, reason, time.Since(failed))
+}
+
+// rayContainerExited: the Ray container exits and the kubelet restarts it
+// in place; the operator only observes and times it.
+func rayContainerExited(t *testing.T, env *Env, redisAddr string) {
+	ns := env.Namespace(t, "container-exited")
+	env.StartKubelet(t, ns)
+	env.Create(t, NewRayCluster(ns, "rc", ClusterOptions{RedisAddress: redisAddr, Workers: 1, HeadStatusByTest: true, Annotations: fastBounds(nil)}))
+	head := env.WaitReady(t, ns, "rc", readyTimeout)
+	exited := time.Now()
+	ctx := context.Background()
+	if err := SetContainerExited(ctx, env.Client, head); err != nil {
+		t.Fatal(err)
+	}
+	Eventually(t, 10*time.Second, "HeadRecovering True", func() (bool, error) {
+		rc := env.RayCluster(t, ns, "rc")
+		return conditionStatus(rc, rayv1.HeadRecovering, metav1.ConditionTrue), errorf("%s", conditionSummary(rc))
+	})
+	// The kubelet restarts the container in place.
+	head = env.HeadPod(t, ns, "rc")
+	if err := SetRunningReady(ctx, env.Client, head); err != nil {
+		t.Fatal(err)
+	}
+	rc := env.WaitRecoveryCount(t, ns, "rc", 1, recoveryTimeout)
+	if now := env.HeadPod(t, ns, "rc"); now.UID != head.UID {
+		t.Errorf("the head pod was replaced for an in-place restart")
+	}
+	expectRecovery(t, env, rc, rayv1.HeadFailureContainerRestarting, time.Since(exited))
+}
+
+// stuckTerminating: the head is deleted but no kubelet confirms it; past
+// its grace the operator force-deletes it and the StatefulSet starts anew.
+func stuckTerminating(t *testing.T, env *Env, redisAddr string) {
+	ns := env.Namespace(t, "stuck-terminating")
+	env.StartKubelet(t, ns)
+	env.Create(t, NewRayCluster(ns, "rc", ClusterOptions{RedisAddress: redisAddr, Workers: 1, HeadStatusByTest: true, Annotations: fastBounds(nil)}))
+	old := env.WaitReady(t, ns, "rc", readyTimeout)
+	deleted := time.Now()
+	if err := env.Client.Delete(context.Background(), old); err != nil {
+		t.Fatal(err)
+	}
+	_, took := env.WaitNewHeadReady(t, ns, "rc", old.UID, recoveryTimeout)
+	t.Logf("head stuck Terminating (grace 1s + 1s) -> force-deleted -> new head Ready in %s", took.Round(time.Millisecond))
+	rc := env.WaitRecoveryCount(t, ns, "rc", 1, recoveryTimeout)
+	if r := rc.Status.Recovery; r.ConsecutiveForcedReplacements != 1 || r.LastForcedReplacementTime == nil {
+		t.Errorf("forced replacements in status: %+v", r)
+	}
+	if got := env.EventReasons(t, ns, "rc"); !hasString(got, raycluster.EventHeadForceDeleted) {
+		t.Errorf("events %v, want %s", got, raycluster.EventHeadForceDeleted)
+	}
+	if env.Replacements(t, string(raycluster.ReasonStuckTerminating)) < 1 {
+		t.Error("no forced replacement counted for StuckTerminating")
+	}
+	expectRecovery(t, env, rc, rayv1.HeadFailurePodMissing, time.Since(deleted))
+}
+
+// crashLoopOptIn: a crash-looping head is deleted for a fresh pod once the
+// cluster opts in, after the bound.
+func crashLoopOptIn(t *testing.T, env *Env, redisAddr string) {
+	ns := env.Namespace(t, "crashloop")
+	env.StartKubelet(t, ns)
+	env.Create(t, NewRayCluster(ns, "rc", ClusterOptions{RedisAddress: redisAddr, Workers: 1, HeadStatusByTest: true,
+		Annotations: fastBounds(map[string]string{raycluster.AnnotationCrashLoopReplaceAfter: "2"})}))
+	old := env.WaitReady(t, ns, "rc", readyTimeout)
+	looping := time.Now()
+	if err := SetCrashLoop(context.Background(), env.Client, old); err != nil {
+		t.Fatal(err)
+	}
+	_, took := env.WaitNewHeadReady(t, ns, "rc", old.UID, recoveryTimeout)
+	t.Logf("head in CrashLoopBackOff (bound 2s) -> deleted -> new head Ready in %s", took.Round(time.Millisecond))
+	if since := time.Since(looping); since < 2*time.Second {
+		t.Errorf("replaced after %s, before the 2s bound", since)
+	}
+	rc := env.WaitRecoveryCount(t, ns, "rc", 1, recoveryTimeout)
+	if got := env.EventReasons(t, ns, "rc"); !hasString(got, raycluster.EventHeadReplaced) {
+		t.Errorf("events %v, want %s", got, raycluster.EventHeadReplaced)
+	}
+	if env.Replacements(t, string(raycluster.ReasonCrashLoopBackOff)) < 1 {
+		t.Error("no replacement counted for CrashLoopBackOff")
+	}
+	expectRecovery(t, env, rc, rayv1.HeadFailureCrashLoopBackOff, time.Since(looping))
+}
+
+// notReadyOptIn: a running head that is not Ready is left alone by default
+// (the policy is opt-in) and replaced once the cluster opts in.
+func notReadyOptIn(t *testing.T, env *Env, redisAddr string) {
+	ns := env.Namespace(t, "notready")
+	env.StartKubelet(t, ns)
+	env.Create(t, NewRayCluster(ns, "rc", ClusterOptions{RedisAddress: redisAddr, Workers: 1, HeadStatusByTest: true, Annotations: fastBounds(nil)}))
+	old := env.WaitReady(t, ns, "rc", readyTimeout)
+	ctx := context.Background()
+	if err := SetNotReady(ctx, env.Client, old); err != nil {
+		t.Fatal(err)
+	}
+	holdsFor(t, env, ns, old.UID, 3*time.Second)
+	rc := env.RayCluster(t, ns, "rc")
+	if c := findCondition(rc, rayv1.HeadRecovering); c == nil || c.Status != metav1.ConditionTrue || c.Reason != string(rayv1.HeadFailureNotReady) {
+		t.Fatalf("HeadRecovering while not Ready: %+v", c)
+	}
+	if rc.Status.State == rayv1.ClusterStateReady {
+		t.Errorf("state %q while the head is not Ready", rc.Status.State)
+	}
+
+	optIn := time.Now()
+	rc.Annotations[raycluster.AnnotationNotReadyReplaceAfter] = "1"
+	if err := env.Client.Update(ctx, rc); err != nil {
+		t.Fatal(err)
+	}
+	_, took := env.WaitNewHeadReady(t, ns, "rc", old.UID, recoveryTimeout)
+	t.Logf("opted in to the not-Ready replacement -> new head Ready in %s", took.Round(time.Millisecond))
+	rc = env.WaitRecoveryCount(t, ns, "rc", 1, recoveryTimeout)
+	if env.Replacements(t, string(raycluster.ReasonHeadNotReady)) < 1 {
+		t.Error("no replacement counted for HeadNotReady")
+	}
+	expectRecovery(t, env, rc, rayv1.HeadFailureNotReady, time.Since(optIn)+5*time.Second)
+}
+
+// redisDown: with Redis unreachable a not-Ready head is not replaced, even
+// with the opt-in policy on: a new head would not be healthier. The
+// condition says so, and nothing churns.
+func redisDown(t *testing.T, env *Env) {
+	ns := env.Namespace(t, "redis-down")
+	own := redisserver.Start(t, redisserver.Options{})
+	env.StartKubelet(t, ns)
+	env.Create(t, NewRayCluster(ns, "rc", ClusterOptions{RedisAddress: own.Addr(), Workers: 1, HeadStatusByTest: true,
+		Annotations: fastBounds(map[string]string{raycluster.AnnotationNotReadyReplaceAfter: "3"})}))
+	old := env.WaitReady(t, ns, "rc", readyTimeout)
+	own.Stop()
+	// The head's failure triggers a reconcile, which probes Redis (the
+	// check is due: its interval is 1 s) before the 3 s bound elapses.
+	time.Sleep(1100 * time.Millisecond)
+	if err := SetNotReady(context.Background(), env.Client, old); err != nil {
+		t.Fatal(err)
+	}
+	Eventually(t, 10*time.Second, "RedisReachable False", func() (bool, error) {
+		rc := env.RayCluster(t, ns, "rc")
+		return conditionStatus(rc, rayv1.RedisReachable, metav1.ConditionFalse), errorf("%s", conditionSummary(rc))
+	})
+	holdsFor(t, env, ns, old.UID, 5*time.Second)
+	rc := env.RayCluster(t, ns, "rc")
+	c := findCondition(rc, rayv1.HeadRecovering)
+	if c == nil || c.Status != metav1.ConditionTrue || !strings.Contains(c.Message, "Redis is unreachable") {
+		t.Errorf("HeadRecovering with Redis down: %+v", c)
+	}
+	if r := rc.Status.Recovery; r != nil && r.ConsecutiveForcedReplacements != 0 {
+		t.Errorf("replacements with Redis down: %+v", r)
+	}
+	if got := env.EventReasons(t, ns, "rc"); !hasString(got, raycluster.EventHeadReplacementHeld) {
+		t.Errorf("events %v, want %s", got, raycluster.EventHeadReplacementHeld)
+	}
+}
+
+// holdsFor checks that the head pod stays the same, undeleted pod for d.
+func holdsFor(t *testing.T, env *Env, ns string, uid types.UID, d time.Duration) {
+	t.Helper()
+	for end := time.Now().Add(d); time.Now().Before(end); time.Sleep(200 * time.Millisecond) {
+		p := env.HeadPod(t, ns, "rc")
+		if p == nil || p.UID != uid || p.DeletionTimestamp != nil {
+			t.Fatalf("the head pod was deleted or replaced")
+		}
+	}
+}
+
+// nodeLost kills the head's node (its kwok process): the pod would stay
+// Terminating forever (KubeRay #4078); the operator force-deletes it after
+// the node-lost grace and the StatefulSet starts a new head elsewhere.
+func nodeLost(t *testing.T, env *Env, redisAddr string) {
+	ns := env.Namespace(t, "node-lost")
+	const workerNode = "sim-node-3"
+	env.Create(t, NewRayCluster(ns, "rc", ClusterOptions{RedisAddress: redisAddr, Workers: 2,
+		AvoidNode: workerNode, WorkerNode: workerNode, Annotations: fastBounds(nil)}))
+	old := env.WaitReady(t, ns, "rc", readyTimeout)
+	workers := env.WorkerUIDs(t, ns, "rc")
+
+	killed := time.Now()
+	if err := env.Cluster.KillNode(old.Spec.NodeName); err != nil {
+		t.Fatal(err)
+	}
+	fresh, took := env.WaitNewHeadReady(t, ns, "rc", old.UID, 2*recoveryTimeout)
+	t.Logf("node %s killed -> new head Ready on %s after %s (node-monitor grace 5s + node-lost grace 3s)",
+		old.Spec.NodeName, fresh.Spec.NodeName, took.Round(time.Millisecond))
+	if fresh.Spec.NodeName == old.Spec.NodeName {
+		t.Errorf("new head on the lost node %s", old.Spec.NodeName)
+	}
+	// Node NotReady shows after the 5s monitor grace; then the 3s grace;
+	// "a few seconds" on top for the StatefulSet, scheduler and kwok.
+	if budget := 5*time.Second + 3*time.Second + 7*time.Second; took > budget {
+		t.Errorf("recovery took %s, over the budget %s", took, budget)
+	}
+	if got := env.WorkerUIDs(t, ns, "rc"); fmt.Sprint(got) != fmt.Sprint(workers) {
+		t.Errorf("worker pods %v, want the same %v", got, workers)
+	}
+	rc := env.WaitRecoveryCount(t, ns, "rc", 1, recoveryTimeout)
+	if env.Replacements(t, string(raycluster.ReasonNodeUnreachable))+env.Replacements(t, string(raycluster.ReasonNodeNotReady)) < 1 {
+		t.Error("no forced replacement counted for the lost node")
+	}
+	reason := rc.Status.Recovery.LastFailureReason
+	if reason != rayv1.HeadFailureNodeUnreachable && reason != rayv1.HeadFailureNodeNotReady {
+		t.Errorf("failure reason %s, want a lost node", reason)
+	}
+	expectRecovery(t, env, rc, reason, time.Since(killed))
+}
+
+var _ client.Object = (*rayv1.RayCluster)(nil)
