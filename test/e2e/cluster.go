@@ -75,7 +75,7 @@ func podTemplate(container string, statusByTest bool) corev1.PodTemplateSpec {
 	t := corev1.PodTemplateSpec{Spec: corev1.PodSpec{
 		// A short grace keeps deletions of test-managed pods quick.
 		TerminationGracePeriodSeconds: ptr.To[int64](1),
-		Containers: []corev1.Container{{Name: container, Image: "rayproject/ray:2.52.0"}},
+		Containers:                    []corev1.Container{{Name: container, Image: "rayproject/ray:2.52.0"}},
 	}}
 	if statusByTest {
 		t.Annotations = map[string]string{simcluster.DisregardStatusAnnotation: "true"}
