@@ -26,9 +26,13 @@ help: ## Show this help.
 
 ##@ Main commands
 
+# DEMO_ARGS passes flags to the demo, e.g. DEMO_ARGS='--scenario node-lost --keep'.
+DEMO_ARGS ?=
+
 .PHONY: demo
-demo: ## Simulated cluster + Redis + operator + a RayCluster, then a head failure and its recovery.
-	@echo "make demo: not yet implemented (see the open demo issue); run 'make test' meanwhile."
+demo: testbin redis-server-check ## Simulated cluster + Redis + operator + a RayCluster, then head failures and their recovery.
+	@$(GO) build -o $(BIN)/demo ./hack/demo
+	@$(BIN)/demo $(DEMO_ARGS)
 
 .PHONY: test
 test: testbin redis-server-check ## Run every test tier: unit, envtest and simulated cluster.

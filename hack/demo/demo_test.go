@@ -1,0 +1,169 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// operatorBinEnv names a prebuilt operator binary for TestDemo (e.g. a
+// release build); unset, the demo builds bin/manager as `make demo` does.
+const operatorBinEnv = "DEMO_OPERATOR_BIN"
+
+// TestDemo runs the demo binary as `make demo` does, with the scenarios
+// that show a recovered head and a clean Redis, and --keep so that the
+// test can check that everything is running until Ctrl-C and that nothing
+// is left running after it.
+func TestDemo(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a simulated cluster, redis-server and the operator: skipped with -short")
+	}
+	if err := checkPrerequisites(); err != nil {
+		t.Skip(err)
+	}
+	bin := filepath.Join(t.TempDir(), "demo")
+	if out, err := exec.Command(goTool(), "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("building the demo: %v\n%s", err, out)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 12*time.Minute)
+	defer cancel()
+	args := []string{"--scenario", "head-deleted,delete", "--keep", "--dir", t.TempDir(), "--timeout", "10m"}
+	if op := os.Getenv(operatorBinEnv); op != "" {
+		args = append(args, "--operator-bin", op)
+	}
+	cmd := exec.CommandContext(ctx, bin, args...)
+	out := &syncBuffer{}
+	keeping := make(chan struct{})
+	cmd.Stderr = out
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	scanned := make(chan struct{})
+	go func() {
+		defer close(scanned)
+		sc := bufio.NewScanner(stdout)
+		once := sync.Once{}
+		for sc.Scan() {
+			out.WriteString(sc.Text() + "\n")
+			if strings.Contains(sc.Text(), "Press Ctrl-C") {
+				once.Do(func() { close(keeping) })
+			}
+		}
+	}()
+
+	select {
+	case <-keeping:
+	case <-scanned:
+		_ = cmd.Wait()
+		t.Fatalf("the demo ended before keeping the cluster (exit %d); output:\n%s", cmd.ProcessState.ExitCode(), out)
+	case <-ctx.Done():
+		t.Fatalf("the demo did not finish its scenarios in time; output:\n%s", out)
+	}
+	text := out.String()
+	apiAddr, redisAddr := findAddr(t, text, `API https://(127\.0\.0\.1:\d+)`), findAddr(t, text, `listening on (127\.0\.0\.1:\d+)`)
+	for _, addr := range []string{apiAddr, redisAddr} {
+		if !listening(addr) {
+			t.Errorf("with --keep, nothing listens on %s before Ctrl-C", addr)
+		}
+	}
+
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	<-scanned
+	err = cmd.Wait()
+	text = out.String()
+	if err != nil {
+		t.Fatalf("demo exit: %v; output:\n%s", err, text)
+	}
+	rows := tableRows(text)
+	if got := rows[scenarioHeadDeleted]; got != outcomeHeadRecovered {
+		t.Errorf("head-deleted result = %q, want %q; output:\n%s", got, outcomeHeadRecovered, text)
+	}
+	if got := rows[scenarioDelete]; !strings.HasPrefix(got, outcomeRedisClean+" (0 keys left)") {
+		t.Errorf("delete result = %q, want %q; output:\n%s", got, outcomeRedisClean+" (0 keys left)", text)
+	}
+	for _, addr := range []string{apiAddr, redisAddr} {
+		if listening(addr) {
+			t.Errorf("after Ctrl-C something still listens on %s", addr)
+		}
+	}
+}
+
+// tableRows maps each scenario in the printed table to its RESULT column.
+func tableRows(text string) map[string]string {
+	rows := map[string]string{}
+	inTable := false
+	for _, line := range strings.Split(text, "\n") {
+		switch {
+		case strings.HasPrefix(line, "SCENARIO"):
+			inTable = true
+		case inTable && strings.TrimSpace(line) == "":
+			return rows
+		case inTable:
+			if cols := splitRow(line); len(cols) == 6 {
+				rows[cols[0]] = cols[5]
+			}
+		}
+	}
+	return rows
+}
+
+func findAddr(t *testing.T, text, pattern string) string {
+	t.Helper()
+	m := regexp.MustCompile(pattern).FindStringSubmatch(text)
+	if m == nil {
+		t.Fatalf("no %q in the output:\n%s", pattern, text)
+	}
+	return m[1]
+}
+
+// listening reports whether a TCP server accepts connections on addr.
+// Servers are stopped synchronously by the demo, so no retry is needed.
+func listening(addr string) bool {
+	c, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		return false
+	}
+	c.Close()
+	return true
+}
+
+// syncBuffer is a bytes.Buffer safe for the output goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) WriteString(str string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.b.WriteString(str)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
