@@ -214,6 +214,9 @@ func TestSteadyStateMakesNoRequests(t *testing.T) {
 		if len(bad) > 0 {
 			t.Errorf("steady-state reconcile %d sent %d requests, want 0: %v", i, len(bad), bad)
 		}
+		if n := op.postRuns.count() - runs; n != 1 {
+			t.Errorf("one annotation change caused %d reconciles, want 1", n)
+		}
 	}
 	u := api.getWidget(t, op.ns, "steady")
 	if rev, _, _ := unstructured.NestedInt64(u.Object, "status", "deployedRelease", "revision"); rev != 1 {
