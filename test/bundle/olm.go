@@ -1,0 +1,161 @@
+package bundle
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	operatorsv1alpha1 "github.com/operator-framework/api/pkg/operators/v1alpha1"
+	authenticationv1 "k8s.io/api/authentication/v1"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
+)
+
+// Install does with a bundle what OLM does when it installs the CSV into
+// namespace ns (with an AllNamespaces or OwnNamespace OperatorGroup): it
+// creates the CRDs and the plain manifests, the ServiceAccounts named in
+// the install strategy, a Role and RoleBinding in ns for each `permissions`
+// entry and a ClusterRole and ClusterRoleBinding for each
+// `clusterPermissions` entry. It returns the CSV.
+func Install(ctx context.Context, admin client.Client, bundleDir, ns string) (*operatorsv1alpha1.ClusterServiceVersion, error) {
+	files, err := filepath.Glob(filepath.Join(bundleDir, "manifests", "*.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	var csv *operatorsv1alpha1.ClusterServiceVersion
+	for _, f := range files {
+		u, err := readObject(f)
+		if err != nil {
+			return nil, err
+		}
+		switch u.GetKind() {
+		case "ClusterServiceVersion":
+			csv = &operatorsv1alpha1.ClusterServiceVersion{}
+			if err := convertTo(u, csv); err != nil {
+				return nil, fmt.Errorf("reading CSV %s: %w", f, err)
+			}
+			continue
+		case "CustomResourceDefinition":
+		default:
+			u.SetNamespace(ns)
+		}
+		if err := admin.Create(ctx, u); err != nil {
+			return nil, fmt.Errorf("creating %s %s from the bundle: %w", u.GetKind(), u.GetName(), err)
+		}
+	}
+	if csv == nil {
+		return nil, fmt.Errorf("no CSV in %s", bundleDir)
+	}
+	return csv, grantPermissions(ctx, admin, csv, ns)
+}
+
+func grantPermissions(ctx context.Context, admin client.Client, csv *operatorsv1alpha1.ClusterServiceVersion, ns string) error {
+	spec := csv.Spec.InstallStrategy.StrategySpec
+	var objs []client.Object
+	accounts := map[string]bool{}
+	for _, d := range spec.DeploymentSpecs {
+		accounts[d.Spec.Template.Spec.ServiceAccountName] = true
+	}
+	for i, p := range spec.Permissions {
+		accounts[p.ServiceAccountName] = true
+		name := fmt.Sprintf("%s-%d", csv.Name, i)
+		objs = append(objs,
+			&rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}, Rules: p.Rules},
+			&rbacv1.RoleBinding{
+				ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+				RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: name},
+				Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Namespace: ns, Name: p.ServiceAccountName}},
+			})
+	}
+	for i, p := range spec.ClusterPermissions {
+		accounts[p.ServiceAccountName] = true
+		name := fmt.Sprintf("%s-cluster-%d", csv.Name, i)
+		objs = append(objs,
+			&rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: name}, Rules: p.Rules},
+			&rbacv1.ClusterRoleBinding{
+				ObjectMeta: metav1.ObjectMeta{Name: name},
+				RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: name},
+				Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Namespace: ns, Name: p.ServiceAccountName}},
+			})
+	}
+	for sa := range accounts {
+		objs = append(objs, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: sa}})
+	}
+	for _, o := range objs {
+		if err := admin.Create(ctx, o); err != nil && !apierrors.IsAlreadyExists(err) {
+			return fmt.Errorf("creating %T %s: %w", o, o.GetName(), err)
+		}
+	}
+	return nil
+}
+
+// ServiceAccountKubeconfig writes a kubeconfig that authenticates as the
+// ServiceAccount ns/name with a token from the TokenRequest API.
+func ServiceAccountKubeconfig(ctx context.Context, admin *rest.Config, ns, name, path string) (*rest.Config, error) {
+	cs, err := kubernetes.NewForConfig(admin)
+	if err != nil {
+		return nil, err
+	}
+	expiry := int64(3600)
+	tr, err := cs.CoreV1().ServiceAccounts(ns).CreateToken(ctx, name,
+		&authenticationv1.TokenRequest{Spec: authenticationv1.TokenRequestSpec{ExpirationSeconds: &expiry}}, metav1.CreateOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("requesting a token for %s/%s: %w", ns, name, err)
+	}
+	cfg := rest.AnonymousClientConfig(admin)
+	cfg.BearerToken = tr.Status.Token
+	kc := clientcmdapi.NewConfig()
+	kc.Clusters["sim"] = &clientcmdapi.Cluster{Server: cfg.Host, CertificateAuthorityData: cfg.CAData}
+	kc.AuthInfos[name] = &clientcmdapi.AuthInfo{Token: cfg.BearerToken}
+	kc.Contexts["sim"] = &clientcmdapi.Context{Cluster: "sim", AuthInfo: name, Namespace: ns}
+	kc.CurrentContext = "sim"
+	if err := clientcmd.WriteToFile(*kc, path); err != nil {
+		return nil, fmt.Errorf("writing kubeconfig %s: %w", path, err)
+	}
+	return cfg, nil
+}
+
+func readObject(path string) (*unstructured.Unstructured, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	u := &unstructured.Unstructured{}
+	if err := yaml.Unmarshal(data, &u.Object); err != nil {
+		return nil, fmt.Errorf("parsing %s: %w", path, err)
+	}
+	return u, nil
+}
+
+func convertTo(u *unstructured.Unstructured, into any) error {
+	data, err := u.MarshalJSON()
+	if err != nil {
+		return err
+	}
+	return yaml.Unmarshal(data, into)
+}
+
+// crdEstablished reports whether the CRD name serves requests yet.
+func crdEstablished(ctx context.Context, admin client.Client, name string) (bool, error) {
+	var crd apiextensionsv1.CustomResourceDefinition
+	if err := admin.Get(ctx, client.ObjectKey{Name: name}, &crd); err != nil {
+		return false, err
+	}
+	for _, c := range crd.Status.Conditions {
+		if c.Type == apiextensionsv1.Established && c.Status == apiextensionsv1.ConditionTrue {
+			return true, nil
+		}
+	}
+	return false, nil
+}

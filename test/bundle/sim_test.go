@@ -1,0 +1,446 @@
+package bundle
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/kyaml/filesys"
+
+	"github.com/ray-ha-operator/ray-ha-operator/internal/raycluster"
+	"github.com/ray-ha-operator/ray-ha-operator/test/redisserver"
+	"github.com/ray-ha-operator/ray-ha-operator/test/simcluster"
+)
+
+// restrictedLabels make a namespace enforce the restricted Pod Security
+// Standard: the API server rejects any pod that does not pass it.
+var restrictedLabels = map[string]string{
+	"pod-security.kubernetes.io/enforce":         "restricted",
+	"pod-security.kubernetes.io/enforce-version": "latest",
+}
+
+// TestOnSimulatedCluster installs the bundle the way OLM does and runs the
+// operator with its ServiceAccount's token, in namespaces that enforce the
+// restricted Pod Security Standard.
+func TestOnSimulatedCluster(t *testing.T) {
+	c := simcluster.StartForTest(t, simcluster.Options{Nodes: 2})
+	admin := adminClient(t, c)
+	l := mustLayout(t)
+
+	t.Run("manager pod admitted under restricted", func(t *testing.T) {
+		testManagerAdmitted(t, admin, l)
+	})
+	t.Run("lifecycle with the bundle's RBAC only", func(t *testing.T) {
+		testLifecycleWithBundleRBAC(t, c, admin, l)
+	})
+}
+
+// testManagerAdmitted creates the operator Deployment of config/default in
+// a restricted namespace and waits for its pod: the API server rejects the
+// ReplicaSet's pod if it violates the policy, and kwok runs it otherwise.
+func testManagerAdmitted(t *testing.T, admin client.Client, l Layout) {
+	ctx := context.Background()
+	ns := createNamespace(t, admin, "manager-restricted", restrictedLabels)
+	dep := managerDeployment(t, l)
+	dep.Namespace = ns
+	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: dep.Spec.Template.Spec.ServiceAccountName}}
+	for _, o := range []client.Object{sa, dep} {
+		if err := admin.Create(ctx, o); err != nil {
+			t.Fatalf("creating %T %s: %v", o, o.GetName(), err)
+		}
+	}
+	waitFor(t, time.Minute, "manager pod running", func(ctx context.Context) (bool, string, error) {
+		var pods corev1.PodList
+		if err := admin.List(ctx, &pods, client.InNamespace(ns), client.MatchingLabels(dep.Spec.Selector.MatchLabels)); err != nil {
+			return false, "", err
+		}
+		for _, p := range pods.Items {
+			if p.Status.Phase == corev1.PodRunning {
+				return true, "", nil
+			}
+		}
+		return false, replicaSetFailures(ctx, admin, ns), nil
+	})
+}
+
+// replicaSetFailures returns why a ReplicaSet could not create its pods
+// (a PodSecurity rejection shows up there).
+func replicaSetFailures(ctx context.Context, admin client.Client, ns string) string {
+	var rss appsv1.ReplicaSetList
+	if err := admin.List(ctx, &rss, client.InNamespace(ns)); err != nil {
+		return err.Error()
+	}
+	var msgs []string
+	for _, rs := range rss.Items {
+		for _, c := range rs.Status.Conditions {
+			msgs = append(msgs, c.Message)
+		}
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// managerDeployment renders config/default, as `make deploy` does.
+func managerDeployment(t *testing.T, l Layout) *appsv1.Deployment {
+	t.Helper()
+	resMap, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(filesys.MakeFsOnDisk(), filepath.Join(l.Root, "config", "default"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, res := range resMap.Resources() {
+		if res.GetKind() != "Deployment" {
+			continue
+		}
+		data, err := res.MarshalJSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var dep appsv1.Deployment
+		if err := runtime.DecodeInto(clientgoscheme.Codecs.UniversalDecoder(), data, &dep); err != nil {
+			t.Fatal(err)
+		}
+		return &dep
+	}
+	t.Fatal("config/default renders no Deployment")
+	return nil
+}
+
+// operatorNamespace is where the test "installs" the operator, as OLM would
+// into the namespace of the Subscription.
+const operatorNamespace = "ray-ha-operator"
+
+// testLifecycleWithBundleRBAC is the issue's proof: with only the bundle's
+// permissions, the operator installs a RayCluster (operand pods admitted in
+// a restricted namespace), sees its head replaced, and on delete uninstalls
+// it and cleans its GCS data from Redis. Any "forbidden" in its log fails.
+func testLifecycleWithBundleRBAC(t *testing.T, c *simcluster.Cluster, admin client.Client, l Layout) {
+	ctx := context.Background()
+	createNamespace(t, admin, operatorNamespace, nil)
+	csv, err := Install(ctx, admin, l.BundleDir, operatorNamespace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, owned := range csv.Spec.CustomResourceDefinitions.Owned {
+		waitFor(t, 30*time.Second, "CRD "+owned.Name+" established", func(ctx context.Context) (bool, string, error) {
+			ok, err := crdEstablished(ctx, admin, owned.Name)
+			return ok, "", err
+		})
+	}
+	sa := csv.Spec.InstallStrategy.StrategySpec.DeploymentSpecs[0].Spec.Template.Spec.ServiceAccountName
+	dir := t.TempDir()
+	kubeconfig := filepath.Join(dir, "kubeconfig")
+	if _, err := ServiceAccountKubeconfig(ctx, c.RESTConfig(), operatorNamespace, sa, kubeconfig); err != nil {
+		t.Fatal(err)
+	}
+
+	redis := redisserver.Start(t, redisserver.Options{Password: "bundle-test-password"})
+	ns := createNamespace(t, admin, "rays", restrictedLabels)
+	storageNS := "bundle-sim"
+	seedGCS(t, redis, storageNS)
+	secret := &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "redis-password"},
+		StringData: map[string]string{"password": "bundle-test-password"},
+	}
+	if err := admin.Create(ctx, secret); err != nil {
+		t.Fatal(err)
+	}
+
+	logPath := filepath.Join(dir, "operator.log")
+	startOperator(t, l, buildOperator(t, l.Root, dir), kubeconfig, logPath)
+
+	rc := rayCluster(t, l, ns, redis.Addr(), storageNS)
+	if err := admin.Create(ctx, rc); err != nil {
+		t.Fatalf("creating RayCluster: %v", err)
+	}
+	name := rc.GetName()
+	waitFor(t, 2*time.Minute, "RayCluster Deployed=True", func(ctx context.Context) (bool, string, error) {
+		return conditionTrue(ctx, admin, ns, name, "Deployed")
+	})
+	head := waitHeadRunning(t, admin, ns, name, "")
+	waitWorkersRunning(t, admin, ns, name)
+	cleansRedis := hasFinalizer(ctx, t, admin, rc, raycluster.RedisCleanupFinalizer)
+
+	if err := admin.Delete(ctx, head); err != nil {
+		t.Fatalf("deleting the head pod: %v", err)
+	}
+	waitHeadRunning(t, admin, ns, name, head.UID)
+
+	if err := admin.Delete(ctx, rc); err != nil {
+		t.Fatalf("deleting the RayCluster: %v", err)
+	}
+	waitFor(t, 2*time.Minute, "RayCluster gone", func(ctx context.Context) (bool, string, error) {
+		err := admin.Get(ctx, client.ObjectKeyFromObject(rc), rc.DeepCopy())
+		if apierrors.IsNotFound(err) {
+			return true, "", nil
+		}
+		return false, fmt.Sprintf("finalizers %v", rc.GetFinalizers()), client.IgnoreNotFound(err)
+	})
+	waitFor(t, 30*time.Second, "head StatefulSet uninstalled", func(ctx context.Context) (bool, string, error) {
+		err := admin.Get(ctx, client.ObjectKey{Namespace: ns, Name: name + "-head"}, &appsv1.StatefulSet{})
+		return apierrors.IsNotFound(err), "", client.IgnoreNotFound(err)
+	})
+	assertNoForbidden(t, logPath)
+	// The clean-up is the RayCluster hooks' job; an operator build without
+	// them never adds their finalizer, and then there is nothing to verify.
+	if !cleansRedis {
+		t.Skipf("Redis clean-up not verified: the operator never put finalizer %s on the RayCluster "+
+			"(main.go does not register the RayCluster hooks)", raycluster.RedisCleanupFinalizer)
+	}
+	if keys := gcsKeys(t, redis, storageNS); len(keys) != 0 {
+		t.Errorf("GCS keys left in Redis after delete: %v", keys)
+	}
+}
+
+func hasFinalizer(ctx context.Context, t *testing.T, c client.Client, obj *unstructured.Unstructured, finalizer string) bool {
+	t.Helper()
+	cur := obj.DeepCopy()
+	if err := c.Get(ctx, client.ObjectKeyFromObject(obj), cur); err != nil {
+		t.Fatal(err)
+	}
+	return slices.Contains(cur.GetFinalizers(), finalizer)
+}
+
+// seedGCS writes keys the way Ray's GCS stores its tables, so the clean-up
+// on delete has something to remove.
+func seedGCS(t *testing.T, srv *redisserver.Server, storageNS string) {
+	t.Helper()
+	rdb := goredis.NewClient(&goredis.Options{Addr: srv.Addr(), Password: "bundle-test-password"})
+	defer rdb.Close()
+	for _, table := range []string{"NODE", "JOB", "ACTOR"} {
+		if err := rdb.HSet(context.Background(), "RAY"+storageNS+"@"+table, "k", "v").Err(); err != nil {
+			t.Fatalf("seeding Redis: %v", err)
+		}
+	}
+}
+
+func gcsKeys(t *testing.T, srv *redisserver.Server, storageNS string) []string {
+	t.Helper()
+	rdb := goredis.NewClient(&goredis.Options{Addr: srv.Addr(), Password: "bundle-test-password"})
+	defer rdb.Close()
+	keys, err := rdb.Keys(context.Background(), "RAY"+storageNS+"@*").Result()
+	if err != nil {
+		t.Fatalf("listing GCS keys: %v", err)
+	}
+	return keys
+}
+
+// rayCluster is the minimal sample with GCS fault tolerance pointed at the
+// test's Redis, its password read from a Secret.
+func rayCluster(t *testing.T, l Layout, ns, redisAddr, storageNS string) *unstructured.Unstructured {
+	t.Helper()
+	u, err := readObject(filepath.Join(l.Root, "config", "samples", "ray_v1_raycluster_minimal.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.SetNamespace(ns)
+	ft := map[string]any{
+		"redisAddress":             redisAddr,
+		"externalStorageNamespace": storageNS,
+		"redisPassword": map[string]any{"valueFrom": map[string]any{
+			"secretKeyRef": map[string]any{"name": "redis-password", "key": "password"},
+		}},
+	}
+	if err := unstructured.SetNestedMap(u.Object, ft, "spec", "gcsFaultToleranceOptions"); err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+func conditionTrue(ctx context.Context, c client.Client, ns, name, cond string) (bool, string, error) {
+	u := &unstructured.Unstructured{}
+	u.SetAPIVersion("ray.io/v1")
+	u.SetKind("RayCluster")
+	if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, u); err != nil {
+		return false, "", client.IgnoreNotFound(err)
+	}
+	raw, _, _ := unstructured.NestedSlice(u.Object, "status", "conditions")
+	var conds []metav1.Condition
+	for _, r := range raw {
+		m, _ := r.(map[string]any)
+		var mc metav1.Condition
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(m, &mc); err == nil {
+			conds = append(conds, mc)
+		}
+	}
+	got := meta.FindStatusCondition(conds, cond)
+	if got == nil {
+		return false, "no condition yet", nil
+	}
+	return got.Status == metav1.ConditionTrue, got.Reason + ": " + got.Message, nil
+}
+
+// waitHeadRunning waits for a running head pod other than the one with UID
+// old (none when old is empty).
+func waitHeadRunning(t *testing.T, c client.Client, ns, cluster string, oldUID types.UID) *corev1.Pod {
+	t.Helper()
+	var head corev1.Pod
+	waitFor(t, time.Minute, "head pod running", func(ctx context.Context) (bool, string, error) {
+		err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: cluster + "-head-0"}, &head)
+		if err != nil {
+			return false, "", client.IgnoreNotFound(err)
+		}
+		ok := head.UID != oldUID && head.DeletionTimestamp == nil && head.Status.Phase == corev1.PodRunning
+		return ok, string(head.Status.Phase), nil
+	})
+	return &head
+}
+
+func waitWorkersRunning(t *testing.T, c client.Client, ns, cluster string) {
+	t.Helper()
+	waitFor(t, time.Minute, "worker pods running", func(ctx context.Context) (bool, string, error) {
+		var deps appsv1.DeploymentList
+		if err := c.List(ctx, &deps, client.InNamespace(ns), client.MatchingLabels{"ray.io/cluster": cluster}); err != nil {
+			return false, "", err
+		}
+		if len(deps.Items) == 0 {
+			return false, "no worker Deployment", nil
+		}
+		for _, d := range deps.Items {
+			if d.Status.ReadyReplicas < *d.Spec.Replicas {
+				return false, fmt.Sprintf("%s: %d/%d ready; %s", d.Name, d.Status.ReadyReplicas, *d.Spec.Replicas, replicaSetFailures(ctx, c, ns)), nil
+			}
+		}
+		return true, "", nil
+	})
+}
+
+// forbiddenRe finds RBAC denials in the operator's log.
+var forbiddenRe = regexp.MustCompile(`(?i)forbidden`)
+
+func assertNoForbidden(t *testing.T, logPath string) {
+	t.Helper()
+	data, err := os.ReadFile(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if forbiddenRe.MatchString(line) {
+			t.Errorf("operator hit a missing permission: %s", line)
+		}
+	}
+}
+
+func buildOperator(t *testing.T, root, dir string) string {
+	t.Helper()
+	bin := filepath.Join(dir, "ray-ha-operator")
+	start := time.Now()
+	cmd := exec.Command("go", "build", "-o", bin, ".")
+	cmd.Dir = root
+	// Static, as in the image.
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("building the operator: %v\n%s", err, out)
+	}
+	t.Logf("built the operator in %s", time.Since(start).Round(time.Millisecond))
+	return bin
+}
+
+// startOperator runs the operator from the module root (where watches.yaml
+// and the chart are) with the ServiceAccount kubeconfig and leader election
+// on, as the bundle's Deployment does; WATCH_NAMESPACE empty is OLM's
+// AllNamespaces mode.
+func startOperator(t *testing.T, l Layout, bin, kubeconfig, logPath string) {
+	t.Helper()
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	home := t.TempDir()
+	cmd := exec.Command(bin, "--kubeconfig="+kubeconfig, "--watches-file=watches.yaml",
+		"--leader-elect", "--leader-election-namespace="+operatorNamespace,
+		"--metrics-bind-address=0", "--health-probe-bind-address=0")
+	cmd.Dir = l.Root
+	cmd.Env = append(os.Environ(), "WATCH_NAMESPACE=", "HOME="+home,
+		"HELM_CACHE_HOME="+filepath.Join(home, "cache"), "HELM_CONFIG_HOME="+filepath.Join(home, "config"),
+		"HELM_DATA_HOME="+filepath.Join(home, "data"), "KUBECONFIG="+kubeconfig)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		_ = cmd.Wait()
+		logFile.Close()
+		if t.Failed() {
+			data, _ := os.ReadFile(logPath)
+			s := string(data)
+			if len(s) > 6000 {
+				s = s[len(s)-6000:]
+			}
+			t.Logf("operator log (end):\n%s", s)
+		}
+	})
+}
+
+func adminClient(t *testing.T, c *simcluster.Cluster) client.Client {
+	t.Helper()
+	s := runtime.NewScheme()
+	if err := clientgoscheme.AddToScheme(s); err != nil {
+		t.Fatal(err)
+	}
+	if err := apiextensionsv1.AddToScheme(s); err != nil {
+		t.Fatal(err)
+	}
+	cl, err := client.New(c.RESTConfig(), client.Options{Scheme: s})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cl
+}
+
+func createNamespace(t *testing.T, c client.Client, name string, labels map[string]string) string {
+	t.Helper()
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels}}
+	if err := c.Create(context.Background(), ns); err != nil {
+		t.Fatalf("creating namespace %s: %v", name, err)
+	}
+	return name
+}
+
+// waitFor polls cond every 200 ms until it holds or timeout passes; seen is
+// shown when it times out.
+func waitFor(t *testing.T, timeout time.Duration, what string, cond func(ctx context.Context) (bool, string, error)) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	start, last := time.Now(), ""
+	for {
+		ok, seen, err := cond(ctx)
+		if err != nil && ctx.Err() == nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		if ok {
+			t.Logf("%s after %s", what, time.Since(start).Round(time.Millisecond))
+			return
+		}
+		if seen != "" {
+			last = seen
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("%s: not within %s (last seen: %s)", what, timeout, last)
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
