@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -19,10 +20,12 @@ import (
 )
 
 // Node IPs of the two Ray nodes. Linux routes all of 127.0.0.0/8 to
-// loopback, so each node gets its own address without any setup.
+// loopback, so each node gets its own address without any setup. Not
+// 127.0.0.1: `ray start` replaces that address (and "localhost") by the
+// machine's outward IP.
 const (
-	HeadIP   = "127.0.0.1"
-	WorkerIP = "127.0.0.2"
+	HeadIP   = "127.0.0.2"
+	WorkerIP = "127.0.0.3"
 )
 
 // Cluster runs the pods of one rendered RayCluster as local processes.
@@ -34,9 +37,13 @@ type Cluster struct {
 	Dir string
 	// GCSPort is the head's GCS port (rayStartParams.port).
 	GCSPort int
+	// HeadTempDir is the head's --temp-dir.
+	HeadTempDir string
 
 	marker string
 	seq    atomic.Int32
+	mu     sync.Mutex
+	pods   []*PodProcess
 }
 
 // NewCluster prepares a cluster; every process it starts is killed when the
@@ -116,6 +123,19 @@ func (c *Cluster) InitSpec(group, name string) (podSpec, error) {
 	return podSpec{}, fmt.Errorf("worker group %q has no init container %q", group, name)
 }
 
+// NewHeadFilesystem moves the head's Ray temp dir aside, as a replacement
+// head pod starts with a fresh filesystem. Without it `ray start --head`
+// reads the old cluster's address file there, sees the worker's processes
+// (which would be in other pods) still naming that GCS address, and refuses
+// to start "a second cluster".
+func (c *Cluster) NewHeadFilesystem() error {
+	n := c.seq.Add(1)
+	if err := os.Rename(c.HeadTempDir, fmt.Sprintf("%s.old-%02d", c.HeadTempDir, n)); err != nil && !os.IsNotExist(err) {
+		return fmt.Errorf("moving the old head's temp dir aside: %w", err)
+	}
+	return nil
+}
+
 // Start runs a container as a pod process.
 func (c *Cluster) Start(s podSpec) (*PodProcess, error) {
 	n := c.seq.Add(1)
@@ -123,7 +143,32 @@ func (c *Cluster) Start(s podSpec) (*PodProcess, error) {
 	if err := os.MkdirAll(filepath.Join(c.Dir, "home"), 0o755); err != nil {
 		return nil, err
 	}
-	return StartPod(s.name, c.marker+strconv.Itoa(int(n)), s.argv, s.env, logPath)
+	p, err := StartPod(s.name, c.marker+strconv.Itoa(int(n)), s.argv, s.env, logPath)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	c.pods = append(c.pods, p)
+	c.mu.Unlock()
+	return p, nil
+}
+
+// Running returns the started pods of that name whose main process runs.
+func (c *Cluster) Running(name string) []*PodProcess {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []*PodProcess
+	for _, p := range c.pods {
+		if p.Name == name && p.Running() {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// KillAll kills every process the cluster started, drivers included.
+func (c *Cluster) KillAll() error {
+	return KillMarked(c.marker, 15*time.Second)
 }
 
 // WaitProbe runs a probe every interval until it succeeds, the pod's main
@@ -143,8 +188,9 @@ func (c *Cluster) WaitProbe(ctx context.Context, s podSpec, p *corev1.Probe, pod
 	}
 }
 
-// WaitTCP waits until addr accepts connections; it returns when it did.
-func WaitTCP(ctx context.Context, addr string) (time.Time, error) {
+// WaitTCP waits until addr accepts connections or pod exits; it returns
+// when addr did.
+func WaitTCP(ctx context.Context, addr string, pod *PodProcess) (time.Time, error) {
 	for {
 		conn, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
 		if err == nil {
@@ -154,6 +200,8 @@ func WaitTCP(ctx context.Context, addr string) (time.Time, error) {
 		select {
 		case <-ctx.Done():
 			return time.Time{}, fmt.Errorf("waiting for %s: %w", addr, ctx.Err())
+		case <-pod.Done():
+			return time.Time{}, fmt.Errorf("%s exited before %s accepted connections (log %s): %w", pod.Name, addr, pod.LogPath, ErrNotRunning)
 		case <-time.After(50 * time.Millisecond):
 		}
 	}

@@ -10,8 +10,8 @@
 // its command and args, and its env with secretKeyRef and fieldRef values
 // resolved the way the kubelet would. The one deviation from the rendered
 // pods is name resolution: the head Service FQDN does not resolve on a
-// machine without cluster DNS, so it is replaced by 127.0.0.1 (where the head
-// listens) in the worker's command and env. Everything that would make two
+// machine without cluster DNS, so it is replaced by the head node's loopback
+// address (HeadIP) in the worker's command and env. Everything that would make two
 // Ray nodes collide on one machine (node IP, temp dir, ports) is set in the
 // RayCluster spec's rayStartParams, as a user could.
 //

@@ -39,7 +39,7 @@ func TestRenderedPodsResolve(t *testing.T) {
 			"RAY_external_storage_namespace=ns-a", "RAY_CLOUD_INSTANCE_ID=ft-head-0",
 			"RAY_CLUSTER_NAMESPACE=ray", "RAY_ADDRESS=127.0.0.1:26379", "RAY_USAGE_STATS_ENABLED=0"}},
 		"worker env": {got: worker.env, want: []string{
-			"RAY_gcs_rpc_server_reconnect_timeout_s=600", "FQ_RAY_IP=127.0.0.1", "RAY_ADDRESS=127.0.0.1:26379",
+			"RAY_gcs_rpc_server_reconnect_timeout_s=600", "FQ_RAY_IP=127.0.0.2", "RAY_ADDRESS=127.0.0.2:26379",
 			"RAY_CLOUD_INSTANCE_ID=ft-small-worker-test-0"}},
 		"head command": {got: head.argv, want: []string{"/bin/bash", "-c", "--"}, absent: []string{"s3cret"}},
 	}
@@ -63,7 +63,7 @@ func TestRenderedPodsResolve(t *testing.T) {
 			t.Errorf("head script lacks %q: %s", w, script)
 		}
 	}
-	if ws := worker.argv[len(worker.argv)-1]; !strings.Contains(ws, "--address=127.0.0.1:26379") {
+	if ws := worker.argv[len(worker.argv)-1]; !strings.Contains(ws, "--address=127.0.0.2:26379") {
 		t.Errorf("worker script does not point at the substituted head address: %s", ws)
 	}
 }

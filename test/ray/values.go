@@ -39,6 +39,9 @@ type Ports struct {
 	GCS, Dashboard, Client, HeadAgent, HeadMetrics, WorkerAgent, WorkerMetrics int
 }
 
+// HeadTempDir is the head's Ray temp dir.
+func (s Spec) HeadTempDir() string { return filepath.Join(s.Dir, "h") }
+
 // FreePorts picks all ports.
 func FreePorts() (Ports, error) {
 	var p Ports
@@ -72,7 +75,7 @@ func (s Spec) Values() map[string]any {
 			"rayStartParams": map[string]any{
 				"port":                        strconv.Itoa(s.Ports.GCS),
 				"node-ip-address":             HeadIP,
-				"temp-dir":                    filepath.Join(s.Dir, "h"),
+				"temp-dir":                    s.HeadTempDir(),
 				"num-cpus":                    "0",
 				"object-store-memory":         "100000000",
 				"dashboard-port":              strconv.Itoa(s.Ports.Dashboard),

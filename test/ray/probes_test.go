@@ -1,0 +1,128 @@
+package ray
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// probeHead runs the probes the chart renders against the real head: they
+// pass on a healthy head; then only gcs_server is SIGKILLed and the test
+// records which probe fails, how fast, and what the head's `ray start
+// --block` does about it.
+func probeHead(ctx context.Context, t *testing.T, c *Cluster, spec Spec, workerSpec podSpec) {
+	t.Helper()
+	headSpec, err := c.HeadSpec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	healthy := map[string]struct {
+		in   podSpec
+		kind string
+	}{
+		"head liveness":    {headSpec, "liveness"},
+		"head readiness":   {headSpec, "readiness"},
+		"worker liveness":  {workerSpec, "liveness"},
+		"worker readiness": {workerSpec, "readiness"},
+	}
+	for name, tc := range healthy {
+		t.Run("healthy "+name, func(t *testing.T) {
+			p := tc.in.c.LivenessProbe
+			if tc.kind == "readiness" {
+				p = tc.in.c.ReadinessProbe
+			}
+			if r := RunProbe(ctx, p, tc.in.ip, tc.in.env); !r.OK {
+				t.Errorf("rendered %s probe fails on a healthy node: %s", tc.kind, r.Detail)
+			}
+		})
+	}
+	reportExecProbes(ctx, t, spec, c)
+	gcsKilled(ctx, t, c, headSpec, workerSpec)
+}
+
+// reportExecProbes runs the exec probes the chart renders for Ray < 2.53
+// (wget of the raylet and GCS health endpoints, in bash, as the kubelet runs
+// them) against this head, to learn whether Ray still serves those endpoints.
+func reportExecProbes(ctx context.Context, t *testing.T, spec Spec, c *Cluster) {
+	t.Helper()
+	old := spec
+	old.RayVersion = "2.52.0"
+	rc, err := old.Render()
+	if err != nil {
+		t.Fatal(err)
+	}
+	oc := &Cluster{Venv: c.Venv, Rendered: rc, Objects: c.Objects, Dir: c.Dir}
+	s, err := oc.HeadSpec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := s.c.LivenessProbe
+	if p == nil || p.Exec == nil {
+		t.Fatalf("rayVersion 2.52.0 renders no exec liveness probe: %+v", p)
+	}
+	r := RunProbe(ctx, p, s.ip, s.env)
+	t.Logf("Ray < 2.53 exec probe %q against Ray %s: ok=%v (%s, %.2f s)",
+		strings.Join(p.Exec.Command, " "), RayVersion, r.OK, strings.TrimSpace(r.Detail), r.Took.Seconds())
+}
+
+// gcsKilled SIGKILLs only the head's gcs_server and samples the head's and
+// the worker's liveness probes every 250 ms for up to 20 s.
+func gcsKilled(ctx context.Context, t *testing.T, c *Cluster, headSpec, workerSpec podSpec) {
+	t.Helper()
+	heads := c.Running(headSpec.name)
+	if len(heads) != 1 {
+		t.Fatalf("want one running head, have %d", len(heads))
+	}
+	head := heads[0]
+	pids := head.PidsByName("gcs_server")
+	if len(pids) != 1 {
+		t.Fatalf("head has gcs_server processes %v, want one", pids)
+	}
+	killed := time.Now()
+	if err := syscall.Kill(pids[0], syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	tl := NewTimeline(killed)
+	var headFailed, workerFailed bool
+	workerSamples := 0
+	deadline := killed.Add(20 * time.Second)
+	for time.Now().Before(deadline) && !(headFailed && !head.Running()) {
+		if r := RunProbe(ctx, headSpec.c.LivenessProbe, headSpec.ip, headSpec.env); !r.OK && !headFailed {
+			headFailed = true
+			// The kubelet learns the result when the probe returns.
+			tl.Mark("head probe returns failure", time.Now(), fmt.Sprintf("%s (probe ran %.2f s of its %d s timeout)",
+				firstLine(r.Detail), r.Took.Seconds(), headSpec.c.LivenessProbe.TimeoutSeconds))
+		}
+		r := RunProbe(ctx, workerSpec.c.LivenessProbe, workerSpec.ip, workerSpec.env)
+		workerSamples++
+		if !r.OK && !workerFailed {
+			workerFailed = true
+			tl.Mark("worker liveness probe fails", time.Now(), firstLine(r.Detail))
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	if !workerFailed {
+		tl.Mark("worker probe still passing", time.Now(), fmt.Sprintf("passed all %d samples: the raylet treats an unreachable GCS as healthy", workerSamples))
+	}
+	if at, err := head.Exited(); !at.IsZero() {
+		tl.Mark("head `ray start --block` exited", at, fmt.Sprintf("%v: the container would end and the kubelet restart it", err))
+	}
+	t.Logf("gcs_server SIGKILLed on the head (the rest of the head left running):\n%s", tl.Markdown())
+	if !headFailed {
+		t.Errorf("the head's rendered probe kept passing for 20 s without a GCS")
+	}
+	if d := tl.Since("head probe returns failure"); d > 10*time.Second {
+		t.Errorf("the head's probe failed only %.1f s after the GCS died", d.Seconds())
+	}
+	if err := head.Kill(); err != nil {
+		t.Error(err)
+	}
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
+	return s
+}
