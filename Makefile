@@ -20,6 +20,11 @@ HELM           := $(BIN)/helm-$(HELM_VERSION)
 export KUBEBUILDER_ASSETS := $(TESTBIN)
 export TESTBIN_DIR := $(TESTBIN)
 
+# Ray for the real-Ray tests (test/ray), in a virtualenv; keep RAY_VERSION
+# equal to RayVersion in test/ray/values.go.
+RAY_VERSION ?= 2.60.0
+export RAY_VENV := $(BIN)/ray-venv
+
 .PHONY: help
 help: ## Show this help.
 	@awk 'BEGIN {FS = ":.*##"} /^[a-zA-Z0-9_-]+:.*##/ {printf "  %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -35,10 +40,14 @@ demo: testbin redis-server-check ## Simulated cluster + Redis + operator + a Ray
 	@$(BIN)/demo $(DEMO_ARGS)
 
 .PHONY: test
-test: testbin redis-server-check ## Run every test tier: unit, envtest and simulated cluster.
+test: testbin redis-server-check ray-venv-if-possible ## Run every test tier: unit, envtest, simulated cluster, real Ray (when installable).
 	$(GO) test -timeout $(GOTEST_TIMEOUT) -count=1 ./...
 
 ##@ Development
+
+.PHONY: test-ray
+test-ray: ray-venv redis-server-check ## Run the real-Ray tests (installs Ray into bin/ray-venv on first use).
+	$(GO) test -timeout 20m -count=1 -v ./test/ray/...
 
 .PHONY: test-unit
 test-unit: ## Run only the fast tests (no Kubernetes binaries, no Redis).
@@ -63,6 +72,14 @@ vet: ## go vet every package.
 .PHONY: testbin
 testbin: ## Build etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok (cached).
 	@cd hack/testbin && $(GO) run . -out $(TESTBIN)
+
+.PHONY: ray-venv
+ray-venv: ## Create bin/ray-venv with ray[default]==$(RAY_VERSION) (once; reused after).
+	@$(ROOT)/hack/rayenv/ensure-venv.sh $(RAY_VENV) $(RAY_VERSION)
+
+.PHONY: ray-venv-if-possible
+ray-venv-if-possible: ## Like ray-venv, but only says why when Python or the package index is missing.
+	@$(ROOT)/hack/rayenv/ensure-venv.sh $(RAY_VENV) $(RAY_VERSION) --if-possible
 
 .PHONY: redis-server-check
 redis-server-check: ## Make sure redis-server is installed (apt-get when root).
