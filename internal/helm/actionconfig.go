@@ -12,9 +12,11 @@ import (
 	"helm.sh/helm/v3/pkg/storage"
 	"helm.sh/helm/v3/pkg/storage/driver"
 	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/discovery/cached/memory"
 	"k8s.io/client-go/kubernetes"
+	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
@@ -137,10 +139,14 @@ func (a *actionConfigs) clients(namespace string) (namespaceClients, error) {
 	return c, nil
 }
 
-// forNamespace returns a configuration whose release storage reads from the
-// cache (cached=true: dry-runs) or from the API server (real actions, which
-// must see the revisions they just wrote, never a stale cache).
-func (a *actionConfigs) forNamespace(namespace string, cached bool, log logr.Logger) (*action.Configuration, error) {
+// forResource returns a configuration for owner's release whose storage
+// reads from the cache (cached=true: dry-runs) or from the API server (real
+// actions, which must see the revisions they just wrote, never a stale
+// cache). Release Secrets it writes get a controller owner reference to
+// owner, so Kubernetes collects the history with the resource even if its
+// finalizer is removed by hand.
+func (a *actionConfigs) forResource(owner *unstructured.Unstructured, cached bool, log logr.Logger) (*action.Configuration, error) {
+	namespace := owner.GetNamespace()
 	caps, err := a.caps.get()
 	if err != nil {
 		return nil, err
@@ -149,7 +155,7 @@ func (a *actionConfigs) forNamespace(namespace string, cached bool, log logr.Log
 	if err != nil {
 		return nil, err
 	}
-	secrets := a.clientset.CoreV1().Secrets(namespace)
+	var secrets corev1client.SecretInterface = ownedSecrets{SecretInterface: a.clientset.CoreV1().Secrets(namespace), owner: owner}
 	var d *driver.Secrets
 	if cached {
 		d = driver.NewSecrets(cachedSecrets{SecretInterface: secrets, reader: a.cache, namespace: namespace})

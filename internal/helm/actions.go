@@ -22,7 +22,7 @@ func (r *Reconciler) postRenderer(obj *unstructured.Unstructured) ownerRefPostRe
 }
 
 func (r *Reconciler) install(ctx context.Context, s *scope, replace bool) (*release.Release, error) {
-	cfg, err := r.configs.forNamespace(s.obj.GetNamespace(), false, ctrl.LoggerFrom(ctx))
+	cfg, err := r.configs.forResource(s.obj, false, ctrl.LoggerFrom(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -46,7 +46,7 @@ func (r *Reconciler) install(ctx context.Context, s *scope, replace bool) (*rele
 }
 
 func (r *Reconciler) upgrade(ctx context.Context, s *scope) (*release.Release, error) {
-	cfg, err := r.configs.forNamespace(s.obj.GetNamespace(), false, ctrl.LoggerFrom(ctx))
+	cfg, err := r.configs.forResource(s.obj, false, ctrl.LoggerFrom(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -61,7 +61,7 @@ func (r *Reconciler) upgrade(ctx context.Context, s *scope) (*release.Release, e
 // sees real objects) without changing anything. Its failure never triggers
 // a rollback.
 func (r *Reconciler) dryRun(ctx context.Context, s *scope) (*release.Release, error) {
-	cfg, err := r.configs.forNamespace(s.obj.GetNamespace(), true, ctrl.LoggerFrom(ctx))
+	cfg, err := r.configs.forResource(s.obj, true, ctrl.LoggerFrom(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -116,7 +116,7 @@ func (r *Reconciler) rollback(ctx context.Context, cfg *action.Configuration, s 
 // to upgrade a pending release, but upgrades from a failed one (adopting the
 // objects the interrupted action created).
 func (r *Reconciler) markFailed(ctx context.Context, s *scope) (*release.Release, error) {
-	cfg, err := r.configs.forNamespace(s.obj.GetNamespace(), false, ctrl.LoggerFrom(ctx))
+	cfg, err := r.configs.forResource(s.obj, false, ctrl.LoggerFrom(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -139,7 +139,7 @@ func (r *Reconciler) markFailed(ctx context.Context, s *scope) (*release.Release
 // check found the rendered manifest unchanged: the fast path resumes without
 // a new revision.
 func (r *Reconciler) relabel(ctx context.Context, s *scope) (*release.Release, error) {
-	cfg, err := r.configs.forNamespace(s.obj.GetNamespace(), false, ctrl.LoggerFrom(ctx))
+	cfg, err := r.configs.forResource(s.obj, false, ctrl.LoggerFrom(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -162,7 +162,7 @@ func (r *Reconciler) relabel(ctx context.Context, s *scope) (*release.Release, e
 // uninstall removes the release, whatever state it is in (Helm uninstalls
 // pending releases too); a release that does not exist counts as removed.
 func (r *Reconciler) uninstall(ctx context.Context, obj *unstructured.Unstructured) (removed bool, err error) {
-	cfg, err := r.configs.forNamespace(obj.GetNamespace(), false, ctrl.LoggerFrom(ctx))
+	cfg, err := r.configs.forResource(obj, false, ctrl.LoggerFrom(ctx))
 	if err != nil {
 		return false, err
 	}

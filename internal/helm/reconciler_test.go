@@ -65,6 +65,21 @@ func TestReleaseLifecycle(t *testing.T) {
 		t.Errorf("configmap owner refs = %+v, want one controller ref to the widget", refs)
 	}
 	eventually(t, 5*time.Second, "install event", func() error { return api.hasEvent(ns, "demo", EventInstallSucceeded) })
+	var relSecrets corev1.SecretList
+	if err := api.client.List(ctx, &relSecrets, client.InNamespace(ns), client.MatchingLabels{"owner": "helm", "name": "demo"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, sec := range relSecrets.Items {
+		if refs := sec.OwnerReferences; len(refs) != 1 || refs[0].UID != got.GetUID() {
+			t.Errorf("release secret %s owner refs = %+v, want the widget", sec.Name, refs)
+		}
+		if sec.Labels[OwnerKindLabel] != "Widget.test.ray-ha-operator.dev" || len(sec.Labels[InputHashLabel]) != inputHashLength {
+			t.Errorf("release secret %s labels = %v", sec.Name, sec.Labels)
+		}
+	}
+	if len(relSecrets.Items) != 1 {
+		t.Errorf("%d release secrets after install, want 1", len(relSecrets.Items))
+	}
 
 	// A status field another writer owns survives the operator's patches.
 	ext := got.DeepCopy()
@@ -137,6 +152,26 @@ func TestReleaseLifecycle(t *testing.T) {
 		return nil
 	})
 	api.waitDeployed(t, ns, "demo", 2) // repairs make no new revision
+
+	// History stays bounded by MaxHistory.
+	for i := 3; i <= 5; i++ {
+		u := api.getWidget(t, ns, "demo")
+		p := []byte(fmt.Sprintf(`{"spec":{"message":"m%d"}}`, i))
+		if err := api.client.Patch(ctx, u, client.RawPatch("application/merge-patch+json", p)); err != nil {
+			t.Fatal(err)
+		}
+		api.waitDeployed(t, ns, "demo", int64(i))
+	}
+	eventually(t, 5*time.Second, "history pruned", func() error {
+		var list corev1.SecretList
+		if err := api.client.List(ctx, &list, client.InNamespace(ns), client.MatchingLabels{"owner": "helm", "name": "demo"}); err != nil {
+			return err
+		}
+		if len(list.Items) != DefaultMaxHistory {
+			return fmt.Errorf("%d release secrets, want %d", len(list.Items), DefaultMaxHistory)
+		}
+		return nil
+	})
 
 	// Delete: uninstalled, objects gone, finalizer released.
 	if err := api.client.Delete(ctx, api.getWidget(t, ns, "demo")); err != nil {

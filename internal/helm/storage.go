@@ -11,6 +11,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
@@ -179,4 +180,32 @@ func summarize(rel *release.Release) *releaseSummary {
 		s.LastDeployed = rel.Info.LastDeployed.Time
 	}
 	return s
+}
+
+// ownedSecrets adds a controller owner reference to the owning resource to
+// every release Secret Helm creates or updates.
+type ownedSecrets struct {
+	corev1client.SecretInterface
+	owner *unstructured.Unstructured
+}
+
+// Create adds the owner reference, then creates.
+func (s ownedSecrets) Create(ctx context.Context, sec *corev1.Secret, opts metav1.CreateOptions) (*corev1.Secret, error) {
+	s.addOwner(sec)
+	return s.SecretInterface.Create(ctx, sec, opts)
+}
+
+// Update adds the owner reference, then updates.
+func (s ownedSecrets) Update(ctx context.Context, sec *corev1.Secret, opts metav1.UpdateOptions) (*corev1.Secret, error) {
+	s.addOwner(sec)
+	return s.SecretInterface.Update(ctx, sec, opts)
+}
+
+func (s ownedSecrets) addOwner(sec *corev1.Secret) {
+	for _, r := range sec.OwnerReferences {
+		if r.UID == s.owner.GetUID() {
+			return
+		}
+	}
+	sec.OwnerReferences = append(sec.OwnerReferences, *metav1.NewControllerRef(s.owner, s.owner.GroupVersionKind()))
 }
