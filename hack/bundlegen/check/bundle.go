@@ -11,17 +11,23 @@ import (
 const KubeVersion = "1.37.0"
 
 // Bundle runs every check on the bundle in dir and its Dockerfile. The error
-// is for a bundle that cannot even be loaded; problems are in the report.
+// is for a bundle that cannot even be loaded; problems are in the report
+// (only the layout's when the layout is broken).
 func Bundle(dir, dockerfile string) (*Report, error) {
+	r := &Report{}
+	// The layout first: OLM's loader stops at a folder in manifests/ and
+	// reads only the first object of a file, so say so plainly.
+	if err := layout(r, dir); err != nil {
+		return nil, err
+	}
+	if len(r.Errors()) > 0 {
+		return r, nil
+	}
 	b, err := manifests.GetBundleFromDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("loading bundle %s: %w", dir, err)
 	}
-	r := &Report{}
 	frameworkValidators(r, b)
-	if err := layout(r, dir); err != nil {
-		return nil, err
-	}
 	if err := metadata(r, dir, dockerfile, b); err != nil {
 		return nil, err
 	}
