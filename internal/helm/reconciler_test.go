@@ -12,6 +12,8 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
@@ -253,6 +255,23 @@ func TestSteadyStateMakesNoRequests(t *testing.T) {
 			t.Errorf("one annotation change caused %d reconciles, want 1", n)
 		}
 	}
+	// The same, called directly, to time a steady-state reconcile.
+	mark := op.counter.mark()
+	const n = 50
+	start := time.Now()
+	for range n {
+		res, err := op.rec.Reconcile(ctx, ctrl.Request{NamespacedName: types.NamespacedName{Namespace: op.ns, Name: "steady"}})
+		if err != nil || res.RequeueAfter != time.Minute {
+			t.Fatalf("reconcile = %+v, %v; want a requeue after the 1m period", res, err)
+		}
+	}
+	t.Logf("steady-state reconcile: %s each (%d calls)", (time.Since(start) / n).Round(time.Microsecond), n)
+	for _, r := range op.counter.since(mark) {
+		if !strings.Contains(r, "watch=true") {
+			t.Errorf("direct steady-state reconcile sent %s", r)
+		}
+	}
+
 	u := api.getWidget(t, op.ns, "steady")
 	if rev, _, _ := unstructured.NestedInt64(u.Object, "status", "deployedRelease", "revision"); rev != 1 {
 		t.Errorf("revision = %d after steady-state reconciles, want 1", rev)
