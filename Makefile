@@ -40,7 +40,7 @@ demo: testbin redis-server-check ## Simulated cluster + Redis + operator + a Ray
 	@$(BIN)/demo $(DEMO_ARGS)
 
 .PHONY: test
-test: testbin redis-server-check ray-venv-if-possible ## Run every test tier: unit, envtest, simulated cluster, real Ray (when installable).
+test: testbin redis-server-check ray-venv-if-possible $(CONTROLLER_GEN) ## Run every test tier: unit, envtest, simulated cluster, real Ray (when installable).
 	$(GO) test -timeout $(GOTEST_TIMEOUT) -count=1 ./...
 
 ##@ Development
