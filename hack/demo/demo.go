@@ -89,7 +89,7 @@ func (d *demo) prepare(ctx context.Context) error {
 	}
 	d.dir = d.opts.dir
 	if d.dir == "" {
-		d.dir = filepath.Join(root, "bin", "demo")
+		d.dir = filepath.Join(root, "bin", "demo-run")
 	}
 	if d.dir, err = filepath.Abs(d.dir); err != nil {
 		return err

@@ -36,7 +36,14 @@ func TestDemo(t *testing.T) {
 		t.Fatalf("building the demo: %v\n%s", err, out)
 	}
 
-	ctx, cancel := context.WithTimeout(context.Background(), 12*time.Minute)
+	// The first build of the operator takes minutes on a small machine;
+	// stay inside go test's own deadline so that a slow run fails with the
+	// demo's output rather than a bare timeout panic.
+	deadline := time.Now().Add(12 * time.Minute)
+	if d, ok := t.Deadline(); ok {
+		deadline = d.Add(-30 * time.Second)
+	}
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
 	args := []string{"--scenario", "head-deleted,delete", "--keep", "--dir", t.TempDir(), "--timeout", "10m"}
 	if op := os.Getenv(operatorBinEnv); op != "" {
@@ -72,7 +79,7 @@ func TestDemo(t *testing.T) {
 		_ = cmd.Wait()
 		t.Fatalf("the demo ended before keeping the cluster (exit %d); output:\n%s", cmd.ProcessState.ExitCode(), out)
 	case <-ctx.Done():
-		t.Fatalf("the demo did not finish its scenarios in time; output:\n%s", out)
+		t.Fatalf("the demo did not finish its scenarios by %s; output:\n%s", deadline.Format(time.TimeOnly), out)
 	}
 	text := out.String()
 	apiAddr, redisAddr := findAddr(t, text, `API https://(127\.0\.0\.1:\d+)`), findAddr(t, text, `listening on (127\.0\.0\.1:\d+)`)

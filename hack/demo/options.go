@@ -63,12 +63,13 @@ func parseOptions(args []string, out io.Writer) (options, error) {
 		"scenarios to run, comma-separated: "+strings.Join(allScenarios, ", ")+" or all")
 	keep := fs.Bool("keep", false, "leave the simulated cluster, Redis and the operator running after the scenarios (until Ctrl-C) and print the kubectl command")
 	timeout := fs.Duration("timeout", 15*time.Minute, "bound of the whole run, builds included")
-	dir := fs.String("dir", "", "work folder for the cluster's files and logs (default: bin/demo in the repository)")
+	dir := fs.String("dir", "", "work folder for the cluster's files and logs (default: bin/demo-run in the repository)")
 	operatorBin := fs.String("operator-bin", "", "run this operator binary instead of building bin/manager from the repository")
 	nodeLostGrace := fs.Duration("node-lost-grace", defaultBounds().nodeLostGrace, "how long the head's node must be lost before the operator force-deletes the head")
 	fs.Usage = func() {
 		fmt.Fprintf(out, "Usage: demo [flags]\n\nShows ray-ha-operator recovering a Ray head on a simulated cluster.\n\n")
 		fs.PrintDefaults()
+		fmt.Fprintf(out, "\nExamples:\n  make demo\n  make demo DEMO_ARGS='--scenario node-lost --keep'\n")
 	}
 	if err := fs.Parse(args); err != nil {
 		return options{}, err
