@@ -46,8 +46,8 @@ test: testbin redis-server-check ray-venv-if-possible $(CONTROLLER_GEN) ## Run e
 ##@ Development
 
 .PHONY: test-ray
-test-ray: ray-venv redis-server-check ## Run the real-Ray tests (installs Ray into bin/ray-venv on first use).
-	$(GO) test -timeout 20m -count=1 -v ./test/ray/...
+test-ray: ray-venv redis-server-check ## Run the real-Ray tests (installs Ray on first use); regenerates docs/gcs-ha-ray-behaviour.md.
+	RAY_WRITE_DOCS=1 $(GO) test -timeout 20m -count=1 -v ./test/ray/...
 
 .PHONY: test-unit
 test-unit: ## Run only the fast tests (no Kubernetes binaries, no Redis).

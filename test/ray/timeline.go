@@ -2,6 +2,7 @@ package ray
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -37,13 +38,15 @@ func (tl *Timeline) Since(name string) time.Duration {
 	return -1
 }
 
-// Markdown renders the steps as a table: time since the start and since the
-// previous step.
+// Markdown renders the steps in time order as a table: time since the start
+// and since the previous step.
 func (tl *Timeline) Markdown() string {
 	var b strings.Builder
 	b.WriteString("| step | since start | since previous step | note |\n|---|---:|---:|---|\n")
+	steps := slices.Clone(tl.Steps)
+	slices.SortStableFunc(steps, func(a, b Step) int { return a.At.Compare(b.At) })
 	prev := tl.Start
-	for _, s := range tl.Steps {
+	for _, s := range steps {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", s.Name, seconds(s.At.Sub(tl.Start)), seconds(s.At.Sub(prev)), s.Note)
 		prev = s.At
 	}

@@ -43,7 +43,14 @@ class Counter:
 
 
 @ray.remote(num_cpus=0, resources=ON_WORKER)
-def where(seconds=0.0):
+def where():
+    return ray.get_runtime_context().get_node_id()
+
+
+# A separate function for the long task, so that a new `where` task cannot
+# simply queue behind it on the same leased worker process.
+@ray.remote(num_cpus=0, resources=ON_WORKER)
+def sleeper(seconds):
     time.sleep(seconds)
     return ray.get_runtime_context().get_node_id()
 
@@ -94,7 +101,7 @@ def main():
     args = p.parse_args()
     if args.cmd == "observe":
         import observe
-        observe.run(args, connect, result, Counter, where, ON_WORKER)
+        observe.run(args, connect, result, Counter, where, sleeper, ON_WORKER)
         return
     {"create": create, "resume": resume}[args.cmd](args)
 
