@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -69,8 +70,14 @@ func (d *demo) installCRD(ctx context.Context) error {
 // the API server noticeably.
 const pollInterval = 200 * time.Millisecond
 
-// poll calls cond until it returns true, an error, or timeout passes.
-// Transient API errors are retried; the last one is reported on timeout.
+// permanentError stops a poll at once: waiting longer cannot help.
+type permanentError struct{ error }
+
+func (e permanentError) Unwrap() error { return e.error }
+
+// poll calls cond until it returns true, a permanentError, or timeout
+// passes. Other errors (a transient API error) are retried; the last one is
+// reported on timeout.
 func poll(ctx context.Context, what string, timeout time.Duration, cond func(context.Context) (bool, error)) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -79,6 +86,10 @@ func poll(ctx context.Context, what string, timeout time.Duration, cond func(con
 		ok, err := cond(ctx)
 		if ok && err == nil {
 			return nil
+		}
+		var stop permanentError
+		if errors.As(err, &stop) {
+			return fmt.Errorf("waiting for %s: %w", what, stop.error)
 		}
 		if err != nil {
 			lastErr = err

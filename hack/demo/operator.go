@@ -94,6 +94,15 @@ func probeOnce(ctx context.Context, url string) bool {
 	return resp.StatusCode == http.StatusOK
 }
 
+// checkRunning fails permanently once the operator has exited, so that a
+// wait for something only the operator does ends at once.
+func (p *operatorProcess) checkRunning() error {
+	if !p.exited() {
+		return nil
+	}
+	return permanentError{fmt.Errorf("the operator exited (%v); last lines of %s:\n%s", p.waitErr, p.logPath, tail(p.logPath, 15))}
+}
+
 // exited reports whether the operator process has ended.
 func (p *operatorProcess) exited() bool {
 	select {

@@ -42,6 +42,9 @@ func (d *demo) createRayCluster(ctx context.Context) error {
 func (d *demo) waitClusterReady(ctx context.Context, bound time.Duration) (*rayv1.RayCluster, error) {
 	var rc rayv1.RayCluster
 	err := poll(ctx, "RayCluster "+d.rayCluster.String()+" ready", bound, func(ctx context.Context) (bool, error) {
+		if err := d.operator.checkRunning(); err != nil {
+			return false, err
+		}
 		if err := d.k8s.Get(ctx, d.rayCluster, &rc); err != nil {
 			return false, err
 		}

@@ -95,6 +95,9 @@ type headRecovery struct {
 func (d *demo) waitHeadRecovered(ctx context.Context, t0 time.Time, before headBaseline, bound time.Duration) (headRecovery, error) {
 	h := headRecovery{detected: -1}
 	err := poll(ctx, "the head of "+d.rayCluster.String()+" to recover", bound, func(ctx context.Context) (bool, error) {
+		if err := d.operator.checkRunning(); err != nil {
+			return false, err
+		}
 		if err := d.k8s.Get(ctx, d.rayCluster, &h.rc); err != nil {
 			return false, err
 		}
@@ -110,8 +113,8 @@ func (d *demo) waitHeadRecovered(ctx context.Context, t0 time.Time, before headB
 		return h.pod.UID != before.pod.UID && podReady(&h.pod), nil
 	})
 	h.wall = time.Since(t0)
-	if err != nil && ctx.Err() != nil {
-		return h, err // interrupted or out of time: the demo stops
+	if err != nil && (ctx.Err() != nil || d.operator.exited()) {
+		return h, err // interrupted, out of time or no operator: the demo stops
 	}
 	h.recovered = err == nil
 	if h.detected < 0 {

@@ -86,6 +86,9 @@ func (d *demo) seedKeys(ctx context.Context, rdb *goredis.Client) (int, error) {
 func (d *demo) waitClusterGone(ctx context.Context, t0 time.Time, head client.ObjectKey, bound time.Duration) (headGone, gone time.Duration, err error) {
 	headGone, gone = -1, -1
 	err = poll(ctx, "RayCluster "+d.rayCluster.String()+" to be gone", bound, func(ctx context.Context) (bool, error) {
+		if err := d.operator.checkRunning(); err != nil {
+			return false, err
+		}
 		if headGone < 0 {
 			var pod corev1.Pod
 			if err := d.k8s.Get(ctx, head, &pod); isGone(err) {
@@ -100,7 +103,7 @@ func (d *demo) waitClusterGone(ctx context.Context, t0 time.Time, head client.Ob
 		}
 		return false, err
 	})
-	if err != nil && ctx.Err() != nil {
+	if err != nil && (ctx.Err() != nil || d.operator.exited()) {
 		return headGone, gone, err
 	}
 	return headGone, gone, nil

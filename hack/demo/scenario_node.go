@@ -41,7 +41,7 @@ func (d *demo) nodeLost(ctx context.Context) (result, error) {
 	if err != nil {
 		return result{}, err
 	}
-	r := result{scenario: scenarioNodeLost, what: fmt.Sprintf("%s lost; head force-deleted after the %s grace", node, d.opts.bounds.nodeLostGrace)}
+	r := result{scenario: scenarioNodeLost, what: nodeLostWhat(node, h, t0, d.opts.bounds.nodeLostGrace)}
 	d.recordHeadOutcome(ctx, &r, h, before, bound)
 	d.noteNodeLoss(&r, h, <-notReady)
 	d.noteEvents(ctx, &r, before.events)
@@ -113,4 +113,14 @@ func (d *demo) restoreNode(ctx context.Context, r *result, name string) error {
 	}
 	r.note("afterwards %s was powered on again and is Ready", name)
 	return nil
+}
+
+// nodeLostWhat says what the operator did, from its own status: only a
+// force-delete lets a new head start while the node stays lost.
+func nodeLostWhat(node string, h headRecovery, t0 time.Time, grace time.Duration) string {
+	rec := h.rc.Status.Recovery
+	if rec != nil && rec.LastForcedReplacementTime != nil && !rec.LastForcedReplacementTime.Time.Before(t0.Truncate(time.Second)) {
+		return fmt.Sprintf("%s lost; operator force-deleted the head after the %s grace", node, grace)
+	}
+	return node + " lost; the operator did not force-delete the head"
 }

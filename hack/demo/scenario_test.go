@@ -67,3 +67,28 @@ func TestDetectedFromStatus(t *testing.T) {
 		})
 	}
 }
+
+func TestNodeLostWhat(t *testing.T) {
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 600_000_000, time.UTC)
+	withForced := func(at time.Time) headRecovery {
+		h := headRecovery{}
+		h.rc.Status.Recovery = &rayv1.RecoveryStatus{Count: 1, LastForcedReplacementTime: &metav1.Time{Time: at}}
+		return h
+	}
+	tests := map[string]struct {
+		h    headRecovery
+		want string
+	}{
+		"force-deleted during the scenario":    {h: withForced(t0.Add(15 * time.Second)), want: "sim-node-2 lost; operator force-deleted the head after the 10s grace"},
+		"force-deleted in the same second":     {h: withForced(t0.Truncate(time.Second)), want: "sim-node-2 lost; operator force-deleted the head after the 10s grace"},
+		"only an older force-delete in status": {h: withForced(t0.Add(-time.Minute)), want: "sim-node-2 lost; the operator did not force-delete the head"},
+		"no recovery status":                   {h: headRecovery{}, want: "sim-node-2 lost; the operator did not force-delete the head"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			if got := nodeLostWhat("sim-node-2", tc.h, t0, 10*time.Second); got != tc.want {
+				t.Errorf("nodeLostWhat() = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
