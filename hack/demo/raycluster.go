@@ -51,9 +51,20 @@ func (d *demo) waitClusterReady(ctx context.Context, bound time.Duration) (*rayv
 		return rc.Status.State == rayv1.ClusterStateReady && conditionTrue(&rc, rayv1.HeadPodReady), nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("%w\nits status conditions:\n%s\noperator log: %s", err, describeConditions(&rc), d.operator.logPath)
+		return nil, fmt.Errorf("%w\nits status conditions:\n%s%s\noperator log: %s", err, describeConditions(&rc), missingHooksHint(&rc), d.operator.logPath)
 	}
 	return &rc, nil
+}
+
+// missingHooksHint explains a status written only by the Helm reconciler:
+// the chart was applied, but nothing reports the head, so the operator
+// binary runs without the RayCluster hooks.
+func missingHooksHint(rc *rayv1.RayCluster) string {
+	if condition(rc, rayv1.Deployed) == nil || condition(rc, rayv1.HeadPodReady) != nil || condition(rc, rayv1.HeadRecovering) != nil {
+		return ""
+	}
+	return "\nthe chart is deployed but no head condition (HeadPodReady, HeadRecovering) is ever set:" +
+		"\nthis operator build runs the Helm reconciler without the RayCluster hooks (internal/operator.SetupRayCluster)"
 }
 
 // storageNamespace is the cluster's GCS namespace in Redis: the one set in

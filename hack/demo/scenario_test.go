@@ -92,3 +92,24 @@ func TestNodeLostWhat(t *testing.T) {
 		})
 	}
 }
+
+func TestMissingHooksHint(t *testing.T) {
+	deployed := cond(rayv1.Deployed, metav1.ConditionTrue)
+	tests := map[string]struct {
+		rc       *rayv1.RayCluster
+		wantHint bool
+	}{
+		"helm conditions only":      {rc: clusterWith(0, time.Time{}, deployed), wantHint: true},
+		"hooks report the head":     {rc: clusterWith(0, time.Time{}, deployed, cond(rayv1.HeadPodReady, metav1.ConditionFalse))},
+		"hooks report a recovery":   {rc: clusterWith(0, time.Time{}, deployed, cond(rayv1.HeadRecovering, metav1.ConditionTrue))},
+		"nothing deployed yet":      {rc: clusterWith(0, time.Time{})},
+		"release not deployed only": {rc: clusterWith(0, time.Time{}, cond(rayv1.Irreconcilable, metav1.ConditionTrue))},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			if got := missingHooksHint(tc.rc) != ""; got != tc.wantHint {
+				t.Errorf("hint given = %v, want %v", got, tc.wantHint)
+			}
+		})
+	}
+}
