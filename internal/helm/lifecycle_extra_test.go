@@ -127,3 +127,49 @@ func TestNewOperatorVersionRelabelsWithoutUpgrade(t *testing.T) {
 		return nil
 	})
 }
+
+// TestFailedInstallIsSurfacedAndFixedByASpecChange: an install the API
+// server rejects leaves a failed revision (nothing is rolled back or
+// uninstalled behind the user's back), is reported, and the next spec
+// upgrades from the failed revision.
+func TestFailedInstallIsSurfacedAndFixedByASpecChange(t *testing.T) {
+	api := startAPIServer(t)
+	op := api.startOperator(t, nil)
+	ctx := context.Background()
+	if err := api.client.Create(ctx, newWidget(op.ns, "f", map[string]any{"replicas": "many"})); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 20*time.Second, "ReleaseFailed", func() error {
+		return api.conditionIs(op.ns, "f", ConditionReleaseFailed, "True", ReasonInstallError)
+	})
+	if err := api.conditionIs(op.ns, "f", ConditionDeployed, "False", ReasonReleaseNotFound); err != nil {
+		t.Error(err)
+	}
+	eventually(t, 5*time.Second, "install failure event", func() error { return api.hasEvent(op.ns, "f", EventInstallFailed) })
+	rel, err := api.directStorage(t, op.ns).Last("f")
+	if err != nil {
+		t.Fatalf("the failed revision should be kept: %v", err)
+	}
+	// Retries (with backoff) add failed revisions, never a rollback.
+	if rel.Info.Status != "failed" {
+		t.Errorf("last revision %d is %s, want failed", rel.Version, rel.Info.Status)
+	}
+
+	u := api.getWidget(t, op.ns, "f")
+	if err := api.client.Patch(ctx, u, client.RawPatch("application/merge-patch+json", []byte(`{"spec":{"replicas":1}}`))); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 20*time.Second, "deployed after the fix", func() error {
+		if err := api.conditionIs(op.ns, "f", ConditionDeployed, "True", ""); err != nil {
+			return err
+		}
+		last, err := api.directStorage(t, op.ns).Last("f")
+		if err != nil || last.Info.Status != "deployed" || last.Version < 2 {
+			return fmt.Errorf("last revision %v (%v)", last, err)
+		}
+		return nil
+	})
+	if err := api.conditionIs(op.ns, "f", ConditionReleaseFailed, "False", ReasonReleaseSucceeded); err != nil {
+		t.Error(err)
+	}
+}
