@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,8 +19,10 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
@@ -50,6 +53,12 @@ type Env struct {
 	// Registry holds the operator's head-health metrics.
 	Registry *prometheus.Registry
 	Setup    *operator.Setup
+
+	opts Options
+	// root is the test that owns the Env: the operator logs to it and is
+	// stopped when it ends, whichever sub-test restarted it.
+	root         *testing.T
+	stopOperator func()
 }
 
 // Scheme knows the built-in kinds, CRDs and RayCluster.
@@ -90,25 +99,39 @@ func Start(t *testing.T, opts Options) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := &Env{Cluster: c, Client: cl, Registry: prometheus.NewRegistry()}
-	env.startOperator(t, opts)
+	env := &Env{Cluster: c, Client: cl, opts: opts, root: t}
+	env.startOperator()
 	t.Logf("simulated cluster and operator up in %s", time.Since(began).Round(time.Millisecond))
 	return env
 }
 
+// RestartOperator stops the operator and starts a new one, with a new
+// metrics registry: a process restart, with nothing kept in memory.
+func (e *Env) RestartOperator() {
+	e.StopOperator()
+	e.startOperator()
+}
+
+// StopOperator stops the running operator.
+func (e *Env) StopOperator() { e.stopOperator() }
+
 // startOperator runs the manager the way main.go does, with the
 // RayCluster controller from operator.SetupRayCluster.
-func (e *Env) startOperator(t *testing.T, opts Options) {
-	t.Helper()
+func (e *Env) startOperator() {
+	t := e.root
+	e.Registry = prometheus.NewRegistry()
 	policy := raycluster.DefaultPolicy()
-	if opts.Policy != nil {
-		policy = *opts.Policy
+	if e.opts.Policy != nil {
+		policy = *e.opts.Policy
 	}
 	mgr, err := ctrl.NewManager(e.Cluster.RESTConfig(), ctrl.Options{
 		Scheme:                 Scheme(),
 		Metrics:                metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress: "0",
-		Logger:                 testr.NewWithOptions(t, testr.Options{Verbosity: 0}),
+		// A restarted operator registers its controller name again in this
+		// process; a real restart is a new process.
+		Controller: config.Controller{SkipNameValidation: ptr.To(true)},
+		Logger:     testr.NewWithOptions(t, testr.Options{Verbosity: 0}),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -132,7 +155,9 @@ func (e *Env) startOperator(t *testing.T, opts Options) {
 			t.Errorf("manager: %v", err)
 		}
 	}()
-	t.Cleanup(func() { cancel(); <-done })
+	var once sync.Once
+	e.stopOperator = func() { once.Do(func() { cancel(); <-done }) }
+	t.Cleanup(e.stopOperator)
 }
 
 // rayClusterWatch is the watches.yaml entry main.go reads for RayCluster.

@@ -58,7 +58,39 @@ func TestHeadRecovery(t *testing.T) {
 		t.Run("NotReadyOptIn", func(t *testing.T) { t.Parallel(); notReadyOptIn(t, env, redis.Addr()) })
 		t.Run("RedisDown", func(t *testing.T) { t.Parallel(); redisDown(t, env) })
 	})
+	t.Run("OperatorRestartMidRecovery", func(t *testing.T) { operatorRestart(t, env, redis.Addr()) })
 	t.Run("NodeLost", func(t *testing.T) { nodeLost(t, env, redis.Addr()) })
+}
+
+// operatorRestart: a recovery starts under one operator process, the head
+// comes back while no operator runs, and the next process still times the
+// recovery from its start, which it finds in status.
+func operatorRestart(t *testing.T, env *Env, redisAddr string) {
+	ns := env.Namespace(t, "operator-restart")
+	env.StartKubelet(t, ns)
+	env.Create(t, NewRayCluster(ns, "rc", ClusterOptions{RedisAddress: redisAddr, Workers: 1, HeadStatusByTest: true, Annotations: fastBounds(nil)}))
+	head := env.WaitReady(t, ns, "rc", readyTimeout)
+	ctx := context.Background()
+	failed := time.Now()
+	if err := SetNotReady(ctx, env.Client, head); err != nil {
+		t.Fatal(err)
+	}
+	Eventually(t, 10*time.Second, "HeadRecovering True", func() (bool, error) {
+		rc := env.RayCluster(t, ns, "rc")
+		return conditionStatus(rc, rayv1.HeadRecovering, metav1.ConditionTrue), errorf("%s", conditionSummary(rc))
+	})
+	env.StopOperator()
+	const down = 3 * time.Second
+	time.Sleep(down)
+	if err := SetRunningReady(ctx, env.Client, env.HeadPod(t, ns, "rc")); err != nil {
+		t.Fatal(err)
+	}
+	env.RestartOperator()
+	rc := env.WaitRecoveryCount(t, ns, "rc", 1, recoveryTimeout)
+	if d := rc.Status.Recovery.LastRecoveryDuration; d == nil || d.Duration < down {
+		t.Errorf("recovery duration %v, want at least the %s the operator was down", d, down)
+	}
+	expectRecovery(t, env, rc, rayv1.HeadFailureNotReady, time.Since(failed))
 }
 
 // headPodDeleted is the seed's basic test: a GCS FT cluster is up, its head
