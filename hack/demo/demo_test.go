@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -35,7 +36,56 @@ func TestDemo(t *testing.T) {
 	if out, err := exec.Command(goTool(), "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("building the demo: %v\n%s", err, out)
 	}
+	args := []string{"--scenario", "head-deleted,delete", "--keep", "--dir", t.TempDir(), "--timeout", "10m"}
+	if op := os.Getenv(operatorBinEnv); op != "" {
+		args = append(args, "--operator-bin", op)
+	}
+	run := startDemo(t, bin, args)
+	run.waitKeeping(t)
 
+	text := run.out.String()
+	addrs := []string{ // the API server, redis-server and the operator's metrics
+		findAddr(t, text, `API https://(127\.0\.0\.1:\d+)`),
+		findAddr(t, text, `listening on (127\.0\.0\.1:\d+)`),
+		findAddr(t, text, `metrics on http://(127\.0\.0\.1:\d+)`),
+	}
+	for _, addr := range addrs {
+		if !listening(addr) {
+			t.Errorf("with --keep, nothing listens on %s before Ctrl-C", addr)
+		}
+	}
+
+	text, err := run.interrupt(t)
+	if err != nil {
+		t.Fatalf("demo exit: %v; output:\n%s", err, text)
+	}
+	rows := tableRows(text)
+	if got := rows[scenarioHeadDeleted]; got != outcomeHeadRecovered {
+		t.Errorf("head-deleted result = %q, want %q; output:\n%s", got, outcomeHeadRecovered, text)
+	}
+	if got, want := rows[scenarioDelete], outcomeRedisClean+" (0 keys left)"; got != want {
+		t.Errorf("delete result = %q, want %q; output:\n%s", got, want, text)
+	}
+	for _, addr := range addrs {
+		if listening(addr) {
+			t.Errorf("after Ctrl-C something still listens on %s", addr)
+		}
+	}
+}
+
+// demoRun is the demo binary running under a test.
+type demoRun struct {
+	cmd      *exec.Cmd
+	out      *syncBuffer
+	keeping  chan struct{} // closed when the demo waits for Ctrl-C
+	scanned  chan struct{} // closed when its output ends
+	ctx      context.Context
+	deadline time.Time
+}
+
+// startDemo starts the binary and collects its output.
+func startDemo(t *testing.T, bin string, args []string) *demoRun {
+	t.Helper()
 	// The first build of the operator takes minutes on a small machine;
 	// stay inside go test's own deadline so that a slow run fails with the
 	// demo's output rather than a bare timeout panic.
@@ -44,72 +94,56 @@ func TestDemo(t *testing.T) {
 		deadline = d.Add(-30 * time.Second)
 	}
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
-	defer cancel()
-	args := []string{"--scenario", "head-deleted,delete", "--keep", "--dir", t.TempDir(), "--timeout", "10m"}
-	if op := os.Getenv(operatorBinEnv); op != "" {
-		args = append(args, "--operator-bin", op)
-	}
-	cmd := exec.CommandContext(ctx, bin, args...)
-	out := &syncBuffer{}
-	keeping := make(chan struct{})
-	cmd.Stderr = out
-	stdout, err := cmd.StdoutPipe()
+	t.Cleanup(cancel)
+	r := &demoRun{cmd: exec.CommandContext(ctx, bin, args...), out: &syncBuffer{},
+		keeping: make(chan struct{}), scanned: make(chan struct{}), ctx: ctx, deadline: deadline}
+	r.cmd.Stderr = r.out
+	stdout, err := r.cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := cmd.Start(); err != nil {
+	if err := r.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	scanned := make(chan struct{})
-	go func() {
-		defer close(scanned)
-		sc := bufio.NewScanner(stdout)
-		once := sync.Once{}
-		for sc.Scan() {
-			out.WriteString(sc.Text() + "\n")
-			if strings.Contains(sc.Text(), "Press Ctrl-C") {
-				once.Do(func() { close(keeping) })
-			}
-		}
-	}()
+	go r.scan(stdout)
+	return r
+}
 
+func (r *demoRun) scan(stdout io.Reader) {
+	defer close(r.scanned)
+	sc := bufio.NewScanner(stdout)
+	var once sync.Once
+	for sc.Scan() {
+		r.out.WriteString(sc.Text() + "\n")
+		if strings.Contains(sc.Text(), "Press Ctrl-C") {
+			once.Do(func() { close(r.keeping) })
+		}
+	}
+}
+
+// waitKeeping waits until the scenarios are done and the demo keeps
+// everything running.
+func (r *demoRun) waitKeeping(t *testing.T) {
+	t.Helper()
 	select {
-	case <-keeping:
-	case <-scanned:
-		_ = cmd.Wait()
-		t.Fatalf("the demo ended before keeping the cluster (exit %d); output:\n%s", cmd.ProcessState.ExitCode(), out)
-	case <-ctx.Done():
-		t.Fatalf("the demo did not finish its scenarios by %s; output:\n%s", deadline.Format(time.TimeOnly), out)
+	case <-r.keeping:
+	case <-r.scanned:
+		_ = r.cmd.Wait()
+		t.Fatalf("the demo ended before keeping the cluster (exit %d); output:\n%s", r.cmd.ProcessState.ExitCode(), r.out)
+	case <-r.ctx.Done():
+		t.Fatalf("the demo did not finish its scenarios by %s; output:\n%s", r.deadline.Format(time.TimeOnly), r.out)
 	}
-	text := out.String()
-	apiAddr, redisAddr := findAddr(t, text, `API https://(127\.0\.0\.1:\d+)`), findAddr(t, text, `listening on (127\.0\.0\.1:\d+)`)
-	for _, addr := range []string{apiAddr, redisAddr} {
-		if !listening(addr) {
-			t.Errorf("with --keep, nothing listens on %s before Ctrl-C", addr)
-		}
-	}
+}
 
-	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+// interrupt sends Ctrl-C and returns the whole output and the exit error.
+func (r *demoRun) interrupt(t *testing.T) (string, error) {
+	t.Helper()
+	if err := r.cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
-	<-scanned
-	err = cmd.Wait()
-	text = out.String()
-	if err != nil {
-		t.Fatalf("demo exit: %v; output:\n%s", err, text)
-	}
-	rows := tableRows(text)
-	if got := rows[scenarioHeadDeleted]; got != outcomeHeadRecovered {
-		t.Errorf("head-deleted result = %q, want %q; output:\n%s", got, outcomeHeadRecovered, text)
-	}
-	if got := rows[scenarioDelete]; !strings.HasPrefix(got, outcomeRedisClean+" (0 keys left)") {
-		t.Errorf("delete result = %q, want %q; output:\n%s", got, outcomeRedisClean+" (0 keys left)", text)
-	}
-	for _, addr := range []string{apiAddr, redisAddr} {
-		if listening(addr) {
-			t.Errorf("after Ctrl-C something still listens on %s", addr)
-		}
-	}
+	<-r.scanned
+	err := r.cmd.Wait()
+	return r.out.String(), err
 }
 
 // tableRows maps each scenario in the printed table to its RESULT column.
