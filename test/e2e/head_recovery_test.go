@@ -12,9 +12,9 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	rayv1 "github.com/ray-ha-operator/ray-ha-operator/api/v1"
 	"github.com/ray-ha-operator/ray-ha-operator/internal/raycluster"
@@ -57,6 +57,7 @@ func TestHeadRecovery(t *testing.T) {
 		t.Run("CrashLoopOptIn", func(t *testing.T) { t.Parallel(); crashLoopOptIn(t, env, redis.Addr()) })
 		t.Run("NotReadyOptIn", func(t *testing.T) { t.Parallel(); notReadyOptIn(t, env, redis.Addr()) })
 		t.Run("RedisDown", func(t *testing.T) { t.Parallel(); redisDown(t, env) })
+		t.Run("InvalidSpecEdit", func(t *testing.T) { t.Parallel(); invalidSpecEdit(t, env, redis.Addr()) })
 	})
 	t.Run("OperatorRestartMidRecovery", func(t *testing.T) { operatorRestart(t, env, redis.Addr()) })
 	t.Run("NodeLost", func(t *testing.T) { nodeLost(t, env, redis.Addr()) })
@@ -386,4 +387,50 @@ func nodeLost(t *testing.T, env *Env, redisAddr string) {
 	expectRecovery(t, env, rc, reason, time.Since(killed))
 }
 
-var _ client.Object = (*rayv1.RayCluster)(nil)
+// invalidSpecEdit: a spec edit that the schema accepts but Validate refuses
+// stops the chart apply (nothing running is changed or deleted), is
+// reported by field, does not stop head recovery, and the cluster can
+// still be deleted.
+func invalidSpecEdit(t *testing.T, env *Env, redisAddr string) {
+	ns := env.Namespace(t, "invalid-spec")
+	ctx := context.Background()
+	env.Create(t, NewRayCluster(ns, "rc", ClusterOptions{RedisAddress: redisAddr, Workers: 1, Annotations: fastBounds(nil)}))
+	old := env.WaitReady(t, ns, "rc", readyTimeout)
+	rc := env.RayCluster(t, ns, "rc")
+	rc.Spec.RayVersion = "1.0.0" // parses, but is too old for GCS fault tolerance
+	if err := env.Client.Update(ctx, rc); err != nil {
+		t.Fatal(err)
+	}
+	Eventually(t, 20*time.Second, "SpecValid False naming the field", func() (bool, error) {
+		rc := env.RayCluster(t, ns, "rc")
+		c := findCondition(rc, rayv1.SpecValid)
+		ok := c != nil && c.Status == metav1.ConditionFalse && strings.Contains(c.Message, "spec.rayVersion") &&
+			conditionStatus(rc, rayv1.Irreconcilable, metav1.ConditionTrue)
+		return ok, errorf("%s", conditionSummary(rc))
+	})
+	Eventually(t, 10*time.Second, "a Warning event InvalidSpec", func() (bool, error) {
+		got := env.EventReasons(t, ns, "rc")
+		return hasString(got, rayv1.ReasonInvalidSpec), errorf("events %v", got)
+	})
+	if p := env.HeadPod(t, ns, "rc"); p == nil || p.UID != old.UID || p.DeletionTimestamp != nil {
+		t.Fatal("the head pod was touched by an invalid spec edit")
+	}
+
+	// The head still recovers while the spec is invalid.
+	if err := env.Client.Delete(ctx, old); err != nil {
+		t.Fatal(err)
+	}
+	env.WaitNewHeadReady(t, ns, "rc", old.UID, recoveryTimeout)
+	rc = env.WaitRecoveryCount(t, ns, "rc", 1, recoveryTimeout)
+	if !conditionStatus(rc, rayv1.SpecValid, metav1.ConditionFalse) {
+		t.Errorf("SpecValid changed without a fix: %s", conditionSummary(rc))
+	}
+
+	if err := env.Client.Delete(ctx, rc); err != nil {
+		t.Fatal(err)
+	}
+	Eventually(t, 30*time.Second, "the invalid RayCluster deleted", func() (bool, error) {
+		err := env.Client.Get(ctx, types.NamespacedName{Namespace: ns, Name: "rc"}, &rayv1.RayCluster{})
+		return apierrors.IsNotFound(err), errorf("get: %v", err)
+	})
+}
