@@ -9,7 +9,9 @@ package main
 import (
 	"flag"
 	"fmt"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -93,6 +95,7 @@ func run(f flags) error {
 	if err != nil {
 		return err
 	}
+	watched := namespaces(os.Getenv(watchNamespaceEnv))
 	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
 		Scheme:                  scheme,
 		Metrics:                 metricsserver.Options{BindAddress: f.metricsAddr},
@@ -103,13 +106,13 @@ func run(f flags) error {
 		// A new leader must not wait out a lease the old one could have
 		// given up: a restarted operator resumes head recovery sooner.
 		LeaderElectionReleaseOnCancel: true,
-		Cache:                         cache.Options{DefaultNamespaces: namespaces(os.Getenv(watchNamespaceEnv))},
+		Cache:                         cache.Options{DefaultNamespaces: watched},
 	})
 	if err != nil {
 		return fmt.Errorf("creating manager: %w", err)
 	}
 	for _, w := range watches {
-		if err := setupWatch(mgr, w, f); err != nil {
+		if err := setupWatch(mgr, w, f, slices.Collect(maps.Keys(watched))); err != nil {
 			return err
 		}
 		log.Info("Watching", "gvk", w.GVK.String(), "chart", w.ChartPath, "reconcilePeriod", w.ReconcilePeriod.String())
@@ -124,7 +127,7 @@ func run(f flags) error {
 	return mgr.Start(ctrl.SetupSignalHandler())
 }
 
-func setupWatch(mgr ctrl.Manager, w helm.Watch, f flags) error {
+func setupWatch(mgr ctrl.Manager, w helm.Watch, f flags, namespaces []string) error {
 	if w.GVK == rayv1.GroupVersion.WithKind("RayCluster") {
 		// The chart's values.yaml is an example cluster for chart-only
 		// installs; for a RayCluster a field missing from the spec must
@@ -134,6 +137,7 @@ func setupWatch(mgr ctrl.Manager, w helm.Watch, f flags) error {
 	}
 	opts := helm.OptionsFromWatch(w)
 	opts.OperatorVersion = version
+	opts.Namespaces = namespaces
 	opts.PendingGrace = f.pendingGrace
 	opts.FullCheckInterval = f.fullCheckInterval
 	opts.MaxHistory = f.maxHistory

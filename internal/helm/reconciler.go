@@ -54,6 +54,10 @@ type Options struct {
 	// unchanged (e.g. charts with `lookup`). Default: ReconcilePeriod.
 	FullCheckInterval       time.Duration
 	MaxConcurrentReconciles int
+	// Namespaces limits the release-Secret cache to these namespaces (empty:
+	// all). Set it to the manager's namespaces when the operator is scoped,
+	// or a namespace-scoped Role cannot list the Secrets it watches.
+	Namespaces              []string
 	Selector                metav1.LabelSelector
 	WatchDependentResources bool
 

@@ -28,9 +28,17 @@ func (c releaseCacheRunnable) GetCache() cache.Cache { return c.Cache }
 // manager's RESTMapper, and a controller for the kind whose own status and
 // finalizer writes do not re-trigger it.
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
+	var namespaces map[string]cache.Config
+	for _, ns := range r.opts.Namespaces {
+		if namespaces == nil {
+			namespaces = map[string]cache.Config{}
+		}
+		namespaces[ns] = cache.Config{}
+	}
 	relCache, err := cache.New(mgr.GetConfig(), cache.Options{
-		Scheme: mgr.GetScheme(),
-		Mapper: mgr.GetRESTMapper(),
+		Scheme:            mgr.GetScheme(),
+		Mapper:            mgr.GetRESTMapper(),
+		DefaultNamespaces: namespaces,
 		ByObject: map[client.Object]cache.ByObject{
 			&corev1.Secret{}: {Label: releaseSecretSelector(r.opts.GVK)},
 		},

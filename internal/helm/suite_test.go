@@ -109,6 +109,7 @@ func (a *apiServer) startOperatorIn(t *testing.T, ns string, mutate func(*Option
 	opts.PostHooks = []PostReconcileHook{post}
 	opts.PendingGrace = 2 * time.Second
 	opts.OperatorVersion = "test"
+	opts.Namespaces = []string{ns}
 	if mutate != nil {
 		mutate(&opts)
 	}
