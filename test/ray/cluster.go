@@ -37,8 +37,8 @@ type Cluster struct {
 	Dir string
 	// GCSPort is the head's GCS port (rayStartParams.port).
 	GCSPort int
-	// HeadTempDir is the head's --temp-dir.
-	HeadTempDir string
+	// HeadTempDir and WorkerTempDir are the nodes' --temp-dir.
+	HeadTempDir, WorkerTempDir string
 
 	marker string
 	seq    atomic.Int32

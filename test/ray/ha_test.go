@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -67,7 +68,7 @@ func startCluster(t *testing.T, venv Venv, redisAddr, name, storageNS string, wo
 		t.Fatal(err)
 	}
 	c := NewCluster(t, venv, rc, spec.Objects(), dir, ports.GCS)
-	c.HeadTempDir = spec.HeadTempDir()
+	c.HeadTempDir, c.WorkerTempDir = spec.HeadTempDir(), spec.WorkerTempDir()
 	return c, spec
 }
 
@@ -187,6 +188,12 @@ func replaceHead(ctx context.Context, t *testing.T, c *Cluster, head *PodProcess
 	tl.Mark("detached actor found by name", UnixTime(res["got_actor"]), "")
 	tl.Mark("actor call returned", UnixTime(res["actor_call_returned"]), fmt.Sprintf("counter = %v (was 3)", res["value"]))
 	tl.Mark("new task ran on the worker", UnixTime(res["task_returned"]), "the worker's raylet is back in the new GCS's view")
+	raylet := filepath.Join(c.WorkerTempDir, "session_latest", "logs", "raylet.out")
+	if at, ok := LogLineTime(raylet, gcsRestartedLog); ok {
+		tl.Mark("worker raylet notified of the new GCS", at, "raylet.out: \""+gcsRestartedLog+"\"")
+	} else {
+		t.Logf("no %q in %s", gcsRestartedLog, raylet)
+	}
 	if v, _ := res["value"].(float64); v != 4 {
 		t.Errorf("actor counter after the head replacement = %v, want 4 (state lost)", res["value"])
 	}

@@ -1,6 +1,7 @@
 package ray
 
 import (
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -65,5 +66,34 @@ func TestRenderedPodsResolve(t *testing.T) {
 	}
 	if ws := worker.argv[len(worker.argv)-1]; !strings.Contains(ws, "--address=127.0.0.2:26379") {
 		t.Errorf("worker script does not point at the substituted head address: %s", ws)
+	}
+}
+
+func TestLogLineTime(t *testing.T) {
+	path := t.TempDir() + "/raylet.out"
+	content := "[2026-11-25 23:24:18,183 I 1 1] node_manager.cc:1: other\n" +
+		"[2026-11-25 23:24:19,250 I 1 1] node_manager.cc:2: The GCS has restarted. Resubscribing.\n" +
+		"no timestamp The GCS has restarted\n"
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := map[string]struct {
+		substr string
+		want   string
+		found  bool
+	}{
+		"found":   {gcsRestartedLog, "2026-11-25 23:24:19.25", true},
+		"missing": {"nothing like this", "", false},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			at, ok := LogLineTime(path, tc.substr)
+			if ok != tc.found {
+				t.Fatalf("found = %v, want %v", ok, tc.found)
+			}
+			if ok && at.Format("2006-01-02 15:04:05.999") != tc.want {
+				t.Errorf("time = %s, want %s", at.Format("2006-01-02 15:04:05.999"), tc.want)
+			}
+		})
 	}
 }

@@ -42,6 +42,9 @@ type Ports struct {
 // HeadTempDir is the head's Ray temp dir.
 func (s Spec) HeadTempDir() string { return filepath.Join(s.Dir, "h") }
 
+// WorkerTempDir is the worker's Ray temp dir.
+func (s Spec) WorkerTempDir() string { return filepath.Join(s.Dir, "w") }
+
 // FreePorts picks all ports.
 func FreePorts() (Ports, error) {
 	var p Ports
@@ -92,7 +95,7 @@ func (s Spec) Values() map[string]any {
 			"replicas":  1,
 			"rayStartParams": map[string]any{
 				"node-ip-address":             WorkerIP,
-				"temp-dir":                    filepath.Join(s.Dir, "w"),
+				"temp-dir":                    s.WorkerTempDir(),
 				"num-cpus":                    "1",
 				"object-store-memory":         "100000000",
 				"resources":                   `{"worker_node": 1}`,
