@@ -12,8 +12,9 @@ import (
 // probeHead runs the probes the chart renders against the real head: they
 // pass on a healthy head; then only gcs_server is SIGKILLed and the test
 // records which probe fails, how fast, and what the head's `ray start
-// --block` does about it.
-func probeHead(ctx context.Context, t *testing.T, c *Cluster, spec Spec, workerSpec podSpec) {
+// --block` does about it. It returns when gcs_server was killed; the head
+// is gone when it returns.
+func probeHead(ctx context.Context, t *testing.T, c *Cluster, spec Spec, workerSpec podSpec) time.Time {
 	t.Helper()
 	headSpec, err := c.HeadSpec()
 	if err != nil {
@@ -40,7 +41,7 @@ func probeHead(ctx context.Context, t *testing.T, c *Cluster, spec Spec, workerS
 		})
 	}
 	reportExecProbes(ctx, t, spec, c)
-	gcsKilled(ctx, t, c, headSpec, workerSpec)
+	return gcsKilled(ctx, t, c, headSpec, workerSpec)
 }
 
 // reportExecProbes runs the exec probes the chart renders for Ray < 2.53
@@ -72,7 +73,7 @@ func reportExecProbes(ctx context.Context, t *testing.T, spec Spec, c *Cluster) 
 // the worker's liveness probes every 250 ms: until the head probe failed and
 // the head's main process exited (20 s at most), and the worker's for at
 // least workerWindow.
-func gcsKilled(ctx context.Context, t *testing.T, c *Cluster, headSpec, workerSpec podSpec) {
+func gcsKilled(ctx context.Context, t *testing.T, c *Cluster, headSpec, workerSpec podSpec) time.Time {
 	t.Helper()
 	heads := c.Running(headSpec.name)
 	if len(heads) != 1 {
@@ -122,9 +123,11 @@ func gcsKilled(ctx context.Context, t *testing.T, c *Cluster, headSpec, workerSp
 	if d := tl.Since("head probe returns failure"); d > 10*time.Second {
 		t.Errorf("the head's probe failed only %.1f s after the GCS died", d.Seconds())
 	}
+	// The container has ended: its remaining processes go with it.
 	if err := head.Kill(); err != nil {
 		t.Error(err)
 	}
+	return killed
 }
 
 // workerWindow is how long the worker's probe is watched after the GCS died.
