@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -19,8 +20,10 @@ import (
 	"github.com/ray-ha-operator/ray-ha-operator/internal/helm"
 )
 
-// The status hook reads the head Service from the cache.
+// The status hook reads the head Service and the worker Deployments from
+// the cache.
 // +kubebuilder:rbac:groups="",resources=services,verbs=get;list;watch
+// +kubebuilder:rbac:groups=apps,resources=deployments,verbs=get;list;watch
 
 // StatusHook is the post-reconcile hook that fills KubeRay's status fields
 // (state, head, endpoints, worker counts, HeadPodReady,
@@ -59,6 +62,13 @@ func (k *StatusHook) gather(ctx context.Context, rc *rayv1.RayCluster) (statusFa
 	s := &Scope{Cluster: types.NamespacedName{Namespace: rc.Namespace, Name: rc.Name}}
 	s.sortPods(pods.Items)
 	f.Head, f.Workers = s.HeadPod, s.Workers
+
+	var deps appsv1.DeploymentList
+	if err := k.Reader.List(ctx, &deps, client.InNamespace(rc.Namespace),
+		client.MatchingLabels{LabelCluster: rc.Name, LabelNodeType: NodeTypeWork}); err != nil {
+		return f, fmt.Errorf("listing worker Deployments of RayCluster %s/%s: %w", rc.Namespace, rc.Name, err)
+	}
+	f.Deployments = deps.Items
 
 	var svc corev1.Service
 	err := k.Reader.Get(ctx, types.NamespacedName{Namespace: rc.Namespace, Name: f.ServiceName}, &svc)

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -30,6 +31,8 @@ type statusFacts struct {
 	// not exist (yet).
 	ServiceName string
 	Service     *corev1.Service
+	// Deployments are the worker Deployments.
+	Deployments []appsv1.Deployment
 	Now         metav1.Time
 }
 
@@ -47,6 +50,7 @@ func computeStatus(st *rayv1.RayClusterStatus, f statusFacts) bool {
 	workersReady := st.ReadyWorkerReplicas >= st.DesiredWorkerReplicas
 	setProvisioned(st, f, headReady && workersReady)
 	st.State, st.Reason = clusterState(st, f, headReady, workersReady)
+	setWorkerReplicaFailure(st, f)
 	if equality.Semantic.DeepEqual(before, st) {
 		return false
 	}
@@ -205,4 +209,29 @@ func clusterState(st *rayv1.RayClusterStatus, f statusFacts, headReady, workersR
 func podReady(p *corev1.Pod) bool {
 	c := podCondition(p, corev1.PodReady)
 	return c != nil && c.Status == corev1.ConditionTrue
+}
+
+// setWorkerReplicaFailure reports a worker Deployment that cannot create or
+// delete pods (quota, admission) as ReplicaFailure, KubeRay's
+// FailedCreateWorkerPod, and clears it once no Deployment reports one. The
+// head health hook's FailedDeleteHeadPod is left alone: it says more about
+// the head than a worker's trouble does.
+func setWorkerReplicaFailure(st *rayv1.RayClusterStatus, f statusFacts) {
+	cur := findCondition(st, rayv1.ReplicaFailure)
+	if cur != nil && cur.Reason == rayv1.ReasonFailedDeleteHeadPod {
+		return
+	}
+	for i := range f.Deployments {
+		d := &f.Deployments[i]
+		for _, c := range d.Status.Conditions {
+			if c.Type == appsv1.DeploymentReplicaFailure && c.Status == corev1.ConditionTrue {
+				setCondition(st, rayv1.ReplicaFailure, metav1.ConditionTrue, rayv1.ReasonFailedCreateWorkerPod,
+					fmt.Sprintf("Deployment %s: %s", d.Name, c.Message), f.Generation, f.Now)
+				return
+			}
+		}
+	}
+	if cur != nil && cur.Reason == rayv1.ReasonFailedCreateWorkerPod {
+		removeCondition(st, rayv1.ReplicaFailure)
+	}
 }

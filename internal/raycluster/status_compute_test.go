@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"testing"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
@@ -207,6 +208,41 @@ func TestComputeStatus(t *testing.T) {
 			f.Now = mt(60)
 			if computeStatus(st, f) || !reflect.DeepEqual(before, st) {
 				t.Errorf("a steady state changed the status: %+v", st)
+			}
+		})
+	}
+}
+
+func TestSetWorkerReplicaFailure(t *testing.T) {
+	failing := appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "rc-small-worker"},
+		Status: appsv1.DeploymentStatus{Conditions: []appsv1.DeploymentCondition{{
+			Type: appsv1.DeploymentReplicaFailure, Status: corev1.ConditionTrue, Reason: "FailedCreate", Message: "exceeded quota"}}}}
+	healthy := appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "rc-small-worker"}}
+	headFailure := metav1.Condition{Type: string(rayv1.ReplicaFailure), Status: metav1.ConditionTrue, Reason: rayv1.ReasonFailedDeleteHeadPod}
+	workerFailure := metav1.Condition{Type: string(rayv1.ReplicaFailure), Status: metav1.ConditionTrue, Reason: rayv1.ReasonFailedCreateWorkerPod}
+	tests := map[string]struct {
+		start      []metav1.Condition
+		deps       []appsv1.Deployment
+		wantReason string // "" : absent
+		wantMsg    string
+	}{
+		"no failure":                      {deps: []appsv1.Deployment{healthy}},
+		"a Deployment cannot create pods": {deps: []appsv1.Deployment{healthy, failing}, wantReason: rayv1.ReasonFailedCreateWorkerPod, wantMsg: "Deployment rc-small-worker: exceeded quota"},
+		"cleared once it can":             {start: []metav1.Condition{workerFailure}, deps: []appsv1.Deployment{healthy}},
+		"the head hook's failure is kept": {start: []metav1.Condition{headFailure}, deps: []appsv1.Deployment{failing}, wantReason: rayv1.ReasonFailedDeleteHeadPod},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			st := &rayv1.RayClusterStatus{Conditions: tc.start}
+			setWorkerReplicaFailure(st, statusFacts{Deployments: tc.deps, Now: mt(0)})
+			c := findCondition(st, rayv1.ReplicaFailure)
+			switch {
+			case tc.wantReason == "" && c != nil:
+				t.Errorf("ReplicaFailure %+v, want none", c)
+			case tc.wantReason != "" && (c == nil || c.Reason != tc.wantReason || c.Status != metav1.ConditionTrue):
+				t.Errorf("ReplicaFailure %+v, want True/%s", c, tc.wantReason)
+			case tc.wantMsg != "" && c.Message != tc.wantMsg:
+				t.Errorf("message %q, want %q", c.Message, tc.wantMsg)
 			}
 		})
 	}
