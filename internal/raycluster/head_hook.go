@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/clock"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -60,6 +61,9 @@ func (k *HeadHealthHook) PreReconcile(ctx context.Context, req *helm.Request) (h
 	if err != nil {
 		return helm.Result{}, err
 	}
+	if ptr.Deref(run.rc.Spec.Suspend, false) {
+		return helm.Result{}, k.suspended(req, run)
+	}
 	run.health = ClassifyHead(run.scope.HeadInput(redisDown(run.rc)), run.scope.Now)
 	run.dec = Decide(run.health, history(&run.st), run.scope.Policy, run.scope.Now)
 	k.act(ctx, run)
@@ -83,6 +87,18 @@ func (k *HeadHealthHook) observe(ctx context.Context, obj *unstructured.Unstruct
 	}
 	return &headRun{obj: obj, rc: rc, st: *rc.Status.DeepCopy(), scope: s}, nil
 }
+
+// suspended reports a suspended cluster: its head is gone on purpose, so
+// there is nothing to recover, and a recovery under way ends uncounted.
+func (k *HeadHealthHook) suspended(req *helm.Request, run *headRun) error {
+	setCondition(&run.st, rayv1.HeadRecovering, metav1.ConditionFalse, reasonSuspended,
+		"the cluster is suspended", run.rc.Generation, metav1.NewTime(run.scope.Now))
+	k.Metrics.SetHeadState(types.NamespacedName{Namespace: run.rc.Namespace, Name: run.rc.Name}, HeadMissing)
+	return WriteStatus(req.Object, &run.st)
+}
+
+// reasonSuspended is HeadRecovering's reason while the cluster is suspended.
+const reasonSuspended = "Suspended"
 
 // redisDown reads the Redis hook's verdict from earlier in this reconcile
 // (it runs first); this hook never probes Redis itself.

@@ -254,3 +254,30 @@ func mustUpdateStatus(ctx context.Context, t *testing.T, c client.Client, obj cl
 func equalObjects(a, b *unstructured.Unstructured) bool {
 	return fmt.Sprint(a.Object["status"]) == fmt.Sprint(b.Object["status"])
 }
+
+// TestHeadHealthHookSuspended: a suspended cluster's head is gone on
+// purpose; it is no failure, and a recovery under way ends uncounted.
+func TestHeadHealthHookSuspended(t *testing.T) {
+	cl := fake.NewClientBuilder().WithScheme(scheme.Scheme).Build() // no pods
+	metrics, _ := newTestMetrics(t)
+	ev := &recordedEvents{}
+	hook := &HeadHealthHook{Reader: cl, Writer: cl, Recorder: ev, Clock: clocktesting.NewFakePassiveClock(at(0)),
+		Metrics: metrics, Policy: DefaultPolicy()}
+	obj := rayClusterObject(t, *statusWith(metav1.ConditionTrue, string(rayv1.HeadFailurePodMissing), inProgress(-10, rayv1.HeadFailurePodMissing)))
+	if err := unstructured.SetNestedField(obj.Object, true, "spec", "suspend"); err != nil {
+		t.Fatal(err)
+	}
+	res, err := hook.PreReconcile(context.Background(), &helm.Request{Object: obj})
+	if err != nil || res.RequeueAfter != 0 {
+		t.Fatalf("result %+v, %v", res, err)
+	}
+	rc, _ := FromObject(obj)
+	c := findCondition(&rc.Status, rayv1.HeadRecovering)
+	if c == nil || c.Status != metav1.ConditionFalse || c.Reason != reasonSuspended {
+		t.Errorf("HeadRecovering %+v", c)
+	}
+	if rc.Status.Recovery.Count != 2 {
+		t.Errorf("recovery counted for a suspend: %+v", rc.Status.Recovery)
+	}
+	assertEvents(t, ev.take())
+}
