@@ -85,6 +85,10 @@ func (s Spec) Values() map[string]any {
 				"ray-client-server-port":      strconv.Itoa(s.Ports.Client),
 				"dashboard-agent-listen-port": strconv.Itoa(s.Ports.HeadAgent),
 				"metrics-export-port":         strconv.Itoa(s.Ports.HeadMetrics),
+				// Separate worker-process port ranges: both nodes share one
+				// machine, as two pods never would.
+				"min-worker-port": "10002",
+				"max-worker-port": "10999",
 			},
 			"template": podTemplate("ray-head"),
 		},
@@ -101,6 +105,8 @@ func (s Spec) Values() map[string]any {
 				"resources":                   `{"worker_node": 1}`,
 				"dashboard-agent-listen-port": strconv.Itoa(s.Ports.WorkerAgent),
 				"metrics-export-port":         strconv.Itoa(s.Ports.WorkerMetrics),
+				"min-worker-port":             "11000",
+				"max-worker-port":             "11999",
 			},
 			"template": podTemplate("ray-worker"),
 		}}
