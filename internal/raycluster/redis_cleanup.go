@@ -15,7 +15,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -95,7 +94,7 @@ func (o *CleanupOptions) setDefaults() {
 type RedisCleanup struct {
 	pods     client.Reader
 	secrets  client.Reader
-	recorder events.EventRecorder
+	recorder EventRecorder
 	clock    clock.PassiveClock
 	opts     CleanupOptions
 
@@ -112,7 +111,7 @@ type cleanupMemo struct {
 
 // NewRedisCleanup returns the hook. pods lists pods (the manager's cache is
 // fine); secrets reads Secrets and ConfigMaps from the API server.
-func NewRedisCleanup(pods, secrets client.Reader, rec events.EventRecorder, clk clock.PassiveClock, o CleanupOptions) *RedisCleanup {
+func NewRedisCleanup(pods, secrets client.Reader, rec EventRecorder, clk clock.PassiveClock, o CleanupOptions) *RedisCleanup {
 	o.setDefaults()
 	return &RedisCleanup{pods: pods, secrets: secrets, recorder: rec, clock: clk, opts: o,
 		pending: map[types.UID]*cleanupMemo{}}
@@ -212,7 +211,7 @@ func (h *RedisCleanup) cleanup(ctx context.Context, obj *unstructured.Unstructur
 	opts := cfg.Options()
 	opts.DialTimeout = min(h.opts.ProbeTimeout, left)
 	if res := rayredis.Probe(ctx, opts); !res.Reachable {
-		return 0, cfg.StorageNamespace, fmt.Errorf("probing Redis before the clean-up: %s: %s", res.Reason, res.Message)
+		return 0, cfg.StorageNamespace, fmt.Errorf("probing Redis before the clean-up: %s", res.Message)
 	}
 	c, err := rayredis.NewClient(opts)
 	if err != nil {

@@ -15,7 +15,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -79,7 +78,7 @@ type ProbeFunc func(ctx context.Context, opts rayredis.Options) rayredis.ProbeRe
 // wait for their Secrets on their own).
 type RedisReachability struct {
 	secrets  client.Reader
-	recorder events.EventRecorder
+	recorder EventRecorder
 	clock    clock.PassiveClock
 	probe    ProbeFunc
 	opts     ReachabilityOptions
@@ -107,7 +106,7 @@ type redisObservation struct {
 // NewRedisReachability returns the hook. secrets reads Secrets and
 // ConfigMaps from the API server (mgr.GetAPIReader()); probe is
 // rayredis.Probe unless a test replaces it.
-func NewRedisReachability(secrets client.Reader, rec events.EventRecorder, clk clock.PassiveClock, probe ProbeFunc, o ReachabilityOptions) *RedisReachability {
+func NewRedisReachability(secrets client.Reader, rec EventRecorder, clk clock.PassiveClock, probe ProbeFunc, o ReachabilityOptions) *RedisReachability {
 	o.setDefaults()
 	if probe == nil {
 		probe = rayredis.Probe
