@@ -24,6 +24,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
@@ -125,18 +126,21 @@ func managerDeployment(t *testing.T, l Layout) *appsv1.Deployment {
 	return nil
 }
 
-// operatorNamespace is where the test "installs" the operator, as OLM would
-// into the namespace of the Subscription.
-const operatorNamespace = "ray-ha-operator"
+// operatorNamespace is where the test "installs" the operator, as OLM
+// would into the namespace of an OwnNamespace OperatorGroup: the operator
+// serves its own namespace, which enforces the restricted Pod Security
+// Standard, so the Ray pods it creates must pass it.
+const operatorNamespace = "rays"
 
 // testLifecycleWithBundleRBAC is the proof: with only the bundle's
-// permissions, the operator installs a RayCluster (operand pods admitted in
-// a restricted namespace), sees its head replaced, and on delete uninstalls
-// it and cleans its GCS data from Redis. Any "forbidden" in its log fails.
+// permissions (a Role in its namespace, a ClusterRole for node reads), the
+// operator installs a RayCluster, sees its head replaced, and on delete
+// uninstalls it and cleans its GCS data from Redis. Any "forbidden" in its
+// log fails, and its token must not reach Secrets of other namespaces.
 func testLifecycleWithBundleRBAC(t *testing.T, c *simcluster.Cluster, admin client.Client, l Layout) {
 	ctx := context.Background()
-	createNamespace(t, admin, operatorNamespace, nil)
-	csv, err := Install(ctx, admin, l.BundleDir, operatorNamespace)
+	ns := createNamespace(t, admin, operatorNamespace, restrictedLabels)
+	csv, err := Install(ctx, admin, l.BundleDir, ns)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,12 +153,13 @@ func testLifecycleWithBundleRBAC(t *testing.T, c *simcluster.Cluster, admin clie
 	sa := csv.Spec.InstallStrategy.StrategySpec.DeploymentSpecs[0].Spec.Template.Spec.ServiceAccountName
 	dir := t.TempDir()
 	kubeconfig := filepath.Join(dir, "kubeconfig")
-	if _, err := ServiceAccountKubeconfig(ctx, c.RESTConfig(), operatorNamespace, sa, kubeconfig); err != nil {
+	saConfig, err := ServiceAccountKubeconfig(ctx, c.RESTConfig(), ns, sa, kubeconfig)
+	if err != nil {
 		t.Fatal(err)
 	}
+	assertNoSecretsElsewhere(t, admin, saConfig)
 
 	redis := redisserver.Start(t, redisserver.Options{Password: "bundle-test-password"})
-	ns := createNamespace(t, admin, "rays", restrictedLabels)
 	storageNS := "bundle-sim"
 	seedGCS(t, redis, storageNS)
 	secret := &corev1.Secret{
@@ -208,6 +213,21 @@ func testLifecycleWithBundleRBAC(t *testing.T, c *simcluster.Cluster, admin clie
 	}
 	if keys := gcsKeys(t, redis, storageNS); len(keys) != 0 {
 		t.Errorf("GCS keys left in Redis after delete: %v", keys)
+	}
+}
+
+// assertNoSecretsElsewhere checks the point of namespaced permissions: the
+// operator's token cannot read Secrets outside the namespaces it serves.
+func assertNoSecretsElsewhere(t *testing.T, admin client.Client, saConfig *rest.Config) {
+	t.Helper()
+	other := createNamespace(t, admin, "not-served", nil)
+	saClient, err := client.New(saConfig, client.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var secrets corev1.SecretList
+	if err := saClient.List(context.Background(), &secrets, client.InNamespace(other)); !apierrors.IsForbidden(err) {
+		t.Errorf("listing Secrets in a namespace the operator does not serve: err = %v, want Forbidden", err)
 	}
 }
 
@@ -357,8 +377,8 @@ func buildOperator(t *testing.T, root, dir string) string {
 
 // startOperator runs the operator from the module root (where watches.yaml
 // and the chart are) with the ServiceAccount kubeconfig and leader election
-// on, as the bundle's Deployment does; WATCH_NAMESPACE empty is OLM's
-// AllNamespaces mode.
+// on, as the bundle's Deployment does, with WATCH_NAMESPACE set as OLM sets
+// it for an OwnNamespace OperatorGroup.
 func startOperator(t *testing.T, l Layout, bin, kubeconfig, logPath string) {
 	t.Helper()
 	logFile, err := os.Create(logPath)
@@ -370,7 +390,7 @@ func startOperator(t *testing.T, l Layout, bin, kubeconfig, logPath string) {
 		"--leader-elect", "--leader-election-namespace="+operatorNamespace,
 		"--metrics-bind-address=0", "--health-probe-bind-address=0")
 	cmd.Dir = l.Root
-	cmd.Env = append(os.Environ(), "WATCH_NAMESPACE=", "HOME="+home,
+	cmd.Env = append(os.Environ(), "WATCH_NAMESPACE="+operatorNamespace, "HOME="+home,
 		"HELM_CACHE_HOME="+filepath.Join(home, "cache"), "HELM_CONFIG_HOME="+filepath.Join(home, "config"),
 		"HELM_DATA_HOME="+filepath.Join(home, "data"), "KUBECONFIG="+kubeconfig)
 	cmd.Stdout, cmd.Stderr = logFile, logFile

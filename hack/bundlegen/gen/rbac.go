@@ -19,7 +19,13 @@ type rbacSplit struct {
 
 // splitRBAC follows the bindings of each Deployment's ServiceAccount: a
 // RoleBinding grants namespaced permissions (whether it points to a Role or
-// a ClusterRole), a ClusterRoleBinding cluster-wide ones.
+// a ClusterRole). A ClusterRoleBinding's rules are split: those on
+// namespaced resources become namespaced permissions too, only the rest
+// stays cluster-wide. OLM grants `permissions` in the namespaces the
+// OperatorGroup targets, and cluster-wide (as ClusterRoles) for an
+// AllNamespaces group, so an operator installed for one namespace gets no
+// cluster-wide access to Secrets or pods, and one installed for all
+// namespaces loses nothing.
 func splitRBAC(m *manifests) rbacSplit {
 	accounts := map[string]bool{}
 	for _, d := range m.deployments {
@@ -51,13 +57,22 @@ func splitRBAC(m *manifests) rbacSplit {
 			used[obj], used[b] = true, true
 		}
 	}
+	sc := newScopes(m.crds)
 	for _, b := range m.clusterRoleBindings {
 		for _, sa := range boundAccounts(b.Subjects, accounts) {
 			r, ok := clusterRoles[b.RoleRef.Name]
 			if b.RoleRef.Kind != "ClusterRole" || !ok {
 				continue
 			}
-			clusterPerms[sa] = append(clusterPerms[sa], r.Rules...)
+			for _, rule := range r.Rules {
+				ns, cl := sc.splitRule(rule)
+				if ns != nil {
+					perms[sa] = append(perms[sa], *ns)
+				}
+				if cl != nil {
+					clusterPerms[sa] = append(clusterPerms[sa], *cl)
+				}
+			}
 			used[r], used[b] = true, true
 		}
 	}

@@ -1,7 +1,10 @@
 package gen
 
 import (
+	"slices"
+
 	operatorsv1alpha1 "github.com/operator-framework/api/pkg/operators/v1alpha1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -23,7 +26,7 @@ func TestSplitRBAC(t *testing.T) {
 	dep := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "op"}}
 	dep.Spec.Template.Spec.ServiceAccountName = "op-sa"
 	role := &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: "leases"}, Rules: []rbacv1.PolicyRule{rule("leases")}}
-	cluster := &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "manager"}, Rules: []rbacv1.PolicyRule{rule("pods")}}
+	cluster := &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "manager"}, Rules: []rbacv1.PolicyRule{rule("pods"), rule("nodes")}}
 	viewer := &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "viewer"}, Rules: []rbacv1.PolicyRule{rule("rayclusters")}}
 	tests := map[string]struct {
 		m                         manifests
@@ -39,14 +42,15 @@ func TestSplitRBAC(t *testing.T) {
 				},
 				serviceAccounts: []*unstructured.Unstructured{serviceAccount("op-sa")},
 			},
-			wantPerms: map[string]int{"op-sa": 1}, wantClusterPer: map[string]int{"op-sa": 1},
+			// leases from the Role, pods from the ClusterRole; nodes stay cluster-wide
+			wantPerms: map[string]int{"op-sa": 2}, wantClusterPer: map[string]int{"op-sa": 1},
 		},
 		"a RoleBinding to a ClusterRole grants namespaced permissions": {
 			m: manifests{
 				deployments: []*appsv1.Deployment{dep}, clusterRoles: []*rbacv1.ClusterRole{cluster},
 				roleBindings: []*rbacv1.RoleBinding{{RoleRef: rbacv1.RoleRef{Kind: "ClusterRole", Name: "manager"}, Subjects: saSubject("op-sa")}},
 			},
-			wantPerms: map[string]int{"op-sa": 1}, wantClusterPer: map[string]int{},
+			wantPerms: map[string]int{"op-sa": 2}, wantClusterPer: map[string]int{},
 		},
 		"RBAC for users and other accounts stays in the bundle": {
 			m: manifests{
@@ -57,7 +61,7 @@ func TestSplitRBAC(t *testing.T) {
 				},
 				serviceAccounts: []*unstructured.Unstructured{serviceAccount("op-sa"), serviceAccount("someone-else")},
 			},
-			wantPerms: map[string]int{}, wantClusterPer: map[string]int{"op-sa": 1},
+			wantPerms: map[string]int{"op-sa": 1}, wantClusterPer: map[string]int{"op-sa": 1},
 			wantLeftovers: 3, // viewer, its binding, the other ServiceAccount
 		},
 	}
@@ -113,4 +117,54 @@ func TestWithWatchNamespace(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestSplitRule(t *testing.T) {
+	crd := &apiextensionsv1.CustomResourceDefinition{Spec: apiextensionsv1.CustomResourceDefinitionSpec{
+		Group: "ray.io", Scope: apiextensionsv1.NamespaceScoped, Names: apiextensionsv1.CustomResourceDefinitionNames{Plural: "rayclusters"},
+	}}
+	sc := newScopes([]*apiextensionsv1.CustomResourceDefinition{crd})
+	tests := map[string]struct {
+		rule                rbacv1.PolicyRule
+		wantNS, wantCluster []string
+	}{
+		"mixed core rule": {
+			rule:   rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"configmaps", "nodes"}},
+			wantNS: []string{"configmaps"}, wantCluster: []string{"nodes"},
+		},
+		"own CRD and subresource": {
+			rule:   rbacv1.PolicyRule{APIGroups: []string{"ray.io"}, Resources: []string{"rayclusters", "rayclusters/status"}},
+			wantNS: []string{"rayclusters", "rayclusters/status"},
+		},
+		"events in both groups": {
+			rule:   rbacv1.PolicyRule{APIGroups: []string{"", "events.k8s.io"}, Resources: []string{"events"}},
+			wantNS: []string{"events"},
+		},
+		"unknown resource is cluster-wide": {
+			rule:        rbacv1.PolicyRule{APIGroups: []string{"example.com"}, Resources: []string{"widgets"}},
+			wantCluster: []string{"widgets"},
+		},
+		"wildcard is cluster-wide": {
+			rule:        rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"*"}},
+			wantCluster: []string{"*"},
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			ns, cl := sc.splitRule(tc.rule)
+			if got := resourcesOf(ns); !slices.Equal(got, tc.wantNS) {
+				t.Errorf("namespaced = %v, want %v", got, tc.wantNS)
+			}
+			if got := resourcesOf(cl); !slices.Equal(got, tc.wantCluster) {
+				t.Errorf("cluster = %v, want %v", got, tc.wantCluster)
+			}
+		})
+	}
+}
+
+func resourcesOf(r *rbacv1.PolicyRule) []string {
+	if r == nil {
+		return nil
+	}
+	return r.Resources
 }
