@@ -23,11 +23,12 @@ import (
 )
 
 // Install does with a bundle what OLM does when it installs the CSV into
-// namespace ns (with an AllNamespaces or OwnNamespace OperatorGroup): it
-// creates the CRDs and the plain manifests, the ServiceAccounts named in
-// the install strategy, a Role and RoleBinding in ns for each `permissions`
-// entry and a ClusterRole and ClusterRoleBinding for each
-// `clusterPermissions` entry. It returns the CSV.
+// namespace ns with an OwnNamespace OperatorGroup: it creates the CRDs and
+// the plain manifests, the ServiceAccounts named in the install strategy, a
+// Role and RoleBinding in ns for each `permissions` entry and a ClusterRole
+// and ClusterRoleBinding for each `clusterPermissions` entry. (For an
+// AllNamespaces group OLM would make `permissions` cluster-wide instead.)
+// It returns the CSV.
 func Install(ctx context.Context, admin client.Client, bundleDir, ns string) (*operatorsv1alpha1.ClusterServiceVersion, error) {
 	files, err := filepath.Glob(filepath.Join(bundleDir, "manifests", "*.yaml"))
 	if err != nil {
