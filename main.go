@@ -21,10 +21,14 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	rayv1 "github.com/ray-ha-operator/ray-ha-operator/api/v1"
 	"github.com/ray-ha-operator/ray-ha-operator/internal/helm"
+	"github.com/ray-ha-operator/ray-ha-operator/internal/operator"
+	"github.com/ray-ha-operator/ray-ha-operator/internal/raycluster"
+	rayredis "github.com/ray-ha-operator/ray-ha-operator/internal/redis"
 )
 
 // version is the operator's build version, set with
@@ -47,6 +51,11 @@ type flags struct {
 	helmTimeout                   time.Duration
 	rollbackOnFailure             bool
 	zap                           zap.Options
+
+	// RayCluster hooks.
+	headPolicy   raycluster.Policy
+	reachability raycluster.ReachabilityOptions
+	cleanup      raycluster.CleanupOptions
 }
 
 func parseFlags() flags {
@@ -65,6 +74,17 @@ func parseFlags() flags {
 	flag.IntVar(&f.maxHistory, "max-release-history", helm.DefaultMaxHistory, "Release revisions kept per resource.")
 	flag.DurationVar(&f.helmTimeout, "helm-timeout", helm.DefaultHelmTimeout, "How long Helm waits for chart hooks during install, upgrade and uninstall.")
 	flag.BoolVar(&f.rollbackOnFailure, "rollback-on-failure", false, "Roll a failed upgrade back to the previous revision (off: the failed revision is retried).")
+	f.headPolicy = raycluster.DefaultPolicy()
+	f.headPolicy.BindFlags(flag.CommandLine)
+	flag.BoolVar(&f.cleanup.Enabled, "redis-cleanup-enabled", true,
+		"Delete a RayCluster's GCS data from Redis when the RayCluster is deleted (adds the ray.io/gcs-ft-redis-cleanup-finalizer).")
+	flag.DurationVar(&f.cleanup.DefaultTimeout, "redis-cleanup-timeout", raycluster.DefaultDeletionTimeout,
+		"How long the Redis clean-up of a deleted RayCluster may take, from its deletion, before the finalizer is removed anyway "+
+			"(per cluster: annotation ray.io/gcs-ft-deletion-timeout).")
+	flag.DurationVar(&f.reachability.Interval, "redis-probe-interval", raycluster.DefaultRedisProbeInterval,
+		"Least time between two reachability checks of one RayCluster's Redis.")
+	flag.DurationVar(&f.reachability.Timeout, "redis-probe-timeout", rayredis.DefaultProbeTimeout,
+		"Bound of one Redis reachability check (connect, TLS, AUTH, PING).")
 	f.zap.BindFlags(flag.CommandLine)
 	flag.Parse()
 	return f
@@ -128,21 +148,30 @@ func run(f flags) error {
 }
 
 func setupWatch(mgr ctrl.Manager, w helm.Watch, f flags, namespaces []string) error {
-	if w.GVK == rayv1.GroupVersion.WithKind("RayCluster") {
-		// The chart's values.yaml is an example cluster for chart-only
-		// installs; for a RayCluster a field missing from the spec must
-		// mean what it means in the API, not the example's value (see
-		// internal/chart.LoadSpecChart).
-		w.Chart.Values = map[string]any{}
+	tune := func(opts *helm.Options) {
+		opts.OperatorVersion = version
+		opts.Namespaces = namespaces
+		opts.PendingGrace = f.pendingGrace
+		opts.FullCheckInterval = f.fullCheckInterval
+		opts.MaxHistory = f.maxHistory
+		opts.RollbackOnFailure = f.rollbackOnFailure
+		opts.HelmTimeout = f.helmTimeout
 	}
+	if w.GVK == rayv1.GroupVersion.WithKind("RayCluster") {
+		_, err := operator.SetupRayCluster(mgr, operator.Config{
+			Watch:           w,
+			Policy:          f.headPolicy,
+			Registerer:      ctrlmetrics.Registry,
+			OperatorVersion: version,
+			Reachability:    f.reachability,
+			Cleanup:         f.cleanup,
+			Tune:            tune,
+		})
+		return err
+	}
+	// Any other kind in watches.yaml is a plain Helm-managed kind.
 	opts := helm.OptionsFromWatch(w)
-	opts.OperatorVersion = version
-	opts.Namespaces = namespaces
-	opts.PendingGrace = f.pendingGrace
-	opts.FullCheckInterval = f.fullCheckInterval
-	opts.MaxHistory = f.maxHistory
-	opts.RollbackOnFailure = f.rollbackOnFailure
-	opts.HelmTimeout = f.helmTimeout
+	tune(&opts)
 	r, err := helm.New(opts)
 	if err != nil {
 		return err
