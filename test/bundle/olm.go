@@ -23,13 +23,13 @@ import (
 )
 
 // Install does with a bundle what OLM does when it installs the CSV into
-// namespace ns with an OwnNamespace OperatorGroup: it creates the CRDs and
-// the plain manifests, the ServiceAccounts named in the install strategy, a
-// Role and RoleBinding in ns for each `permissions` entry and a ClusterRole
-// and ClusterRoleBinding for each `clusterPermissions` entry. (For an
-// AllNamespaces group OLM would make `permissions` cluster-wide instead.)
-// It returns the CSV.
-func Install(ctx context.Context, admin client.Client, bundleDir, ns string) (*operatorsv1alpha1.ClusterServiceVersion, error) {
+// namespace ns: it creates the CRDs (unless present) and the plain
+// manifests, the ServiceAccounts named in the install strategy, a
+// ClusterRole and ClusterRoleBinding for each `clusterPermissions` entry,
+// and for each `permissions` entry a Role and RoleBinding in ns (an
+// OwnNamespace OperatorGroup) or, with allNamespaces, a ClusterRole and
+// ClusterRoleBinding (an AllNamespaces group). It returns the CSV.
+func Install(ctx context.Context, admin client.Client, bundleDir, ns string, allNamespaces bool) (*operatorsv1alpha1.ClusterServiceVersion, error) {
 	files, err := filepath.Glob(filepath.Join(bundleDir, "manifests", "*.yaml"))
 	if err != nil {
 		return nil, err
@@ -48,6 +48,10 @@ func Install(ctx context.Context, admin client.Client, bundleDir, ns string) (*o
 			}
 			continue
 		case "CustomResourceDefinition":
+			if err := admin.Create(ctx, u); err != nil && !apierrors.IsAlreadyExists(err) {
+				return nil, fmt.Errorf("creating CRD %s from the bundle: %w", u.GetName(), err)
+			}
+			continue
 		default:
 			u.SetNamespace(ns)
 		}
@@ -58,37 +62,38 @@ func Install(ctx context.Context, admin client.Client, bundleDir, ns string) (*o
 	if csv == nil {
 		return nil, fmt.Errorf("no CSV in %s", bundleDir)
 	}
-	return csv, grantPermissions(ctx, admin, csv, ns)
+	return csv, grantPermissions(ctx, admin, csv, ns, allNamespaces)
 }
 
-func grantPermissions(ctx context.Context, admin client.Client, csv *operatorsv1alpha1.ClusterServiceVersion, ns string) error {
+func grantPermissions(ctx context.Context, admin client.Client, csv *operatorsv1alpha1.ClusterServiceVersion, ns string, allNamespaces bool) error {
 	spec := csv.Spec.InstallStrategy.StrategySpec
 	var objs []client.Object
 	accounts := map[string]bool{}
 	for _, d := range spec.DeploymentSpecs {
 		accounts[d.Spec.Template.Spec.ServiceAccountName] = true
 	}
+	subject := func(sa string) []rbacv1.Subject {
+		return []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Namespace: ns, Name: sa}}
+	}
 	for i, p := range spec.Permissions {
 		accounts[p.ServiceAccountName] = true
-		name := fmt.Sprintf("%s-%d", csv.Name, i)
+		name := fmt.Sprintf("%s-%s-%d", csv.Name, ns, i)
+		if allNamespaces {
+			objs = append(objs, clusterGrant(name, p.Rules, subject(p.ServiceAccountName))...)
+			continue
+		}
 		objs = append(objs,
 			&rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}, Rules: p.Rules},
 			&rbacv1.RoleBinding{
 				ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
 				RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: name},
-				Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Namespace: ns, Name: p.ServiceAccountName}},
+				Subjects:   subject(p.ServiceAccountName),
 			})
 	}
 	for i, p := range spec.ClusterPermissions {
 		accounts[p.ServiceAccountName] = true
-		name := fmt.Sprintf("%s-cluster-%d", csv.Name, i)
-		objs = append(objs,
-			&rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: name}, Rules: p.Rules},
-			&rbacv1.ClusterRoleBinding{
-				ObjectMeta: metav1.ObjectMeta{Name: name},
-				RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: name},
-				Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Namespace: ns, Name: p.ServiceAccountName}},
-			})
+		name := fmt.Sprintf("%s-%s-cluster-%d", csv.Name, ns, i)
+		objs = append(objs, clusterGrant(name, p.Rules, subject(p.ServiceAccountName))...)
 	}
 	for sa := range accounts {
 		objs = append(objs, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: sa}})
@@ -99,6 +104,17 @@ func grantPermissions(ctx context.Context, admin client.Client, csv *operatorsv1
 		}
 	}
 	return nil
+}
+
+func clusterGrant(name string, rules []rbacv1.PolicyRule, subjects []rbacv1.Subject) []client.Object {
+	return []client.Object{
+		&rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: name}, Rules: rules},
+		&rbacv1.ClusterRoleBinding{
+			ObjectMeta: metav1.ObjectMeta{Name: name},
+			RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: name},
+			Subjects:   subjects,
+		},
+	}
 }
 
 // ServiceAccountKubeconfig writes a kubeconfig that authenticates as the

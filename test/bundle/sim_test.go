@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -52,9 +53,11 @@ func TestOnSimulatedCluster(t *testing.T) {
 	t.Run("manager pod admitted under restricted", func(t *testing.T) {
 		testManagerAdmitted(t, admin, l)
 	})
-	t.Run("lifecycle with the bundle's RBAC only", func(t *testing.T) {
-		testLifecycleWithBundleRBAC(t, c, admin, l)
-	})
+	for _, m := range installModes {
+		t.Run("lifecycle with the bundle's RBAC only/"+m.name, func(t *testing.T) {
+			testLifecycleWithBundleRBAC(t, c, admin, l, m)
+		})
+	}
 }
 
 // testManagerAdmitted creates the operator Deployment of config/default in
@@ -126,21 +129,33 @@ func managerDeployment(t *testing.T, l Layout) *appsv1.Deployment {
 	return nil
 }
 
-// operatorNamespace is where the test "installs" the operator, as OLM
-// would into the namespace of an OwnNamespace OperatorGroup: the operator
-// serves its own namespace, which enforces the restricted Pod Security
-// Standard, so the Ray pods it creates must pass it.
-const operatorNamespace = "rays"
+// installMode is how OLM would install the operator: into operatorNS,
+// serving watch (WATCH_NAMESPACE, "" for all namespaces). The RayCluster
+// goes to clusterNS, which enforces the restricted Pod Security Standard,
+// so the Ray pods the operator creates must pass it.
+type installMode struct {
+	name, operatorNS, clusterNS, watch string
+	allNamespaces                      bool
+}
+
+var installModes = []installMode{
+	{name: "OwnNamespace", operatorNS: "rays", clusterNS: "rays", watch: "rays"},
+	{name: "AllNamespaces", operatorNS: "ray-ha-operator-system", clusterNS: "rays-all", allNamespaces: true},
+}
 
 // testLifecycleWithBundleRBAC is the proof: with only the bundle's
-// permissions (a Role in its namespace, a ClusterRole for node reads), the
-// operator installs a RayCluster, sees its head replaced, and on delete
-// uninstalls it and cleans its GCS data from Redis. Any "forbidden" in its
-// log fails, and its token must not reach Secrets of other namespaces.
-func testLifecycleWithBundleRBAC(t *testing.T, c *simcluster.Cluster, admin client.Client, l Layout) {
+// permissions, granted as OLM grants them in the install mode, the operator
+// installs a RayCluster, sees its head replaced, and on delete uninstalls it
+// and cleans its GCS data from Redis. Any "forbidden" in its log fails; in
+// a namespace-scoped mode its token must not reach other namespaces' Secrets.
+func testLifecycleWithBundleRBAC(t *testing.T, c *simcluster.Cluster, admin client.Client, l Layout, m installMode) {
 	ctx := context.Background()
-	ns := createNamespace(t, admin, operatorNamespace, restrictedLabels)
-	csv, err := Install(ctx, admin, l.BundleDir, ns)
+	createNamespace(t, admin, m.operatorNS, restrictedLabels)
+	ns := m.clusterNS
+	if ns != m.operatorNS {
+		createNamespace(t, admin, ns, restrictedLabels)
+	}
+	csv, err := Install(ctx, admin, l.BundleDir, m.operatorNS, m.allNamespaces)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,14 +168,16 @@ func testLifecycleWithBundleRBAC(t *testing.T, c *simcluster.Cluster, admin clie
 	sa := csv.Spec.InstallStrategy.StrategySpec.DeploymentSpecs[0].Spec.Template.Spec.ServiceAccountName
 	dir := t.TempDir()
 	kubeconfig := filepath.Join(dir, "kubeconfig")
-	saConfig, err := ServiceAccountKubeconfig(ctx, c.RESTConfig(), ns, sa, kubeconfig)
+	saConfig, err := ServiceAccountKubeconfig(ctx, c.RESTConfig(), m.operatorNS, sa, kubeconfig)
 	if err != nil {
 		t.Fatal(err)
 	}
-	assertNoSecretsElsewhere(t, admin, saConfig)
+	if !m.allNamespaces {
+		assertNoSecretsElsewhere(t, admin, saConfig)
+	}
 
 	redis := redisserver.Start(t, redisserver.Options{Password: "bundle-test-password"})
-	storageNS := "bundle-sim"
+	storageNS := "bundle-sim-" + strings.ToLower(m.name)
 	seedGCS(t, redis, storageNS)
 	secret := &corev1.Secret{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "redis-password"},
@@ -171,7 +188,7 @@ func testLifecycleWithBundleRBAC(t *testing.T, c *simcluster.Cluster, admin clie
 	}
 
 	logPath := filepath.Join(dir, "operator.log")
-	startOperator(t, l, buildOperator(t, l.Root, dir), kubeconfig, logPath)
+	startOperator(t, l, buildOperator(t, l.Root, dir), kubeconfig, logPath, m)
 
 	rc := rayCluster(t, l, ns, redis.Addr(), storageNS)
 	if err := admin.Create(ctx, rc); err != nil {
@@ -220,7 +237,7 @@ func testLifecycleWithBundleRBAC(t *testing.T, c *simcluster.Cluster, admin clie
 // operator's token cannot read Secrets outside the namespaces it serves.
 func assertNoSecretsElsewhere(t *testing.T, admin client.Client, saConfig *rest.Config) {
 	t.Helper()
-	other := createNamespace(t, admin, "not-served", nil)
+	other := createNamespace(t, admin, "not-served-"+strconv.FormatInt(time.Now().UnixNano(), 36), nil)
 	saClient, err := client.New(saConfig, client.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -378,8 +395,8 @@ func buildOperator(t *testing.T, root, dir string) string {
 // startOperator runs the operator from the module root (where watches.yaml
 // and the chart are) with the ServiceAccount kubeconfig and leader election
 // on, as the bundle's Deployment does, with WATCH_NAMESPACE set as OLM sets
-// it for an OwnNamespace OperatorGroup.
-func startOperator(t *testing.T, l Layout, bin, kubeconfig, logPath string) {
+// it for the install mode.
+func startOperator(t *testing.T, l Layout, bin, kubeconfig, logPath string, m installMode) {
 	t.Helper()
 	logFile, err := os.Create(logPath)
 	if err != nil {
@@ -387,10 +404,10 @@ func startOperator(t *testing.T, l Layout, bin, kubeconfig, logPath string) {
 	}
 	home := t.TempDir()
 	cmd := exec.Command(bin, "--kubeconfig="+kubeconfig, "--watches-file=watches.yaml",
-		"--leader-elect", "--leader-election-namespace="+operatorNamespace,
+		"--leader-elect", "--leader-election-namespace="+m.operatorNS,
 		"--metrics-bind-address=0", "--health-probe-bind-address=0")
 	cmd.Dir = l.Root
-	cmd.Env = append(os.Environ(), "WATCH_NAMESPACE="+operatorNamespace, "HOME="+home,
+	cmd.Env = append(os.Environ(), "WATCH_NAMESPACE="+m.watch, "HOME="+home,
 		"HELM_CACHE_HOME="+filepath.Join(home, "cache"), "HELM_CONFIG_HOME="+filepath.Join(home, "config"),
 		"HELM_DATA_HOME="+filepath.Join(home, "data"), "KUBECONFIG="+kubeconfig)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
