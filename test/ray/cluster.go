@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -53,7 +54,7 @@ func NewCluster(t testing.TB, venv Venv, rc *RenderedCluster, objs Objects, dir 
 	c := &Cluster{Venv: venv, Rendered: rc, Objects: objs, Dir: dir, GCSPort: gcsPort,
 		marker: fmt.Sprintf("raytest-%d-%s/", os.Getpid(), filepath.Base(dir))}
 	t.Cleanup(func() {
-		if err := KillMarked(c.marker, 15*time.Second); err != nil {
+		if err := c.KillAll(); err != nil {
 			t.Errorf("cleaning up Ray processes: %v", err)
 		}
 	})
@@ -166,9 +167,19 @@ func (c *Cluster) Running(name string) []*PodProcess {
 	return out
 }
 
-// KillAll kills every process the cluster started, drivers included.
+// KillAll kills every process the cluster started, drivers included: by
+// process group, by marker, and by open files under the cluster's folder.
 func (c *Cluster) KillAll() error {
-	return KillMarked(c.marker, 15*time.Second)
+	c.mu.Lock()
+	pods := slices.Clone(c.pods)
+	c.mu.Unlock()
+	for _, p := range pods {
+		p.KillGroup()
+	}
+	if err := KillMarked(c.marker, 15*time.Second); err != nil {
+		return err
+	}
+	return KillUnder(c.Dir, 15*time.Second)
 }
 
 // WaitProbe runs a probe every interval until it succeeds, the pod's main

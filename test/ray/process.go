@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -16,7 +17,10 @@ import (
 // markerVar is set in every pod process's environment. Ray's children
 // (gcs_server, raylet, dashboard, agents, workers) inherit it, so the
 // processes of one pod can be found and killed together even when they left
-// the process group, as a container runtime kills a whole container.
+// the process group, as a container runtime kills a whole container. It is
+// not enough alone: Ray's agents set their process title over the memory
+// that /proc/<pid>/environ shows, which can erase the marker, so killing
+// also goes by process group and by open files (see KillUnder).
 const markerVar = "RAY_TEST_POD"
 
 // PodProcess is one rendered container run as a local process group.
@@ -90,7 +94,7 @@ func (p *PodProcess) Running() bool {
 // marker, the way a container's processes all die with it, and waits until
 // none is left (at most 10 s).
 func (p *PodProcess) Kill() error {
-	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+	p.KillGroup()
 	if err := KillMarked(p.marker, 10*time.Second); err != nil {
 		return fmt.Errorf("pod %s: %w", p.Name, err)
 	}
@@ -100,6 +104,11 @@ func (p *PodProcess) Kill() error {
 		return fmt.Errorf("pod %s: main process %d not reaped after SIGKILL", p.Name, p.cmd.Process.Pid)
 	}
 	return nil
+}
+
+// KillGroup SIGKILLs the pod's process group, where Ray keeps its children.
+func (p *PodProcess) KillGroup() {
+	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
 }
 
 // PidsByName returns the pod's processes whose command name is comm.
@@ -132,6 +141,53 @@ func KillMarked(marker string, timeout time.Duration) error {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// KillUnder SIGKILLs every process that has a file open under dir (Ray
+// processes keep their logs open in their temp dir), until none is left or
+// timeout passes.
+func KillUnder(dir string, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		pids := pidsWithFilesUnder(dir)
+		if len(pids) == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("processes %v with files under %s still alive after SIGKILL", pids, dir)
+		}
+		for _, pid := range pids {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func pidsWithFilesUnder(dir string) []int {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil
+	}
+	prefix := filepath.Clean(dir) + "/"
+	var out []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == os.Getpid() || isZombie(pid) {
+			continue
+		}
+		fds, err := os.ReadDir(filepath.Join("/proc", e.Name(), "fd"))
+		if err != nil {
+			continue
+		}
+		for _, fd := range fds {
+			target, err := os.Readlink(filepath.Join("/proc", e.Name(), "fd", fd.Name()))
+			if err == nil && strings.HasPrefix(target, prefix) {
+				out = append(out, pid)
+				break
+			}
+		}
+	}
+	return out
 }
 
 // markedPids scans /proc for live (not zombie) processes carrying the marker.
