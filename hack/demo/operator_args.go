@@ -26,6 +26,7 @@ func operatorArgs(known map[string]bool, metricsAddr, probeAddr string, b bounds
 		{"metrics-secure", "false"},
 		{"head-node-lost-grace", b.nodeLostGrace.String()},
 		{"head-stuck-terminating-grace", b.stuckTerminatingGrace.String()},
+		{"redis-cleanup-timeout", b.deletionTimeout.String()},
 	}
 	for _, f := range optional {
 		if known[f.name] {
@@ -33,7 +34,7 @@ func operatorArgs(known map[string]bool, metricsAddr, probeAddr string, b bounds
 		}
 	}
 	for _, a := range args {
-		if strings.HasPrefix(a, "--head-") {
+		if strings.HasPrefix(a, "--head-") || strings.HasPrefix(a, "--redis-") {
 			shown = append(shown, a)
 		}
 	}

@@ -50,10 +50,11 @@ func TestOperatorArgs(t *testing.T) {
 		wantShown []string
 	}{
 		"an operator with head-health flags and secure metrics": {
-			known: map[string]bool{"head-node-lost-grace": true, "head-stuck-terminating-grace": true, "metrics-secure": true},
+			known: map[string]bool{"head-node-lost-grace": true, "head-stuck-terminating-grace": true, "metrics-secure": true, "redis-cleanup-timeout": true},
 			wantArgs: []string{"--metrics-bind-address=127.0.0.1:1", "--health-probe-bind-address=127.0.0.1:2", "--leader-elect=false",
-				"--watches-file=watches.yaml", "--metrics-secure=false", "--head-node-lost-grace=10s", "--head-stuck-terminating-grace=10s"},
-			wantShown: []string{"--head-node-lost-grace=10s", "--head-stuck-terminating-grace=10s"},
+				"--watches-file=watches.yaml", "--metrics-secure=false", "--head-node-lost-grace=10s", "--head-stuck-terminating-grace=10s",
+				"--redis-cleanup-timeout=1m0s"},
+			wantShown: []string{"--head-node-lost-grace=10s", "--head-stuck-terminating-grace=10s", "--redis-cleanup-timeout=1m0s"},
 		},
 		"an operator without them gets the base flags only": {
 			known: map[string]bool{"leader-elect": true},
