@@ -222,7 +222,8 @@ func WaitTCP(ctx context.Context, addr string, pod *PodProcess) (time.Time, erro
 // into it would) and returns its RESULT lines.
 func (c *Cluster) Driver(ctx context.Context, in podSpec, args ...string) ([]map[string]any, error) {
 	script := filepath.Join(workloadDir(), "driver.py")
-	argv := append([]string{c.Venv.Python(), script, "--node-ip", in.ip}, args...)
+	// -B: no __pycache__ in the source tree.
+	argv := append([]string{c.Venv.Python(), "-B", script, "--node-ip", in.ip}, args...)
 	n := c.seq.Add(1)
 	logPath := filepath.Join(c.Dir, fmt.Sprintf("%02d-driver-%s.log", n, args[len(args)-1]))
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)

@@ -32,7 +32,7 @@ func (c *Cluster) StartObserver(ctx context.Context, in podSpec, extraEnv ...str
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.CommandContext(ctx, c.Venv.Python(), script, "--node-ip", in.ip, "observe")
+	cmd := exec.CommandContext(ctx, c.Venv.Python(), "-B", script, "--node-ip", in.ip, "observe")
 	cmd.Env = append(append(append([]string{}, in.env...), extraEnv...), markerVar+"="+c.marker+strconv.Itoa(int(n)))
 	cmd.Stderr = stderr
 	stdin, err := cmd.StdinPipe()
