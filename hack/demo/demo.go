@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"time"
 
@@ -155,6 +156,9 @@ func (d *demo) keepRunning(ctx context.Context) {
 	fmt.Fprintf(d.out, "\nEverything keeps running (--keep). In another shell:\n\n")
 	fmt.Fprintf(d.out, "  KUBECONFIG=%s kubectl get rayclusters\n", d.cluster.Kubeconfig())
 	fmt.Fprintf(d.out, "  KUBECONFIG=%s kubectl get pods -o wide\n\n", d.cluster.Kubeconfig())
+	if _, err := exec.LookPath("kubectl"); err != nil {
+		fmt.Fprintf(d.out, "(kubectl is not on PATH here; any recent kubectl works with that kubeconfig.)\n\n")
+	}
 	if d.ranScenario(scenarioDelete) {
 		fmt.Fprintf(d.out, "The delete scenario removed the RayCluster; create it again with:\n\n  KUBECONFIG=%s kubectl apply -f %s\n\n",
 			d.cluster.Kubeconfig(), d.manifestPath)
