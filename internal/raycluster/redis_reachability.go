@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -91,9 +92,13 @@ type RedisReachability struct {
 // probeMemo is what the hook remembers of a cluster between reconciles; it
 // holds a digest of the settings, never the settings.
 type probeMemo struct {
-	at          time.Time
+	// at is the last check, next when the next one is due.
+	at, next time.Time
+	// fingerprint digests the cluster's Redis settings as the spec gives
+	// them (literal values and references, not what Secrets hold).
 	fingerprint [sha256.Size]byte
-	retries     int
+	// retries counts consecutive checks that found a reference missing.
+	retries int
 }
 
 // redisObservation is the result of one check, as the condition shows it.
@@ -150,64 +155,70 @@ func (h *RedisReachability) PreReconcile(ctx context.Context, req *helm.Request)
 	return helm.Result{RequeueAfter: wait}, nil
 }
 
-// check resolves the settings and probes when due. ok is false when there
-// is nothing new to record (not due, or an API read failed); wait is when
+// check probes when a check is due: the settings changed in the spec, the
+// last check is an interval old, or a missing Secret's backoff is over.
+// Secrets are read only then, so a steady cluster's reconcile makes no API
+// call here; a rotated password in an unchanged Secret is seen at the next
+// due check. ok is false when there is nothing new to record; wait is when
 // to look again (0: no need beyond the normal reconciles).
 func (h *RedisReachability) check(ctx context.Context, rc *rayv1.RayCluster, now time.Time) (redisObservation, time.Duration, bool) {
-	cfg, err := ResolveRedisConfig(ctx, h.secrets, rc)
+	src, err := redisSourcesOf(rc)
+	if err != nil {
+		h.forget(rc.UID)
+		return redisObservation{reason: rayv1.ReasonRedisConfigInvalid, message: err.Error()}, 0, true
+	}
+	fp := src.digest()
+	if wait, due := h.due(rc, fp, now); !due {
+		return redisObservation{}, wait, false
+	}
+	cfg, err := src.resolve(ctx, h.secrets, rc.Namespace)
 	var cfgErr *RedisConfigError
 	switch {
 	case IsMissingReference(err):
-		return redisObservation{reason: rayv1.ReasonRedisCredentialsUnavailable, message: err.Error()}, h.retryAfter(rc.UID, now), true
+		return redisObservation{reason: rayv1.ReasonRedisCredentialsUnavailable, message: err.Error()}, h.backoff(rc.UID, fp, now), true
 	case errors.As(err, &cfgErr):
-		h.forget(rc.UID)
+		h.remember(rc.UID, probeMemo{at: now, next: now.Add(h.opts.Interval), fingerprint: fp})
 		return redisObservation{reason: rayv1.ReasonRedisConfigInvalid, message: err.Error()}, 0, true
 	case err != nil:
 		ctrl.LoggerFrom(ctx).Error(err, "Reading the Redis settings failed; checking again later")
-		return redisObservation{}, h.retryAfter(rc.UID, now), false
-	}
-	fp := fingerprint(cfg)
-	if wait, due := h.due(rc, fp, now); !due {
-		return redisObservation{}, wait, false
+		return redisObservation{}, h.backoff(rc.UID, fp, now), false
 	}
 	opts := cfg.Options()
 	opts.DialTimeout = h.opts.Timeout
 	obs := observationOf(h.probe(ctx, opts))
-	h.remember(rc.UID, probeMemo{at: now, fingerprint: fp})
+	h.remember(rc.UID, probeMemo{at: now, next: now.Add(h.opts.Interval), fingerprint: fp})
 	if obs.reachable {
 		return obs, 0, true
 	}
 	return obs, h.opts.Interval, true
 }
 
-// due reports whether Redis should be probed now; when not, wait is when
-// the caller should look again (0 while the last result was good).
+// due reports whether a check is due; when not, wait is when the caller
+// should look again (0 while the last result was good).
 func (h *RedisReachability) due(rc *rayv1.RayCluster, fp [sha256.Size]byte, now time.Time) (time.Duration, bool) {
 	h.mu.Lock()
 	m, ok := h.memo[rc.UID]
 	h.mu.Unlock()
-	if !ok || m.fingerprint != fp || rc.Status.Redis == nil {
-		return 0, true
-	}
-	next := m.at.Add(h.opts.Interval)
-	if !now.Before(next) {
+	if !ok || m.fingerprint != fp || rc.Status.Redis == nil || !now.Before(m.next) {
 		return 0, true
 	}
 	if rc.Status.Redis.Reachable {
 		return 0, false
 	}
-	return next.Sub(now), false
+	return m.next.Sub(now), false
 }
 
-// retryAfter is the backoff for settings that could not be read: 5 s,
+// backoff schedules the next look at settings that could not be read: 5 s,
 // doubling per consecutive failure, at most the probe interval.
-func (h *RedisReachability) retryAfter(uid types.UID, now time.Time) time.Duration {
+func (h *RedisReachability) backoff(uid types.UID, fp [sha256.Size]byte, now time.Time) time.Duration {
 	h.mu.Lock()
-	defer h.mu.Unlock()
 	m := h.memo[uid]
-	wait := redisRetryBase << min(m.retries, 8)
-	wait = min(wait, h.opts.Interval)
-	h.memo[uid] = probeMemo{at: now, retries: m.retries + 1}
+	h.mu.Unlock()
+	if m.fingerprint != fp {
+		m.retries = 0
+	}
+	wait := min(redisRetryBase<<min(m.retries, 8), h.opts.Interval)
+	h.remember(uid, probeMemo{at: now, next: now.Add(wait), fingerprint: fp, retries: m.retries + 1})
 	return wait
 }
 
@@ -238,22 +249,28 @@ func (h *RedisReachability) pruneLocked(now time.Time) {
 	}
 }
 
-// fingerprint digests everything that decides a probe's result, so that a
-// changed password or address is checked at once. Only the digest is kept.
-func fingerprint(c *RedisConfig) [sha256.Size]byte {
+// digest hashes where each setting comes from (literals, and the names
+// and keys of references), so that any change of the spec's Redis settings
+// triggers a check at once. Only the digest is kept, never the values.
+func (s *redisSources) digest() [sha256.Size]byte {
 	h := sha256.New()
-	for _, s := range []string{c.Address, c.Username, c.Password, c.StorageNamespace} {
-		h.Write([]byte(s))
-		h.Write([]byte{0})
-	}
-	if c.TLS != nil {
-		h.Write(c.TLS.CAPEM)
-		h.Write([]byte{0})
-		h.Write([]byte(c.TLS.ServerName))
-		if c.TLS.InsecureSkipVerify {
-			h.Write([]byte{1})
+	write := func(v *valueRef) {
+		if v == nil {
+			fmt.Fprint(h, "-\x00")
+			return
+		}
+		fmt.Fprintf(h, "%s\x00%s\x00", v.field, v.literal)
+		if v.secret != nil {
+			fmt.Fprintf(h, "secret\x00%s\x00%s\x00%v\x00", v.secret.Name, v.secret.Key, v.secret.Optional != nil && *v.secret.Optional)
+		}
+		if v.configMap != nil {
+			fmt.Fprintf(h, "configmap\x00%s\x00%s\x00%v\x00", v.configMap.Name, v.configMap.Key, v.configMap.Optional != nil && *v.configMap.Optional)
 		}
 	}
+	for _, v := range []*valueRef{&s.address, &s.username, &s.password, &s.namespace, s.ca} {
+		write(v)
+	}
+	fmt.Fprintf(h, "%s\x00%v", s.serverName, s.insecureSkipVerify)
 	var out [sha256.Size]byte
 	copy(out[:], h.Sum(nil))
 	return out

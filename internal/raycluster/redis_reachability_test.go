@@ -155,6 +155,17 @@ func TestResolveRedisConfigReferences(t *testing.T) {
 	}
 }
 
+// countingReader counts API reads.
+type countingReader struct {
+	client.Reader
+	n atomic.Int32
+}
+
+func (r *countingReader) Get(ctx context.Context, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+	r.n.Add(1)
+	return r.Reader.Get(ctx, key, obj, opts...)
+}
+
 // reachFixture drives the reachability hook against a real API server and
 // a real redis-server, with a fake clock and a counted probe.
 type reachFixture struct {
@@ -228,7 +239,8 @@ func TestRedisReachabilityUpDownWrongPassword(t *testing.T) {
 	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "redis"},
 		Data: map[string][]byte{"password": []byte("right-pw")}}
 	mustCreateObj(ctx, t, c, secret)
-	f := newReachFixture(t, c, ftCluster(inNamespace(ns), passwordFrom(secretSel("redis", "password")),
+	reads := &countingReader{Reader: c}
+	f := newReachFixture(t, reads, ftCluster(inNamespace(ns), passwordFrom(secretSel("redis", "password")),
 		func(rc *rayv1.RayCluster) { rc.Spec.GcsFaultToleranceOptions.RedisAddress = srv.Addr() }))
 
 	res, cond, st := f.run(t)
@@ -240,9 +252,12 @@ func TestRedisReachabilityUpDownWrongPassword(t *testing.T) {
 	// Within the interval the last result stands: no probe, nothing written.
 	srv.Stop()
 	f.clock.Step(10 * time.Second)
-	before := f.probes.Load()
+	before, readsBefore := f.probes.Load(), reads.n.Load()
 	if _, cond, _ = f.run(t); f.probes.Load() != before || cond.Status != metav1.ConditionTrue {
 		t.Fatalf("probed again within the interval (%d probes) or changed the condition: %+v", f.probes.Load(), cond)
+	}
+	if reads.n.Load() != readsBefore {
+		t.Errorf("a reconcile within the interval read %d Secrets", reads.n.Load()-readsBefore)
 	}
 
 	f.clock.Step(25 * time.Second)
@@ -270,12 +285,17 @@ func TestRedisReachabilityUpDownWrongPassword(t *testing.T) {
 		t.Errorf("event %q, want RedisReachable", e)
 	}
 
-	// A changed password is checked at once, interval or not.
+	// A password rotated in the Secret is seen at the next due check (the
+	// Secret is not read in between).
 	secret.Data["password"] = []byte("wrong-pw")
 	if err := c.Update(ctx, secret); err != nil {
 		t.Fatal(err)
 	}
 	f.clock.Step(time.Second)
+	if _, cond, _ = f.run(t); cond.Status != metav1.ConditionTrue {
+		t.Fatalf("checked before it was due: %+v", cond)
+	}
+	f.clock.Step(30 * time.Second)
 	_, cond, st = f.run(t)
 	expectCondition(t, cond, st, metav1.ConditionFalse, rayv1.ReasonRedisAuthFailed)
 	if e := f.nextEvent(); !strings.HasPrefix(e, "Warning RedisAuthFailed") {
@@ -284,6 +304,27 @@ func TestRedisReachabilityUpDownWrongPassword(t *testing.T) {
 	if strings.Contains(cond.Message, "wrong-pw") || strings.Contains(cond.Message, "right-pw") {
 		t.Errorf("condition shows a password: %q", cond.Message)
 	}
+
+	// A change of the spec's settings is checked at once.
+	f.setAddress(t, "127.0.0.1:1")
+	f.clock.Step(time.Second)
+	_, cond, st = f.run(t)
+	expectCondition(t, cond, st, metav1.ConditionFalse, rayv1.ReasonRedisUnreachable)
+}
+
+// setAddress changes the cluster's redisAddress, as a spec edit would.
+func (f *reachFixture) setAddress(t *testing.T, addr string) {
+	t.Helper()
+	rc, err := FromObject(f.obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc.Spec.GcsFaultToleranceOptions.RedisAddress = addr
+	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.obj.Object = m
 }
 
 // TestRedisReachabilityMissingSecret: the condition names the field and the
@@ -309,6 +350,10 @@ func TestRedisReachabilityMissingSecret(t *testing.T) {
 	if e := f.nextEvent(); !strings.HasPrefix(e, "Warning RedisCredentialsUnavailable") {
 		t.Errorf("event %q, want RedisCredentialsUnavailable", e)
 	}
+	if res, _, _ = f.run(t); res.RequeueAfter != 5*time.Second {
+		t.Errorf("before the backoff is over: requeue %s, want the 5s left", res.RequeueAfter)
+	}
+	f.clock.Step(5 * time.Second)
 	if res, _, _ = f.run(t); res.RequeueAfter != 10*time.Second || f.nextEvent() != "" {
 		t.Errorf("second miss: requeue %s (want 10s backoff), or a repeated event", res.RequeueAfter)
 	}
