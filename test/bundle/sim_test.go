@@ -189,6 +189,13 @@ func testLifecycleWithBundleRBAC(t *testing.T, c *simcluster.Cluster, admin clie
 
 	logPath := filepath.Join(dir, "operator.log")
 	startOperator(t, l, buildOperator(t, l.Root, dir), kubeconfig, logPath, m)
+	// A missing permission usually shows up first as a wait that times out;
+	// name the denied request too.
+	t.Cleanup(func() {
+		if t.Failed() {
+			assertNoForbidden(t, logPath)
+		}
+	})
 
 	rc := rayCluster(t, l, ns, redis.Addr(), storageNS)
 	if err := admin.Create(ctx, rc); err != nil {
@@ -211,11 +218,12 @@ func testLifecycleWithBundleRBAC(t *testing.T, c *simcluster.Cluster, admin clie
 		t.Fatalf("deleting the RayCluster: %v", err)
 	}
 	waitFor(t, 2*time.Minute, "RayCluster gone", func(ctx context.Context) (bool, string, error) {
-		err := admin.Get(ctx, client.ObjectKeyFromObject(rc), rc.DeepCopy())
+		cur := rc.DeepCopy()
+		err := admin.Get(ctx, client.ObjectKeyFromObject(rc), cur)
 		if apierrors.IsNotFound(err) {
 			return true, "", nil
 		}
-		return false, fmt.Sprintf("finalizers %v", rc.GetFinalizers()), client.IgnoreNotFound(err)
+		return false, fmt.Sprintf("finalizers %v", cur.GetFinalizers()), client.IgnoreNotFound(err)
 	})
 	waitFor(t, 30*time.Second, "head StatefulSet uninstalled", func(ctx context.Context) (bool, string, error) {
 		err := admin.Get(ctx, client.ObjectKey{Namespace: ns, Name: name + "-head"}, &appsv1.StatefulSet{})
