@@ -75,12 +75,11 @@ func SetupRayCluster(mgr ctrl.Manager, cfg Config) (*Setup, error) {
 	// Secrets are read from the API server, not cached: an informer on
 	// every Secret of the cluster would hold every credential in memory.
 	secrets := mgr.GetAPIReader()
+	reach := raycluster.NewRedisReachability(secrets, rec, cfg.Clock, nil, cfg.Reachability)
 	hooks := raycluster.NewHooks(raycluster.Deps{
 		Client: mgr.GetClient(), Reader: mgr.GetCache(), Recorder: rec,
 		Clock: cfg.Clock, Policy: cfg.Policy, Metrics: metrics,
-		RedisPreHooks: []helm.PreReconcileHook{
-			raycluster.NewRedisReachability(secrets, rec, cfg.Clock, nil, cfg.Reachability),
-		},
+		RedisPreHooks: []helm.PreReconcileHook{reach},
 		UninstallHooks: []helm.UninstallHook{
 			raycluster.NewRedisCleanup(mgr.GetCache(), secrets, rec, cfg.Clock, cfg.Cleanup),
 		},
@@ -90,7 +89,9 @@ func SetupRayCluster(mgr ctrl.Manager, cfg Config) (*Setup, error) {
 	opts := helm.OptionsFromWatch(w)
 	opts.OperatorVersion = cfg.OperatorVersion
 	hooks.Apply(&opts)
-	opts.ExtraWatches = append(opts.ExtraWatches, PodWatch(mgr.GetCache()))
+	// A created or changed Secret re-checks the RayClusters that read it
+	// (metadata-only watch: no credential is cached).
+	opts.ExtraWatches = append(opts.ExtraWatches, PodWatch(mgr.GetCache()), reach.SecretWatch(mgr.GetCache()))
 	if cfg.Tune != nil {
 		cfg.Tune(&opts)
 	}

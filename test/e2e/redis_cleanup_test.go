@@ -301,6 +301,7 @@ func secretMissingThenCreated(ctx context.Context, t *testing.T, c client.Client
 		t.Fatal(err)
 	}
 	cond := waitRedisCondition(ctx, t, c, rc, metav1.ConditionFalse, rayv1.ReasonRedisCredentialsUnavailable, 30*time.Second)
+	firstMiss := time.Now()
 	for _, want := range []string{"spec.gcsFaultToleranceOptions.redisPassword.valueFrom.secretKeyRef", "Secret " + ns + "/redis"} {
 		if !strings.Contains(cond.Message, want) {
 			t.Errorf("condition message %q does not name %q", cond.Message, want)
@@ -314,13 +315,20 @@ func secretMissingThenCreated(ctx context.Context, t *testing.T, c client.Client
 	// Secret as any pod does.
 	waitHeadRunning(ctx, t, c, rc)
 
+	// Create the Secret between two backoff checks (5 s, then 10 s later),
+	// so that only the Secret watch can explain a quick pick-up.
+	time.Sleep(time.Until(firstMiss.Add(6 * time.Second)))
 	late.SetNamespace(ns)
 	created := time.Now()
 	if err := c.Create(ctx, late); err != nil {
 		t.Fatal(err)
 	}
 	waitRedisCondition(ctx, t, c, rc, metav1.ConditionTrue, rayv1.ReasonRedisPingSucceeded, 60*time.Second)
-	t.Logf("Redis reachable %s after the Secret was created", time.Since(created).Round(time.Millisecond))
+	took := time.Since(created)
+	t.Logf("Redis reachable %s after the Secret was created", took.Round(time.Millisecond))
+	if took > 4*time.Second {
+		t.Errorf("picked up after %s: the Secret watch should re-check at once, not the backoff", took)
+	}
 	if strings.Contains(rc.Status.Redis.Message, "pw-from-secret") {
 		t.Errorf("status shows the password")
 	}

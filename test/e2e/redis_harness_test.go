@@ -26,7 +26,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
-	"k8s.io/utils/clock"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -37,6 +36,7 @@ import (
 	rayv1 "github.com/ray-ha-operator/ray-ha-operator/api/v1"
 	"github.com/ray-ha-operator/ray-ha-operator/internal/chart"
 	"github.com/ray-ha-operator/ray-ha-operator/internal/helm"
+	"github.com/ray-ha-operator/ray-ha-operator/internal/operator"
 	"github.com/ray-ha-operator/ray-ha-operator/internal/raycluster"
 	"github.com/ray-ha-operator/ray-ha-operator/test/simcluster"
 	"github.com/ray-ha-operator/ray-ha-operator/test/testbin"
@@ -108,15 +108,12 @@ func installCRD(ctx context.Context, t *testing.T, c client.Client) {
 	})
 }
 
-// startRedisOperator runs the operator with Redis clean-up enabled and
-// short test timings until the test ends.
+// startRedisOperator runs the operator as main wires it
+// (operator.SetupRayCluster) with Redis clean-up enabled and short test
+// timings until the test ends; the clean-up hook is wrapped to count polls.
 func startRedisOperator(t *testing.T, sim *simcluster.Cluster) *redisOperator {
 	t.Helper()
 	dir, err := chart.DefaultDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ch, err := chart.LoadSpecChart(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,33 +127,23 @@ func startRedisOperator(t *testing.T, sim *simcluster.Cluster) *redisOperator {
 		t.Fatal(err)
 	}
 	op := &redisOperator{}
-	rec := mgr.GetEventRecorder("raycluster-redis")
-	reach := raycluster.NewRedisReachability(mgr.GetAPIReader(), rec, clock.RealClock{}, nil,
-		raycluster.ReachabilityOptions{Interval: 2 * time.Second, Timeout: time.Second})
-	cleanup := raycluster.NewRedisCleanup(mgr.GetCache(), mgr.GetAPIReader(), rec, clock.RealClock{},
-		raycluster.CleanupOptions{Enabled: true, PollInterval: 500 * time.Millisecond, ProbeTimeout: time.Second})
-	metrics, err := raycluster.NewMetrics(prometheus.NewRegistry())
-	if err != nil {
-		t.Fatal(err)
-	}
-	hooks := raycluster.NewHooks(raycluster.Deps{
-		Metrics: metrics,
-		Client:  mgr.GetClient(), Reader: mgr.GetCache(), Recorder: mgr.GetEventRecorder("raycluster-head"),
-		Policy:         raycluster.DefaultPolicy(),
-		RedisPreHooks:  []helm.PreReconcileHook{reach},
-		UninstallHooks: []helm.UninstallHook{countingUninstall{UninstallHook: cleanup, op: op}},
+	_, err = operator.SetupRayCluster(mgr, operator.Config{
+		Watch: helm.Watch{GVK: rayv1.GroupVersion.WithKind("RayCluster"), ChartPath: dir,
+			ReconcilePeriod: time.Minute, MaxConcurrentReconciles: 4, WatchDependentResources: true},
+		Policy:          raycluster.DefaultPolicy(),
+		Registerer:      prometheus.NewRegistry(),
+		OperatorVersion: "e2e-redis",
+		// A long probe interval, so that a Secret that appears is picked
+		// up by the Secret watch, not by the backoff.
+		Reachability: raycluster.ReachabilityOptions{Interval: time.Minute, Timeout: time.Second},
+		Cleanup:      raycluster.CleanupOptions{Enabled: true, PollInterval: 500 * time.Millisecond, ProbeTimeout: time.Second},
+		Tune: func(o *helm.Options) {
+			for i, h := range o.UninstallHooks {
+				o.UninstallHooks[i] = countingUninstall{UninstallHook: h, op: op}
+			}
+		},
 	})
-	opts := helm.Options{
-		GVK: rayv1.GroupVersion.WithKind("RayCluster"), Chart: ch,
-		ReconcilePeriod: time.Minute, MaxConcurrentReconciles: 4, WatchDependentResources: true,
-		OperatorVersion: "e2e",
-	}
-	hooks.Apply(&opts)
-	r, err := helm.New(opts)
 	if err != nil {
-		t.Fatal(err)
-	}
-	if err := r.SetupWithManager(mgr); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(log.IntoContext(context.Background(), testr.New(t)))
