@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"strconv"
 	"time"
@@ -25,6 +26,12 @@ func (c *Cluster) startAPIServer(ctx context.Context) error {
 		return err
 	}
 	c.server = fmt.Sprintf("https://127.0.0.1:%d", port)
+	c.restConfig = restConfig(c.server, c.pki.caCertPEM, c.creds.tokens[AdminUser])
+	return c.runAPIServer(ctx, port)
+}
+
+// runAPIServer starts kube-apiserver on port and waits until it is ready.
+func (c *Cluster) runAPIServer(ctx context.Context, port int) error {
 	args := []string{
 		"--etcd-servers=" + c.etcdURL,
 		"--bind-address=127.0.0.1",
@@ -51,7 +58,6 @@ func (c *Cluster) startAPIServer(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	c.restConfig = restConfig(c.server, c.pki.caCertPEM, c.creds.tokens[AdminUser])
 	httpClient, err := rest.HTTPClientFor(c.restConfig)
 	if err != nil {
 		return fmt.Errorf("building API client: %w", err)
@@ -77,4 +83,37 @@ func apiServerReady(ctx context.Context, httpClient *http.Client, server string)
 	}
 	resp.Body.Close()
 	return resp.StatusCode == http.StatusOK, nil
+}
+
+// RestartAPIServer SIGKILLs kube-apiserver and starts it again on the same
+// address with the same etcd, so every client (the controllers, kwok, an
+// operator under test) sees the API go away and come back with its data;
+// it returns once the new server is ready. down is how long the API stays
+// away before the new process starts.
+func (c *Cluster) RestartAPIServer(ctx context.Context, down time.Duration) error {
+	old := c.component("kube-apiserver")
+	if old == nil {
+		return fmt.Errorf("restarting kube-apiserver: it was never started")
+	}
+	old.kill()
+	c.opts.Log("simcluster: kube-apiserver killed (pid %d)", old.pid())
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(down):
+	}
+	u, err := url.Parse(c.server)
+	if err != nil {
+		return fmt.Errorf("restarting kube-apiserver: parsing %s: %w", c.server, err)
+	}
+	port, err := strconv.Atoi(u.Port())
+	if err != nil {
+		return fmt.Errorf("restarting kube-apiserver: port of %s: %w", c.server, err)
+	}
+	began := time.Now()
+	if err := c.runAPIServer(ctx, port); err != nil {
+		return fmt.Errorf("restarting kube-apiserver: %w", err)
+	}
+	c.opts.Log("simcluster: kube-apiserver ready again after %s", time.Since(began).Round(time.Millisecond))
+	return nil
 }
