@@ -7,13 +7,16 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"io"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/go-logr/logr"
 	"github.com/go-logr/logr/testr"
 	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap/zapcore"
 	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -25,6 +28,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	"sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	rayv1 "github.com/ray-ha-operator/ray-ha-operator/api/v1"
@@ -43,6 +47,13 @@ type Options struct {
 	// Policy is the operator-wide head policy (default: DefaultPolicy).
 	// Tests shorten bounds per cluster with annotations instead, as users do.
 	Policy *raycluster.Policy
+	// LogOutput, when set, receives every operator log line (all levels),
+	// JSON-encoded by the zap logger main.go uses, instead of the test log:
+	// tests that grep the logs (for leaked secrets, say) read it from here.
+	LogOutput io.Writer
+	// Tune, when set, may change the reconciler options last (tests wrap
+	// hooks with it to count calls).
+	Tune func(*helm.Options)
 }
 
 // Env is a simulated cluster with the operator running against it.
@@ -131,7 +142,7 @@ func (e *Env) startOperator() {
 		// A restarted operator registers its controller name again in this
 		// process; a real restart is a new process.
 		Controller: config.Controller{SkipNameValidation: ptr.To(true)},
-		Logger:     testr.NewWithOptions(t, testr.Options{Verbosity: 0}),
+		Logger:     e.logger(),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -143,11 +154,12 @@ func (e *Env) startOperator() {
 		OperatorVersion: "e2e",
 		Reachability:    raycluster.ReachabilityOptions{Interval: time.Second, Timeout: 500 * time.Millisecond},
 		Cleanup:         raycluster.CleanupOptions{Enabled: true, DefaultTimeout: 5 * time.Second, PollInterval: time.Second},
+		Tune:            e.opts.Tune,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(log.IntoContext(context.Background(), testr.New(t)))
+	ctx, cancel := context.WithCancel(log.IntoContext(context.Background(), e.logger()))
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -158,6 +170,15 @@ func (e *Env) startOperator() {
 	var once sync.Once
 	e.stopOperator = func() { once.Do(func() { cancel(); <-done }) }
 	t.Cleanup(e.stopOperator)
+}
+
+// logger is the operator's logger: the test log, or zap into LogOutput.
+func (e *Env) logger() logr.Logger {
+	if e.opts.LogOutput == nil {
+		return testr.NewWithOptions(e.root, testr.Options{Verbosity: 0})
+	}
+	// Level -127 logs every V level, so no debug line escapes the check.
+	return zap.New(zap.WriteTo(e.opts.LogOutput), zap.Level(zapcore.Level(-127)))
 }
 
 // rayClusterWatch is the watches.yaml entry main.go reads for RayCluster.
