@@ -116,6 +116,50 @@ gcsFaultToleranceOptions:
 				wantEqual(t, "annotation", r.head.Spec.Template.Annotations["ray.io/external-storage-namespace"], "team-a")
 			},
 		},
+		"Redis CA for rediss from a Secret": {
+			values: `
+gcsFaultToleranceOptions:
+  redisAddress: rediss://redis:6380
+cluster:
+  annotations:
+    ray-ha.io/redis-ca-secret: redis-ca
+    ray-ha.io/redis-ca-key: root.pem
+    ray-ha.io/redis-tls-server-name: redis.example
+`,
+			check: func(t *testing.T, r *rendering) {
+				wantEnvValue(t, r.headContainer(), "RAY_REDIS_CA_CERT", "/etc/ray/redis-tls/ca.crt")
+				wantEnvValue(t, r.headContainer(), "RAY_REDIS_SERVER_NAME", "redis.example")
+				want := corev1.Volume{Name: "redis-tls-ca", VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{
+					SecretName: "redis-ca", Items: []corev1.KeyToPath{{Key: "root.pem", Path: "ca.crt"}}}}}
+				wantEqual(t, "head volumes", r.head.Spec.Template.Spec.Volumes, []corev1.Volume{want})
+				wantEqual(t, "head mounts", r.headContainer().VolumeMounts, []corev1.VolumeMount{{Name: "redis-tls-ca", MountPath: "/etc/ray/redis-tls", ReadOnly: true}})
+				wantNoEnv(t, r.worker(t, "workergroup").Spec.Template.Spec.Containers[0], "RAY_REDIS_CA_CERT")
+			},
+		},
+		"Redis CA from a ConfigMap, user mount wins": {
+			values: `
+gcsFaultToleranceOptions:
+  redisAddress: rediss://redis:6380
+cluster:
+  annotations: {ray-ha.io/redis-ca-configmap: trust-bundle}
+headGroupSpec:
+  template:
+    spec:
+      containers:
+        - name: ray-head
+          image: rayproject/ray:2.60.0
+          volumeMounts: [{name: redis-tls-ca, mountPath: /custom/ca}]
+          env: [{name: RAY_REDIS_CA_CERT, value: /custom/ca/ca.crt}]
+`,
+			check: func(t *testing.T, r *rendering) {
+				wantEnvValue(t, r.headContainer(), "RAY_REDIS_CA_CERT", "/custom/ca/ca.crt")
+				wantNoEnv(t, r.headContainer(), "RAY_REDIS_SERVER_NAME")
+				want := corev1.Volume{Name: "redis-tls-ca", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
+					LocalObjectReference: corev1.LocalObjectReference{Name: "trust-bundle"}, Items: []corev1.KeyToPath{{Key: "ca.crt", Path: "ca.crt"}}}}}
+				wantEqual(t, "head volumes", r.head.Spec.Template.Spec.Volumes, []corev1.Volume{want})
+				wantEqual(t, "head mounts", r.headContainer().VolumeMounts, []corev1.VolumeMount{{Name: "redis-tls-ca", MountPath: "/custom/ca"}})
+			},
+		},
 		"UID is the default storage namespace": {
 			values: ftLiteral + "cluster: {name: prod, uid: 1b4e28ba-2fa1-11d2-883f-0016d3cca427}\n",
 			check: func(t *testing.T, r *rendering) {

@@ -20,6 +20,11 @@ import (
 var chartAnnotations = []string{
 	rayv1.AnnotationFTEnabled,
 	rayv1.AnnotationExternalStorageNamespace,
+	// The Redis CA Ray's own client trusts for rediss:// (the head mounts it).
+	AnnotationRedisCASecret,
+	AnnotationRedisCAConfigMap,
+	AnnotationRedisCAKey,
+	AnnotationRedisTLSServerName,
 }
 
 // MapValues is the Helm reconciler's ValuesMapper for RayCluster: the values

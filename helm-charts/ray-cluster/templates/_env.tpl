@@ -31,6 +31,12 @@ helper appends only the names the user has not set, so user env always wins.
 {{- $env = append $env (dict "name" "REDIS_PASSWORD" "value" $pw) -}}
 {{- end -}}
 {{- $env = append $env (dict "name" "RAY_external_storage_namespace" "value" (include "ray-cluster.storageNamespace" $root)) -}}
+{{- $ca := include "ray-cluster.redisCA" $root -}}
+{{- with and $ca (fromJson $ca) -}}
+{{- /* Ray reads its Redis TLS settings from RAY_REDIS_CA_CERT and RAY_REDIS_SERVER_NAME. */ -}}
+{{- $env = append $env (dict "name" "RAY_REDIS_CA_CERT" "value" (printf "%s/ca.crt" (include "ray-cluster.redisCADir" $root))) -}}
+{{- if .serverName }}{{ $env = append $env (dict "name" "RAY_REDIS_SERVER_NAME" "value" .serverName) }}{{ end -}}
+{{- end -}}
 {{- end -}}
 {{- $port := include "ray-cluster.gcsPort" $root -}}
 {{- $env = append $env (dict "name" "RAY_PORT" "value" $port) -}}

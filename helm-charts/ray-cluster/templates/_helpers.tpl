@@ -128,3 +128,28 @@ rayStartParams that move them, so the Service always points at real ports.
   (dict "name" "metrics" "containerPort" (int (index $p "metrics-export-port" | default "8080")) "protocol" "TCP")
   (dict "name" "serve" "containerPort" 8000 "protocol" "TCP")) -}}
 {{- end -}}
+
+{{/*
+The CA that Ray's own Redis client must trust for a rediss:// address, as
+JSON {kind, name, key, serverName}, or "" when none is given. The annotations
+are the operator's (ray-ha.io/redis-ca-secret or ray-ha.io/redis-ca-configmap,
+ray-ha.io/redis-ca-key, ray-ha.io/redis-tls-server-name); the operator uses
+the same CA for its own checks, so Ray and the operator agree on what to trust.
+*/}}
+{{- define "ray-cluster.redisCA" -}}
+{{- if include "ray-cluster.ftEnabled" . -}}
+{{- $a := include "ray-cluster.clusterAnnotations" . | fromJson -}}
+{{- $secret := index $a "ray-ha.io/redis-ca-secret" | default "" -}}
+{{- $cm := index $a "ray-ha.io/redis-ca-configmap" | default "" -}}
+{{- if or $secret $cm -}}
+{{- toJson (dict
+  "kind" (ternary "secret" "configMap" (ne $secret ""))
+  "name" (ternary $secret $cm (ne $secret ""))
+  "key" (index $a "ray-ha.io/redis-ca-key" | default "ca.crt")
+  "serverName" (index $a "ray-ha.io/redis-tls-server-name" | default "")) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Where the head mounts that CA. */}}
+{{- define "ray-cluster.redisCADir" -}}/etc/ray/redis-tls{{- end -}}
