@@ -187,23 +187,20 @@ func (h *RedisReachability) check(ctx context.Context, rc *rayv1.RayCluster, now
 	opts.DialTimeout = h.opts.Timeout
 	obs := observationOf(h.probe(ctx, opts))
 	h.remember(rc.UID, probeMemo{at: now, next: now.Add(h.opts.Interval), fingerprint: fp})
-	if obs.reachable {
-		return obs, 0, true
-	}
+	// Look again after an interval whatever the verdict: nothing else
+	// tells the operator that a healthy Redis went down, and the reconcile
+	// period is far longer than the interval users set for the check.
 	return obs, h.opts.Interval, true
 }
 
 // due reports whether a check is due; when not, wait is when the caller
-// should look again (0 while the last result was good).
+// should look again (when the next check is due).
 func (h *RedisReachability) due(rc *rayv1.RayCluster, fp [sha256.Size]byte, now time.Time) (time.Duration, bool) {
 	h.mu.Lock()
 	m, ok := h.memo[rc.UID]
 	h.mu.Unlock()
 	if !ok || m.fingerprint != fp || rc.Status.Redis == nil || !now.Before(m.next) {
 		return 0, true
-	}
-	if rc.Status.Redis.Reachable {
-		return 0, false
 	}
 	return m.next.Sub(now), false
 }

@@ -245,8 +245,10 @@ func TestRedisReachabilityUpDownWrongPassword(t *testing.T) {
 
 	res, cond, st := f.run(t)
 	expectCondition(t, cond, st, metav1.ConditionTrue, rayv1.ReasonRedisPingSucceeded)
-	if res.RequeueAfter != 0 || f.nextEvent() != "" {
-		t.Errorf("healthy Redis: requeue %s, want none and no event", res.RequeueAfter)
+	// A healthy Redis is checked again after the interval too: an outage
+	// in steady state must show without waiting for the reconcile period.
+	if res.RequeueAfter != 30*time.Second || f.nextEvent() != "" {
+		t.Errorf("healthy Redis: requeue %s, want the interval and no event", res.RequeueAfter)
 	}
 
 	// Within the interval the last result stands: no probe, nothing written.
