@@ -45,6 +45,14 @@ test: testbin redis-server-check ray-venv-if-possible $(CONTROLLER_GEN) ## Run e
 
 ##@ Development
 
+# BENCH_ARGS passes flags to the bench, e.g. BENCH_ARGS='-clusters 1000 -runs 10'
+# (`go run ./test/bench/cmd/bench -h` lists them).
+BENCH_ARGS ?=
+
+.PHONY: bench
+bench: testbin redis-server-check ## Measure head recovery, reconcile cost and scale on the simulated cluster; writes docs/benchmarks.md and .json.
+	$(GO) run ./test/bench/cmd/bench $(BENCH_ARGS)
+
 .PHONY: test-ray
 test-ray: ray-venv redis-server-check ## Run the real-Ray tests (installs Ray on first use); regenerates docs/gcs-ha-ray-behaviour.md.
 	RAY_WRITE_DOCS=1 $(GO) test -timeout 20m -count=1 -v ./test/ray/...

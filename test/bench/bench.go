@@ -1,0 +1,105 @@
+/*
+Copyright 2026 The ray-ha-operator Authors.
+*/
+
+package bench
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/ray-ha-operator/ray-ha-operator/test/testbin"
+)
+
+// Result is everything one bench run measured; it is what
+// docs/benchmarks.json holds.
+type Result struct {
+	Started         time.Time      `json:"started"`
+	DurationSeconds float64        `json:"durationSeconds"`
+	Command         string         `json:"command"`
+	Settings        Settings       `json:"settings"`
+	Machine         Machine        `json:"machine"`
+	Versions        Versions       `json:"versions"`
+	Recovery        []ModeResult   `json:"recovery"`
+	Steady          []SteadyResult `json:"steadyState"`
+	Scale           []ScaleResult  `json:"scale"`
+	Budgets         []Budget       `json:"budgets"`
+}
+
+// Settings are the sizes and bounds of the run.
+type Settings struct {
+	Runs                 int     `json:"runsPerMode"`
+	NodeLostGraceSeconds float64 `json:"nodeLostGraceSeconds"`
+	StuckGraceSeconds    float64 `json:"stuckTerminatingGraceSeconds"`
+	RestartDelaySeconds  float64 `json:"containerRestartDelaySeconds"`
+	Reconciles           int     `json:"steadyReconciles"`
+	Clusters             int     `json:"clusters"`
+	Nodes                int     `json:"nodes"`
+}
+
+// Run starts a simulated cluster with Redis and runs the three phases in
+// order: recovery latency, steady-state cost, scale.
+func Run(ctx context.Context, cfg Config) (*Result, error) {
+	if cfg.Log == nil {
+		cfg.Log = func(string, ...any) {}
+	}
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	root, err := testbin.ModuleRoot()
+	if err != nil {
+		return nil, fmt.Errorf("finding the module root: %w", err)
+	}
+	logDir := filepath.Join(cfg.Dir, "operator-logs")
+	if err := os.MkdirAll(logDir, 0o755); err != nil {
+		return nil, fmt.Errorf("creating %s: %w", logDir, err)
+	}
+	res := &Result{Started: time.Now().UTC().Truncate(time.Second), Machine: readMachine(), Settings: settingsOf(cfg)}
+	cfg.Log("starting a simulated cluster of %d nodes", cfg.nodes())
+	e, err := startEnv(ctx, cfg.Dir, cfg.nodes(), cfg.Log)
+	if err != nil {
+		return nil, err
+	}
+	defer e.stop()
+	res.Versions = readVersions(ctx, e.cluster.RESTConfig(), root)
+	if err := runPhases(ctx, e, cfg, logDir, res); err != nil {
+		return res, fmt.Errorf("%w (operator logs in %s)", err, logDir)
+	}
+	res.Budgets = checkBudgets(res, cfg)
+	res.DurationSeconds = round3(time.Since(res.Started).Seconds())
+	return res, nil
+}
+
+func runPhases(ctx context.Context, e *env, cfg Config, logDir string, res *Result) error {
+	cfg.Log("recovery latency: %d runs per mode", cfg.Runs)
+	op, err := e.startLoggedOperator(ctx, operatorOptions{}, logDir, "recovery")
+	if err != nil {
+		return err
+	}
+	res.Recovery, err = runRecovery(ctx, e, cfg)
+	op.stop()
+	if err != nil {
+		return err
+	}
+	cfg.Log("steady-state reconcile cost: %d reconciles per path", cfg.Reconciles)
+	if res.Steady, err = runSteady(ctx, e, cfg, logDir); err != nil {
+		return err
+	}
+	if cfg.Scale > 0 {
+		cfg.Log("scale: %v RayClusters", scaleStages(cfg.Scale))
+		if res.Scale, err = runScale(ctx, e, cfg, logDir); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func settingsOf(cfg Config) Settings {
+	return Settings{
+		Runs: cfg.Runs, NodeLostGraceSeconds: cfg.NodeLostGrace.Seconds(), StuckGraceSeconds: cfg.StuckGrace.Seconds(),
+		RestartDelaySeconds: cfg.RestartDelay.Seconds(), Reconciles: cfg.Reconciles, Clusters: cfg.Scale, Nodes: cfg.nodes(),
+	}
+}

@@ -1,0 +1,98 @@
+/*
+Copyright 2026 The ray-ha-operator Authors.
+*/
+
+package bench
+
+import (
+	"flag"
+	"fmt"
+	"time"
+)
+
+// Config sizes a bench run. The zero value is not usable; start from
+// DefaultConfig (the full run) or SmokeConfig (the test).
+type Config struct {
+	// Runs is the number of failures per recovery mode.
+	Runs int
+	// Modes limits the recovery modes (empty: all).
+	Modes []string
+	// NodeLostGrace is the node-lost grace set on the clusters of the
+	// node-lost mode; StuckGrace the stuck-Terminating grace of the others.
+	NodeLostGrace, StuckGrace time.Duration
+	// RestartDelay is how long the simulated kubelet takes to restart an
+	// exited Ray container in place.
+	RestartDelay time.Duration
+	// Reconciles is the number of steady-state reconciles measured per path.
+	Reconciles int
+	// Scale is K, the number of RayClusters of the scale phase; it also
+	// runs with K/4 to show the growth. Zero skips the phase.
+	Scale int
+	// Nodes is the number of simulated nodes (0: enough for Scale).
+	Nodes int
+	// Dir holds the cluster's files and the operator's log.
+	Dir string
+	// Log receives progress lines.
+	Log func(format string, args ...any)
+}
+
+// DefaultConfig is the documented full run: about ten minutes on two cores.
+func DefaultConfig() Config {
+	return Config{
+		Runs: 5, NodeLostGrace: 5 * time.Second, StuckGrace: time.Second, RestartDelay: time.Second,
+		Reconciles: 20, Scale: 200,
+	}
+}
+
+// SmokeConfig is the smallest run that still exercises every phase.
+func SmokeConfig() Config {
+	c := DefaultConfig()
+	c.Runs, c.Reconciles, c.Scale = 1, 3, 4
+	return c
+}
+
+// Bind registers the flags that change c.
+func (c *Config) Bind(fs *flag.FlagSet) {
+	fs.IntVar(&c.Runs, "runs", c.Runs, "failures per recovery mode")
+	fs.DurationVar(&c.NodeLostGrace, "node-lost-grace", c.NodeLostGrace, "node-lost grace of the node-lost mode's clusters (whole seconds)")
+	fs.DurationVar(&c.StuckGrace, "stuck-grace", c.StuckGrace, "stuck-Terminating grace (whole seconds)")
+	fs.DurationVar(&c.RestartDelay, "restart-delay", c.RestartDelay, "how long the simulated kubelet takes to restart an exited container")
+	fs.IntVar(&c.Reconciles, "reconciles", c.Reconciles, "steady-state reconciles measured per path")
+	fs.IntVar(&c.Scale, "clusters", c.Scale, "K: RayClusters of the scale phase (also run with K/4); 0 skips it")
+	fs.IntVar(&c.Nodes, "nodes", c.Nodes, "simulated nodes (0: at least 3, enough for the scale phase)")
+}
+
+func (c Config) validate() error {
+	switch {
+	case c.Runs < 1:
+		return fmt.Errorf("bench config: runs %d, want at least 1", c.Runs)
+	case c.Reconciles < 1:
+		return fmt.Errorf("bench config: reconciles %d, want at least 1", c.Reconciles)
+	case c.Scale < 0:
+		return fmt.Errorf("bench config: clusters %d, want 0 or more", c.Scale)
+	case c.NodeLostGrace%time.Second != 0 || c.StuckGrace%time.Second != 0:
+		return fmt.Errorf("bench config: graces must be whole seconds (the annotations take seconds)")
+	case c.Dir == "":
+		return fmt.Errorf("bench config: a work folder is required")
+	}
+	for _, m := range c.Modes {
+		if findMode(m) == nil {
+			return fmt.Errorf("bench config: unknown recovery mode %q", m)
+		}
+	}
+	return nil
+}
+
+// nodes is the simulated cluster's size: three at least (a lost node must
+// leave a healthy majority, or the node controller evicts nothing), and room
+// for three pods per cluster at 1,000 pods a node with one node spare.
+func (c Config) nodes() int {
+	if c.Nodes > 0 {
+		return c.Nodes
+	}
+	n := (3*c.Scale+999)/1000 + 1
+	if n < 3 {
+		n = 3
+	}
+	return n
+}

@@ -1,0 +1,126 @@
+/*
+Copyright 2026 The ray-ha-operator Authors.
+*/
+
+package bench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/config"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	rayv1 "github.com/ray-ha-operator/ray-ha-operator/api/v1"
+	"github.com/ray-ha-operator/ray-ha-operator/internal/helm"
+	"github.com/ray-ha-operator/ray-ha-operator/internal/operator"
+	"github.com/ray-ha-operator/ray-ha-operator/internal/raycluster"
+	rayredis "github.com/ray-ha-operator/ray-ha-operator/internal/redis"
+	"github.com/ray-ha-operator/ray-ha-operator/test/e2e"
+	"github.com/ray-ha-operator/ray-ha-operator/test/testbin"
+)
+
+// operatorOptions shape one in-process operator.
+type operatorOptions struct {
+	// FullCheckInterval, when set, replaces the default (the reconcile
+	// period): a tiny value sends every reconcile through Helm's dry-run.
+	FullCheckInterval time.Duration
+	// Log receives the operator's log (JSON lines).
+	Log io.Writer
+}
+
+// runningOperator is the operator running in this process, as main.go
+// wires it, with its API requests counted.
+type runningOperator struct {
+	setup    *operator.Setup
+	requests *requestCounter
+	stop     func()
+}
+
+// startOperator builds the manager and the RayCluster controller and
+// starts them; stop ends both.
+func (e *env) startOperator(ctx context.Context, o operatorOptions) (*runningOperator, error) {
+	counter := newRequestCounter()
+	cfg := e.cluster.RESTConfig()
+	cfg.Wrap(counter.wrap)
+	// main.go's ctrl.GetConfigOrDie sets controller-runtime's client rate
+	// limit; the simulated cluster's config has none, so set the same.
+	cfg.QPS, cfg.Burst = 20, 30
+	logger := zap.New(zap.WriteTo(o.Log), zap.UseDevMode(false))
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+		Scheme:                 e2e.Scheme(),
+		Metrics:                metricsserver.Options{BindAddress: "0"},
+		HealthProbeBindAddress: "0",
+		// Each phase starts a new operator in this process.
+		Controller: config.Controller{SkipNameValidation: ptr.To(true)},
+		Logger:     logger,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("creating the operator's manager: %w", err)
+	}
+	w, err := rayClusterWatch()
+	if err != nil {
+		return nil, err
+	}
+	setup, err := operator.SetupRayCluster(mgr, operator.Config{
+		Watch:           w,
+		Policy:          raycluster.DefaultPolicy(),
+		Registerer:      prometheus.NewRegistry(),
+		OperatorVersion: "bench",
+		// main.go's defaults.
+		Reachability: raycluster.ReachabilityOptions{Interval: raycluster.DefaultRedisProbeInterval, Timeout: rayredis.DefaultProbeTimeout},
+		Cleanup:      raycluster.CleanupOptions{Enabled: true},
+		Tune: func(h *helm.Options) {
+			if o.FullCheckInterval > 0 {
+				h.FullCheckInterval = o.FullCheckInterval
+			}
+		},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("setting up the operator: %w", err)
+	}
+	runCtx, cancel := context.WithCancel(log.IntoContext(ctx, logger))
+	done := make(chan error, 1)
+	go func() { done <- mgr.Start(runCtx) }()
+	if !mgr.GetCache().WaitForCacheSync(runCtx) {
+		cancel()
+		return nil, fmt.Errorf("the operator's cache did not sync: %v", <-done)
+	}
+	stop := func() {
+		cancel()
+		if err := <-done; err != nil {
+			e.logf("operator stopped with an error: %v", err)
+		}
+	}
+	return &runningOperator{setup: setup, requests: counter, stop: stop}, nil
+}
+
+// rayClusterWatch is the RayCluster entry of the repository's watches.yaml,
+// read as main.go reads it, so the bench measures the shipped settings
+// (reconcile period, concurrent reconciles).
+func rayClusterWatch() (helm.Watch, error) {
+	root, err := testbin.ModuleRoot()
+	if err != nil {
+		return helm.Watch{}, fmt.Errorf("finding the module root: %w", err)
+	}
+	watches, err := helm.LoadWatches(filepath.Join(root, "watches.yaml"), func(string) string { return "" },
+		helm.WatchDefaults{ReconcilePeriod: helm.DefaultReconcilePeriod, MaxConcurrentReconciles: 1})
+	if err != nil {
+		return helm.Watch{}, fmt.Errorf("reading watches.yaml: %w", err)
+	}
+	gvk := rayv1.GroupVersion.WithKind("RayCluster")
+	for _, w := range watches {
+		if w.GVK == gvk {
+			return w, nil
+		}
+	}
+	return helm.Watch{}, fmt.Errorf("watches.yaml has no entry for %s", gvk)
+}
