@@ -1,0 +1,88 @@
+package reliability
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"k8s.io/apimachinery/pkg/types"
+)
+
+// apiserverDown is how long kube-apiserver stays away on a restart, on top
+// of the seconds the new process needs to become ready.
+const apiserverDown = 2 * time.Second
+
+// TestAPIServerRestart restarts kube-apiserver (etcd kept) twice under a
+// running operator: once while clusters are settled — a spec change made
+// afterwards must still be applied, so the operator's watches came back —
+// and once in the middle of a lost-node recovery, which must still end
+// with exactly one force-delete and one recovery. The operator process
+// must not exit.
+func TestAPIServerRestart(t *testing.T) {
+	e := procStart(t, 3, "--pending-release-grace=2s")
+	ns := e.namespace("apiserver")
+	e.restartOperator()
+	keys := []types.NamespacedName{e.procCreateCluster(ns, "a", 1), e.procCreateCluster(ns, "b", 1)}
+	procEventually(t, 2*time.Minute, "clusters converged", procAllConverged(e.cl, keys, e.checkOperatorAlive))
+	watch := procWatchHeads(e.cl, 250*time.Millisecond)
+
+	t.Run("settled clusters", func(t *testing.T) {
+		apiserverRestart(t, e)
+		e.procSetWorkers(keys[0], 2)
+		took := procEventually(t, 2*time.Minute, "spec change applied after the restart", procAllConverged(e.cl, keys, e.checkOperatorAlive))
+		t.Logf("a spec change made after the restart converged in %s", took.Round(time.Millisecond))
+	})
+	t.Run("during a head recovery", func(t *testing.T) {
+		key := keys[1]
+		before := leaderCounts(t, e, key)
+		old, err := procHeadPod(context.Background(), e.cl, key)
+		if err != nil || old == nil {
+			t.Fatalf("head of %s: %v", key, err)
+		}
+		lost := time.Now()
+		if err := e.sim.KillNode(old.Spec.NodeName); err != nil {
+			t.Fatal(err)
+		}
+		procEventually(t, time.Minute, "the recovery started", leaderRecovering(e, key))
+		apiserverRestart(t, e)
+		procEventually(t, 2*time.Minute, "clusters converged after the recovery", func(ctx context.Context) (bool, string, error) {
+			head, err := procHeadPod(ctx, e.cl, key)
+			if err != nil || head == nil || head.UID == old.UID {
+				return false, "old head or none", err
+			}
+			return procAllConverged(e.cl, keys, e.checkOperatorAlive)(ctx)
+		})
+		t.Logf("node %s lost, API server restarted mid-recovery; converged %s after the loss", old.Spec.NodeName, procSince(lost))
+		time.Sleep(3 * time.Second) // room for a wrong second action
+		after := leaderCounts(t, e, key)
+		if d := after.forceDeleted - before.forceDeleted; d != 1 {
+			t.Errorf("force-deletes for one failure: %d, want 1", d)
+		}
+		if d := after.recoveries - before.recoveries; d != 1 {
+			t.Errorf("status.recovery.count grew by %d for one failure, want 1", d)
+		}
+		if err := e.sim.RestartNode(old.Spec.NodeName); err != nil {
+			t.Fatal(err)
+		}
+		procEventually(t, time.Minute, "node Ready again", procNodeReady(e.cl, old.Spec.NodeName))
+	})
+	checks, blind, violations := watch.stop()
+	for _, v := range violations {
+		t.Errorf("two heads: %s", v)
+	}
+	t.Logf("%d head checks (%d while the API was away), no double head", checks, blind)
+	if err := e.checkOperatorAlive(); err != nil {
+		t.Error(err)
+	}
+}
+
+func apiserverRestart(t *testing.T, e *procEnv) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	began := time.Now()
+	if err := e.sim.RestartAPIServer(ctx, apiserverDown); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("kube-apiserver away for %s", procSince(began))
+}
