@@ -1,0 +1,170 @@
+package reliability
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/types"
+
+	rayv1 "github.com/ray-ha-operator/ray-ha-operator/api/v1"
+	"github.com/ray-ha-operator/ray-ha-operator/internal/raycluster"
+	"github.com/ray-ha-operator/ray-ha-operator/test/operatorproc"
+)
+
+const (
+	leaderNamespace = "ray-ha-system"
+	// leaderAcquired is what client-go's leader election logs when a
+	// process becomes leader (matched ignoring case: client-go changed
+	// its capitalisation before).
+	leaderAcquired = "successfully acquired lease"
+	// leaderTakeoverTimeout covers the lease (15 s) a SIGKILLed leader
+	// never releases, plus retries.
+	leaderTakeoverTimeout = 45 * time.Second
+)
+
+// TestLeaderElection runs two operator processes with leader election.
+// The leader sees a head's node get lost and starts the recovery; it is
+// SIGKILLed before the node-lost grace ends. The standby takes the lease
+// over, force-deletes the head once and finishes the recovery: exactly
+// one failure detected, one force-delete, one recovery in status.
+func TestLeaderElection(t *testing.T) {
+	// The pending grace stays above the lease, as the flag's help asks,
+	// so a new leader never takes a release the old one still works on.
+	e := procStart(t, 3, "--leader-elect", "--leader-election-namespace="+leaderNamespace, "--pending-release-grace=20s")
+	e.namespace(leaderNamespace)
+	ns := e.namespace("leader")
+	procs := []*operatorproc.Process{e.startOperator(), e.startOperator()}
+	leader, standby := leaderWait(t, procs)
+	key := e.procCreateCluster(ns, "rc", 1)
+	procEventually(t, 2*time.Minute, "RayCluster converged", procAllConverged(e.cl, []types.NamespacedName{key}, leaderAlive(leader)))
+
+	ctx := context.Background()
+	before := leaderCounts(t, e, key)
+	old, err := procHeadPod(ctx, e.cl, key)
+	if err != nil || old == nil {
+		t.Fatalf("head of %s: %v", key, err)
+	}
+	watch := procWatchHeads(e.cl, 250*time.Millisecond)
+	lost := time.Now()
+	if err := e.sim.KillNode(old.Spec.NodeName); err != nil {
+		t.Fatal(err)
+	}
+	detected := procEventually(t, time.Minute, "the leader started a recovery", leaderRecovering(e, key))
+	if n := leaderCounts(t, e, key).forceDeleted - before.forceDeleted; n != 0 {
+		t.Fatalf("the head was force-deleted %d times before the leader was killed; the kill must come first", n)
+	}
+	leader.Kill()
+	t.Logf("node %s lost; recovery started %s later; leader (pid %d) SIGKILLed", old.Spec.NodeName, detected.Round(time.Millisecond), leader.Pid())
+
+	took := procEventually(t, leaderTakeoverTimeout, "the standby takes the lease", func(context.Context) (bool, string, error) {
+		if standby.Exited() {
+			return false, "", fmt.Errorf("standby exited: %v\n%s", standby.ExitError(), standby.Tail(3000))
+		}
+		return leaderLeads(standby), "standby not leader yet", nil
+	})
+	t.Logf("standby leader %s after the kill", took.Round(time.Millisecond))
+	procEventually(t, time.Minute, "a new head Ready", func(ctx context.Context) (bool, string, error) {
+		head, err := procHeadPod(ctx, e.cl, key)
+		if err != nil || head == nil || head.UID == old.UID {
+			return false, "old head or none", err
+		}
+		return procPodReady(head), "new head not Ready", nil
+	})
+	t.Logf("new head Ready %s after the node loss", procSince(lost))
+	procEventually(t, time.Minute, "RayCluster converged", procAllConverged(e.cl, []types.NamespacedName{key}, leaderAlive(standby)))
+
+	// Give a second, wrong action time to happen before counting.
+	time.Sleep(5 * time.Second)
+	after := leaderCounts(t, e, key)
+	if d := after.detected - before.detected; d != 1 {
+		t.Errorf("%s events: %d for one failure, want 1", raycluster.EventHeadFailureDetected, d)
+	}
+	if d := after.forceDeleted - before.forceDeleted; d != 1 {
+		t.Errorf("%s events: %d for one failure, want 1", raycluster.EventHeadForceDeleted, d)
+	}
+	if d := after.recoveries - before.recoveries; d != 1 {
+		t.Errorf("status.recovery.count grew by %d for one failure, want 1", d)
+	}
+	checks, _, violations := watch.stop()
+	for _, v := range violations {
+		t.Errorf("two heads: %s", v)
+	}
+	t.Logf("one detection, one force-delete, one recovery; %d head checks, no double head", checks)
+	if err := e.sim.RestartNode(old.Spec.NodeName); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// leaderWait waits until one process logs that it leads and returns it
+// and the other.
+func leaderWait(t *testing.T, procs []*operatorproc.Process) (leader, standby *operatorproc.Process) {
+	t.Helper()
+	procEventually(t, leaderTakeoverTimeout, "one operator leads", func(context.Context) (bool, string, error) {
+		for i, p := range procs {
+			if p.Exited() {
+				return false, "", fmt.Errorf("operator %d exited: %v\n%s", i, p.ExitError(), p.Tail(3000))
+			}
+			if leaderLeads(p) {
+				leader, standby = p, procs[1-i]
+				return true, "", nil
+			}
+		}
+		return false, "no leader yet", nil
+	})
+	if leaderLeads(standby) {
+		t.Fatal("both operator processes say they lead")
+	}
+	return leader, standby
+}
+
+func leaderAlive(p *operatorproc.Process) func() error {
+	return func() error {
+		if p.Exited() {
+			return fmt.Errorf("the leading operator exited: %v\n%s", p.ExitError(), p.Tail(3000))
+		}
+		return nil
+	}
+}
+
+// leaderRecovering is a procEventually condition: HeadRecovering is True.
+func leaderRecovering(e *procEnv, key types.NamespacedName) func(context.Context) (bool, string, error) {
+	return func(ctx context.Context) (bool, string, error) {
+		rc := &rayv1.RayCluster{}
+		if err := e.cl.Get(ctx, key, rc); err != nil {
+			return false, "", err
+		}
+		c := meta.FindStatusCondition(rc.Status.Conditions, string(rayv1.HeadRecovering))
+		return c != nil && c.Status == "True", fmt.Sprintf("HeadRecovering %+v", c), nil
+	}
+}
+
+// leaderActions are the counts that must grow by one per failure.
+type leaderActions struct{ detected, forceDeleted, recoveries int }
+
+func leaderCounts(t *testing.T, e *procEnv, key types.NamespacedName) leaderActions {
+	t.Helper()
+	ctx := context.Background()
+	var a leaderActions
+	var err error
+	if a.detected, err = procEventCount(ctx, e.cl, key, raycluster.EventHeadFailureDetected); err != nil {
+		t.Fatal(err)
+	}
+	if a.forceDeleted, err = procEventCount(ctx, e.cl, key, raycluster.EventHeadForceDeleted); err != nil {
+		t.Fatal(err)
+	}
+	n, err := procRecoveryCount(ctx, e.cl, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.recoveries = int(n)
+	return a
+}
+
+// leaderLeads tells whether a process has logged that it acquired the lease.
+func leaderLeads(p *operatorproc.Process) bool {
+	return strings.Contains(strings.ToLower(p.Log()), leaderAcquired)
+}
