@@ -12,8 +12,9 @@ import (
 // StatefulSet), owner-reference clean-up, node health with taint-based
 // eviction, namespace deletion, default ServiceAccounts (pods are not
 // admitted without one) with the root CA ConfigMap their token volume
-// mounts, aggregated RBAC roles, Service endpoints, and clean-up of pods on
-// deleted nodes. The legacy ServiceAccount token Secret controller is left
+// mounts, aggregated RBAC roles, Service endpoints, clean-up of pods on
+// deleted nodes, and ResourceQuota usage (without it a quota's status stays
+// empty and the quota bounds nothing). The legacy ServiceAccount token Secret controller is left
 // out: TokenRequest, served by the API server, issues tokens.
 var kubeControllers = []string{
 	"deployment-controller",
@@ -29,6 +30,7 @@ var kubeControllers = []string{
 	"endpointslice-controller",
 	"endpoints-controller",
 	"pod-garbage-collector-controller",
+	"resourcequota-controller",
 }
 
 // startControllerManager runs kube-controller-manager with short node
