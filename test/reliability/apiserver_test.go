@@ -34,7 +34,7 @@ func TestAPIServerRestart(t *testing.T) {
 	})
 	t.Run("during a head recovery", func(t *testing.T) {
 		key := keys[1]
-		before := leaderCounts(t, e, key)
+		before := procCounts(t, e, key)
 		old, err := procHeadPod(context.Background(), e.cl, key)
 		if err != nil || old == nil {
 			t.Fatalf("head of %s: %v", key, err)
@@ -43,7 +43,7 @@ func TestAPIServerRestart(t *testing.T) {
 		if err := e.sim.KillNode(old.Spec.NodeName); err != nil {
 			t.Fatal(err)
 		}
-		procEventually(t, time.Minute, "the recovery started", leaderRecovering(e, key))
+		procEventually(t, time.Minute, "the recovery started", procRecovering(e, key))
 		apiserverRestart(t, e)
 		procEventually(t, 2*time.Minute, "clusters converged after the recovery", func(ctx context.Context) (bool, string, error) {
 			head, err := procHeadPod(ctx, e.cl, key)
@@ -54,7 +54,7 @@ func TestAPIServerRestart(t *testing.T) {
 		})
 		t.Logf("node %s lost, API server restarted mid-recovery; converged %s after the loss", old.Spec.NodeName, procSince(lost))
 		time.Sleep(3 * time.Second) // room for a wrong second action
-		after := leaderCounts(t, e, key)
+		after := procCounts(t, e, key)
 		if d := after.forceDeleted - before.forceDeleted; d != 1 {
 			t.Errorf("force-deletes for one failure: %d, want 1", d)
 		}

@@ -21,6 +21,9 @@ const (
 	// change: a Helm install or upgrade takes a few hundred milliseconds
 	// on the simulated cluster, so kills land before, inside and after it.
 	crashHelmWindow = 800 * time.Millisecond
+	// crashCleanupWindow bounds the kill delay after a delete: uninstall
+	// and the Redis clean-up take well under a second here.
+	crashCleanupWindow = 600 * time.Millisecond
 	// crashConvergeTimeout bounds each run's convergence after the restart.
 	crashConvergeTimeout = 2 * time.Minute
 )
@@ -129,7 +132,32 @@ func crashInstall(t *testing.T, s *crashSuite, r *rand.Rand) {
 	key := s.e.procCreateCluster(s.ns, s.nextName(), 1)
 	s.live = append(s.live, key)
 	s.installed = append(s.installed, key)
-	s.crash(t, key, crashDelay(r, crashHelmWindow))
+	s.crashInHelm(t, key, r)
+}
+
+// crashInHelm kills the operator during the Helm action of key's release:
+// every other time after a random delay, otherwise as soon as a revision
+// shows pending (plus a little jitter), so that some kills surely land
+// inside the action, where a revision stays pending-* after the crash.
+func (s *crashSuite) crashInHelm(t *testing.T, key types.NamespacedName, r *rand.Rand) {
+	t.Helper()
+	if r.IntN(2) == 0 {
+		s.crash(t, key, crashDelay(r, crashHelmWindow))
+		return
+	}
+	began := time.Now()
+	for time.Since(began) < 5*time.Second {
+		pending, err := procPendingReleases(context.Background(), s.e.cl, key.Namespace, key.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(pending) > 0 {
+			t.Logf("revision pending %s after the change", procSince(began))
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	s.crash(t, key, crashDelay(r, 50*time.Millisecond))
 }
 
 func crashUpgrade(t *testing.T, s *crashSuite, r *rand.Rand) {
@@ -141,7 +169,7 @@ func crashUpgrade(t *testing.T, s *crashSuite, r *rand.Rand) {
 	workers := int32(3) - *rc.Spec.WorkerGroupSpecs[0].Replicas // 1 <-> 2
 	s.e.procSetWorkers(key, workers)
 	t.Logf("%s: workers -> %d", key, workers)
-	s.crash(t, key, crashDelay(r, crashHelmWindow))
+	s.crashInHelm(t, key, r)
 }
 
 // crashRecovery alternates a deleted head (the StatefulSet replaces it,
@@ -161,7 +189,7 @@ func crashRecovery(t *testing.T, s *crashSuite, r *rand.Rand) {
 			t.Fatalf("deleting head %s: %v", old.Name, err)
 		}
 		t.Logf("%s: head %s deleted", key, old.UID)
-		s.crash(t, key, crashDelay(r, 1500*time.Millisecond))
+		s.crash(t, key, crashDelay(r, 500*time.Millisecond))
 		crashWaitNewHead(t, s, key, old.UID)
 		return
 	}
@@ -170,9 +198,12 @@ func crashRecovery(t *testing.T, s *crashSuite, r *rand.Rand) {
 		t.Fatal(err)
 	}
 	t.Logf("%s: node %s of head %s lost", key, node, old.UID)
-	// The node is NotReady after ~5 s and the 3 s grace ends ~8 s after
-	// the loss: kills land before, around and after the force-delete.
-	s.crash(t, key, 3*time.Second+crashDelay(r, 8*time.Second))
+	// The operator detects the loss when the node turns NotReady, then
+	// waits the 3 s grace before the force-delete: kills in [0, 4 s) after
+	// the detection land before, around and after the force-delete.
+	took := procEventually(t, time.Minute, "the recovery started", procRecovering(s.e, key))
+	t.Logf("%s: recovery started %s after the node loss", key, took.Round(time.Millisecond))
+	s.crash(t, key, crashDelay(r, 4*time.Second))
 	crashWaitNewHead(t, s, key, old.UID)
 	if err := s.e.sim.RestartNode(node); err != nil {
 		t.Fatal(err)
@@ -219,7 +250,7 @@ func crashCleanup(t *testing.T, s *crashSuite, r *rand.Rand) {
 	if err := s.e.cl.Delete(context.Background(), rc); err != nil {
 		t.Fatalf("deleting %s: %v", key, err)
 	}
-	s.crash(t, key, crashDelay(r, 2500*time.Millisecond))
+	s.crash(t, key, crashDelay(r, crashCleanupWindow))
 	took := procEventually(t, crashConvergeTimeout, key.String()+" deleted without leftovers", func(ctx context.Context) (bool, string, error) {
 		if err := s.e.checkOperatorAlive(); err != nil {
 			return false, "", err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"testing"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -256,3 +257,38 @@ func procRecoveryCount(ctx context.Context, cl client.Client, key types.Namespac
 
 // procSince rounds a duration for logs.
 func procSince(t time.Time) time.Duration { return time.Since(t).Round(time.Millisecond) }
+
+// procRecovering is a procEventually condition: HeadRecovering is True.
+func procRecovering(e *procEnv, key types.NamespacedName) func(context.Context) (bool, string, error) {
+	return func(ctx context.Context) (bool, string, error) {
+		rc := &rayv1.RayCluster{}
+		if err := e.cl.Get(ctx, key, rc); err != nil {
+			return false, "", err
+		}
+		c := meta.FindStatusCondition(rc.Status.Conditions, string(rayv1.HeadRecovering))
+		return c != nil && c.Status == "True", fmt.Sprintf("HeadRecovering %+v", c), nil
+	}
+}
+
+// procActions are the counts that must grow by exactly one per head
+// failure: detections, force-deletes and recoveries in status.
+type procActions struct{ detected, forceDeleted, recoveries int }
+
+func procCounts(t *testing.T, e *procEnv, key types.NamespacedName) procActions {
+	t.Helper()
+	ctx := context.Background()
+	var a procActions
+	var err error
+	if a.detected, err = procEventCount(ctx, e.cl, key, raycluster.EventHeadFailureDetected); err != nil {
+		t.Fatal(err)
+	}
+	if a.forceDeleted, err = procEventCount(ctx, e.cl, key, raycluster.EventHeadForceDeleted); err != nil {
+		t.Fatal(err)
+	}
+	n, err := procRecoveryCount(ctx, e.cl, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.recoveries = int(n)
+	return a
+}

@@ -7,10 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/types"
 
-	rayv1 "github.com/ray-ha-operator/ray-ha-operator/api/v1"
 	"github.com/ray-ha-operator/ray-ha-operator/internal/raycluster"
 	"github.com/ray-ha-operator/ray-ha-operator/test/operatorproc"
 )
@@ -43,7 +41,7 @@ func TestLeaderElection(t *testing.T) {
 	procEventually(t, 2*time.Minute, "RayCluster converged", procAllConverged(e.cl, []types.NamespacedName{key}, leaderAlive(leader)))
 
 	ctx := context.Background()
-	before := leaderCounts(t, e, key)
+	before := procCounts(t, e, key)
 	old, err := procHeadPod(ctx, e.cl, key)
 	if err != nil || old == nil {
 		t.Fatalf("head of %s: %v", key, err)
@@ -53,8 +51,8 @@ func TestLeaderElection(t *testing.T) {
 	if err := e.sim.KillNode(old.Spec.NodeName); err != nil {
 		t.Fatal(err)
 	}
-	detected := procEventually(t, time.Minute, "the leader started a recovery", leaderRecovering(e, key))
-	if n := leaderCounts(t, e, key).forceDeleted - before.forceDeleted; n != 0 {
+	detected := procEventually(t, time.Minute, "the leader started a recovery", procRecovering(e, key))
+	if n := procCounts(t, e, key).forceDeleted - before.forceDeleted; n != 0 {
 		t.Fatalf("the head was force-deleted %d times before the leader was killed; the kill must come first", n)
 	}
 	leader.Kill()
@@ -79,7 +77,7 @@ func TestLeaderElection(t *testing.T) {
 
 	// Give a second, wrong action time to happen before counting.
 	time.Sleep(5 * time.Second)
-	after := leaderCounts(t, e, key)
+	after := procCounts(t, e, key)
 	if d := after.detected - before.detected; d != 1 {
 		t.Errorf("%s events: %d for one failure, want 1", raycluster.EventHeadFailureDetected, d)
 	}
@@ -128,40 +126,6 @@ func leaderAlive(p *operatorproc.Process) func() error {
 		}
 		return nil
 	}
-}
-
-// leaderRecovering is a procEventually condition: HeadRecovering is True.
-func leaderRecovering(e *procEnv, key types.NamespacedName) func(context.Context) (bool, string, error) {
-	return func(ctx context.Context) (bool, string, error) {
-		rc := &rayv1.RayCluster{}
-		if err := e.cl.Get(ctx, key, rc); err != nil {
-			return false, "", err
-		}
-		c := meta.FindStatusCondition(rc.Status.Conditions, string(rayv1.HeadRecovering))
-		return c != nil && c.Status == "True", fmt.Sprintf("HeadRecovering %+v", c), nil
-	}
-}
-
-// leaderActions are the counts that must grow by one per failure.
-type leaderActions struct{ detected, forceDeleted, recoveries int }
-
-func leaderCounts(t *testing.T, e *procEnv, key types.NamespacedName) leaderActions {
-	t.Helper()
-	ctx := context.Background()
-	var a leaderActions
-	var err error
-	if a.detected, err = procEventCount(ctx, e.cl, key, raycluster.EventHeadFailureDetected); err != nil {
-		t.Fatal(err)
-	}
-	if a.forceDeleted, err = procEventCount(ctx, e.cl, key, raycluster.EventHeadForceDeleted); err != nil {
-		t.Fatal(err)
-	}
-	n, err := procRecoveryCount(ctx, e.cl, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a.recoveries = int(n)
-	return a
 }
 
 // leaderLeads tells whether a process has logged that it acquired the lease.
