@@ -22,6 +22,8 @@
 // kwok process, selected by the annotation kwok.x-k8s.io/node=<name>.
 // KillNode SIGKILLs that process: the node's lease stops, exactly like a
 // machine that lost power. RestartNode brings it back; AddNode adds one.
+// RestartAPIServer kills kube-apiserver and starts it again on the same
+// address and etcd, so every client loses the API and gets it back.
 //
 // Every process runs in its own process group with a parent-death signal,
 // so nothing survives the test binary, even when it is killed; Stop kills
