@@ -38,6 +38,8 @@ type Settings struct {
 	Reconciles           int     `json:"steadyReconciles"`
 	Clusters             int     `json:"clusters"`
 	Nodes                int     `json:"nodes"`
+	OperatorQPS          float32 `json:"operatorQPS"`
+	OperatorBurst        int     `json:"operatorBurst"`
 }
 
 // Run starts a simulated cluster with Redis and runs the three phases in
@@ -64,6 +66,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	defer e.stop()
+	e.qps, e.burst = cfg.OperatorQPS, cfg.OperatorBurst
 	res.Versions = readVersions(ctx, e.cluster.RESTConfig(), root)
 	if err := runPhases(ctx, e, cfg, logDir, res); err != nil {
 		return res, fmt.Errorf("%w (operator logs in %s)", err, logDir)
@@ -74,21 +77,26 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 }
 
 func runPhases(ctx context.Context, e *env, cfg Config, logDir string, res *Result) error {
-	cfg.Log("recovery latency: %d runs per mode", cfg.Runs)
-	op, err := e.startLoggedOperator(ctx, operatorOptions{}, logDir, "recovery")
-	if err != nil {
-		return err
+	var err error
+	if cfg.runs("recovery") {
+		cfg.Log("recovery latency: %d runs per mode", cfg.Runs)
+		op, err := e.startLoggedOperator(ctx, operatorOptions{}, logDir, "recovery")
+		if err != nil {
+			return err
+		}
+		res.Recovery, err = runRecovery(ctx, e, cfg)
+		op.stop()
+		if err != nil {
+			return err
+		}
 	}
-	res.Recovery, err = runRecovery(ctx, e, cfg)
-	op.stop()
-	if err != nil {
-		return err
+	if cfg.runs("steady") {
+		cfg.Log("steady-state reconcile cost: %d reconciles per path", cfg.Reconciles)
+		if res.Steady, err = runSteady(ctx, e, cfg, logDir); err != nil {
+			return err
+		}
 	}
-	cfg.Log("steady-state reconcile cost: %d reconciles per path", cfg.Reconciles)
-	if res.Steady, err = runSteady(ctx, e, cfg, logDir); err != nil {
-		return err
-	}
-	if cfg.Scale > 0 {
+	if cfg.runs("scale") && cfg.Scale > 0 {
 		cfg.Log("scale: %v RayClusters", scaleStages(cfg.Scale))
 		if res.Scale, err = runScale(ctx, e, cfg, logDir); err != nil {
 			return err
@@ -101,5 +109,6 @@ func settingsOf(cfg Config) Settings {
 	return Settings{
 		Runs: cfg.Runs, NodeLostGraceSeconds: cfg.NodeLostGrace.Seconds(), StuckGraceSeconds: cfg.StuckGrace.Seconds(),
 		RestartDelaySeconds: cfg.RestartDelay.Seconds(), Reconciles: cfg.Reconciles, Clusters: cfg.Scale, Nodes: cfg.nodes(),
+		OperatorQPS: cfg.OperatorQPS, OperatorBurst: cfg.OperatorBurst,
 	}
 }

@@ -112,7 +112,8 @@ func growths(small, big ScaleResult) []growth {
 	return []growth{
 		{"time until all Ready", small.AllReadySeconds, big.AllReadySeconds},
 		{"CPU seconds", small.CPUSeconds, big.CPUSeconds},
-		{"API requests", float64(small.Requests), float64(big.Requests)},
+		{"the operator's API requests", float64(small.Requests), float64(big.Requests)},
+		{"requests the API server served", float64(small.APIServerRequests), float64(big.APIServerRequests)},
 		{"heap after GC", small.HeapAfterGCMiB, big.HeapAfterGCMiB},
 	}
 }

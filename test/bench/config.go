@@ -7,6 +7,8 @@ package bench
 import (
 	"flag"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -30,6 +32,15 @@ type Config struct {
 	Scale int
 	// Nodes is the number of simulated nodes (0: enough for Scale).
 	Nodes int
+	// Phases limits the phases (empty: all): recovery, steady, scale.
+	Phases []string
+	// OperatorQPS and OperatorBurst are the operator's client rate limit;
+	// the defaults are what main.go runs with (controller-runtime's).
+	OperatorQPS   float32
+	OperatorBurst int
+	// HeapProfile, when set, receives a heap profile taken when the
+	// largest scale stage is Ready.
+	HeapProfile string
 	// Dir holds the cluster's files and the operator's log.
 	Dir string
 	// Log receives progress lines.
@@ -40,7 +51,7 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{
 		Runs: 5, NodeLostGrace: 5 * time.Second, StuckGrace: time.Second, RestartDelay: time.Second,
-		Reconciles: 20, Scale: 200,
+		Reconciles: 20, Scale: 200, OperatorQPS: 20, OperatorBurst: 30,
 	}
 }
 
@@ -60,7 +71,21 @@ func (c *Config) Bind(fs *flag.FlagSet) {
 	fs.IntVar(&c.Reconciles, "reconciles", c.Reconciles, "steady-state reconciles measured per path")
 	fs.IntVar(&c.Scale, "clusters", c.Scale, "K: RayClusters of the scale phase (also run with K/4); 0 skips it")
 	fs.IntVar(&c.Nodes, "nodes", c.Nodes, "simulated nodes (0: at least 3, enough for the scale phase)")
+	fs.Func("phases", "comma-separated phases to run (default: all): recovery, steady, scale", func(v string) error {
+		c.Phases = strings.Split(v, ",")
+		return nil
+	})
+	fs.Func("operator-qps", "the operator's client rate limit, requests a second (main.go: 20)", func(v string) error {
+		f, err := strconv.ParseFloat(v, 32)
+		c.OperatorQPS = float32(f)
+		return err
+	})
+	fs.IntVar(&c.OperatorBurst, "operator-burst", c.OperatorBurst, "the operator's client burst (main.go: 30)")
+	fs.StringVar(&c.HeapProfile, "heap-profile", c.HeapProfile, "write a heap profile here when the largest scale stage is Ready")
 }
+
+// runs reports whether phase is selected.
+func (c Config) runs(phase string) bool { return len(c.Phases) == 0 || contains(c.Phases, phase) }
 
 func (c Config) validate() error {
 	switch {
@@ -74,6 +99,14 @@ func (c Config) validate() error {
 		return fmt.Errorf("bench config: graces must be whole seconds (the annotations take seconds)")
 	case c.Dir == "":
 		return fmt.Errorf("bench config: a work folder is required")
+	}
+	for _, p := range c.Phases {
+		if !contains([]string{"recovery", "steady", "scale"}, p) {
+			return fmt.Errorf("bench config: unknown phase %q", p)
+		}
+	}
+	if c.OperatorQPS <= 0 || c.OperatorBurst < 1 {
+		return fmt.Errorf("bench config: operator rate limit %v/s, burst %d: both must be positive", c.OperatorQPS, c.OperatorBurst)
 	}
 	for _, m := range c.Modes {
 		if findMode(m) == nil {

@@ -29,6 +29,9 @@ type env struct {
 	client  client.WithWatch
 	dir     string
 	logf    func(format string, args ...any)
+	// qps and burst are the operators' client rate limit.
+	qps   float32
+	burst int
 }
 
 // startEnv brings up the simulated cluster with n nodes (kwok leaves pods

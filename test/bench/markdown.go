@@ -99,10 +99,10 @@ func writeScale(b *strings.Builder, r *Result) {
 		"peak RSS are sampled every 250 ms (RSS is the whole process and never shrinks much once grown, so the larger stage also carries the smaller one's high-water mark); " +
 		"\"heap after GC\" is the live heap once all are Ready. Requests are the operator's, until all were Ready. " +
 		"Then one head is deleted with all K present: detection and new head Ready, from the deletion. Each stage is removed through the operator before the next.\n\n")
-	b.WriteString("| clusters | all Ready (s) | CPU (s) | peak heap (MiB) | peak RSS (MiB) | heap after GC (MiB) | goroutines | API requests | writes | one recovery: detected (s) | one recovery: Ready (s) |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| clusters | all Ready (s) | CPU (s) | peak heap (MiB) | peak RSS (MiB) | heap after GC (MiB) | goroutines | operator's API requests | of which writes | API server served (all clients) | one recovery: detected (s) | one recovery: Ready (s) |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, s := range r.Scale {
-		fmt.Fprintf(b, "| %d | %.1f | %.1f | %.0f | %.0f | %.0f | %d | %d | %d | %.3f | %.3f |\n", s.Clusters, s.AllReadySeconds, s.CPUSeconds,
-			s.PeakHeapMiB, s.PeakRSSMiB, s.HeapAfterGCMiB, s.Goroutines, s.Requests, s.Writes, s.RecoveryDetectedSeconds, s.RecoveryReadySeconds)
+		fmt.Fprintf(b, "| %d | %.1f | %.1f | %.0f | %.0f | %.0f | %d | %d | %d | %d | %.3f | %.3f |\n", s.Clusters, s.AllReadySeconds, s.CPUSeconds,
+			s.PeakHeapMiB, s.PeakRSSMiB, s.HeapAfterGCMiB, s.Goroutines, s.Requests, s.Writes, s.APIServerRequests, s.RecoveryDetectedSeconds, s.RecoveryReadySeconds)
 	}
 	if len(r.Scale) > 1 {
 		small, big := r.Scale[0], r.Scale[len(r.Scale)-1]

@@ -35,6 +35,9 @@ type operatorOptions struct {
 	FullCheckInterval time.Duration
 	// Log receives the operator's log (JSON lines).
 	Log io.Writer
+	// QPS and Burst are the client rate limit.
+	QPS   float32
+	Burst int
 }
 
 // runningOperator is the operator running in this process, as main.go
@@ -52,8 +55,8 @@ func (e *env) startOperator(ctx context.Context, o operatorOptions) (*runningOpe
 	cfg := e.cluster.RESTConfig()
 	cfg.Wrap(counter.wrap)
 	// main.go's ctrl.GetConfigOrDie sets controller-runtime's client rate
-	// limit; the simulated cluster's config has none, so set the same.
-	cfg.QPS, cfg.Burst = 20, 30
+	// limit (20/s, burst 30); the simulated cluster's config has none.
+	cfg.QPS, cfg.Burst = o.QPS, o.Burst
 	logger := zap.New(zap.WriteTo(o.Log), zap.UseDevMode(false))
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                 e2e.Scheme(),

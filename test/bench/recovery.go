@@ -172,6 +172,12 @@ func milestones(m *mode, r *recoveryRun, events []observed) (map[string]time.Dur
 	if visible.IsZero() {
 		return nil, fmt.Errorf("RayCluster %s/%s: the failure never showed in the API", r.ns, r.name)
 	}
+	// Watches deliver independently: the operator's reaction may reach the
+	// bench before the failure's own event does. The acknowledged write
+	// bounds when the API showed it.
+	if !r.written.IsZero() && r.written.Before(visible) {
+		visible = r.written
+	}
 	detected := firstAfter(events, r.injected, recovering(r.name, metav1.ConditionTrue))
 	out := map[string]time.Duration{
 		msDetected: detected.Sub(visible),

@@ -44,7 +44,11 @@ type recoveryRun struct {
 	ns, name string
 	old      *corev1.Pod
 	injected time.Time
-	killed   string // the node a node-lost run killed
+	// written is when the API server acknowledged the write that caused
+	// the failure (zero for a killed node): the failure is in the API by
+	// then, even if the bench's watch delivers it a little later.
+	written time.Time
+	killed  string // the node a node-lost run killed
 }
 
 func modes() []*mode {
@@ -73,6 +77,7 @@ func deleteHead(ctx context.Context, r *recoveryRun) error {
 	if err := r.env.client.Delete(ctx, r.old); err != nil {
 		return fmt.Errorf("deleting head pod %s/%s: %w", r.ns, r.old.Name, err)
 	}
+	r.written = time.Now()
 	return nil
 }
 
@@ -80,6 +85,7 @@ func failHead(ctx context.Context, r *recoveryRun) error {
 	if err := e2e.SetFailed(ctx, r.env.client, r.old.DeepCopy()); err != nil {
 		return fmt.Errorf("marking head pod %s/%s Failed: %w", r.ns, r.old.Name, err)
 	}
+	r.written = time.Now()
 	return nil
 }
 
@@ -90,6 +96,7 @@ func exitContainer(ctx context.Context, r *recoveryRun) error {
 	if err := e2e.SetContainerExited(ctx, r.env.client, p); err != nil {
 		return fmt.Errorf("exiting the Ray container of %s/%s: %w", r.ns, p.Name, err)
 	}
+	r.written = time.Now()
 	time.Sleep(r.cfg.RestartDelay)
 	if err := r.env.client.Get(ctx, client.ObjectKeyFromObject(p), p); err != nil {
 		return fmt.Errorf("reading head pod %s/%s: %w", r.ns, p.Name, err)

@@ -7,11 +7,14 @@ package bench
 import (
 	"context"
 	"fmt"
+	"os"
 	"runtime"
+	"runtime/pprof"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/watch"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	rayv1 "github.com/ray-ha-operator/ray-ha-operator/api/v1"
@@ -37,6 +40,10 @@ type ScaleResult struct {
 	Requests  int64          `json:"requests"`
 	Writes    int64          `json:"writes"`
 	ByRequest []RequestCount `json:"byRequest"`
+	// APIServerRequests is what the API server served meanwhile, to all
+	// its clients (its own apiserver_request_total), by verb.
+	APIServerRequests int64            `json:"apiserverRequests"`
+	APIServerByVerb   map[string]int64 `json:"apiserverRequestsByVerb"`
 	// One head deleted while all K exist: operator detection and new head
 	// Ready, from the deletion showing in the API.
 	RecoveryDetectedSeconds float64 `json:"recoveryDetectedSeconds"`
@@ -66,6 +73,9 @@ func runScale(ctx context.Context, e *env, cfg Config, logDir string) ([]ScaleRe
 			return out, err
 		}
 		res, err := scaleStage(ctx, e, op, ns, k)
+		if err == nil && i == len(stages)-1 && cfg.HeapProfile != "" {
+			err = writeHeapProfile(cfg.HeapProfile)
+		}
 		if err == nil && i < len(stages)-1 {
 			err = e.removeAll(ctx, ns, 10*time.Minute)
 		}
@@ -82,6 +92,10 @@ func runScale(ctx context.Context, e *env, cfg Config, logDir string) ([]ScaleRe
 }
 
 func scaleStage(ctx context.Context, e *env, op *runningOperator, ns string, k int) (ScaleResult, error) {
+	served, err := apiserverRequests(ctx, e.cluster.RESTConfig())
+	if err != nil {
+		return ScaleResult{}, err
+	}
 	sampler := startPeakSampler(250 * time.Millisecond)
 	reqBefore, before, start := op.requests.snapshot(), readUsage(), time.Now()
 	for i := 0; i < k; i++ {
@@ -91,10 +105,14 @@ func scaleStage(ctx context.Context, e *env, op *runningOperator, ns string, k i
 			return ScaleResult{}, fmt.Errorf("creating RayCluster %s/%s: %w", ns, rc.Name, err)
 		}
 	}
-	err := e.waitAllReady(ctx, ns, k, 5*time.Minute+time.Duration(k)*time.Second)
+	err = e.waitAllReady(ctx, ns, k, 5*time.Minute+time.Duration(k)*time.Second)
 	took := time.Since(start)
 	after := readUsage()
 	peakHeap, peakRSS := sampler.stop()
+	if err != nil {
+		return ScaleResult{}, err
+	}
+	servedAfter, err := apiserverRequests(ctx, e.cluster.RESTConfig())
 	if err != nil {
 		return ScaleResult{}, err
 	}
@@ -105,6 +123,10 @@ func scaleStage(ctx context.Context, e *env, op *runningOperator, ns string, k i
 		Clusters: k, AllReadySeconds: round3(took.Seconds()), CPUSeconds: round3((after.cpu - before.cpu).Seconds()),
 		PeakHeapMiB: mib(peakHeap), PeakRSSMiB: mib(peakRSS), HeapAfterGCMiB: mib(readUsage().heapInuse),
 		Goroutines: after.goroutineNo, Requests: all, Writes: writes, ByRequest: orEmpty(rows),
+		APIServerByVerb: verbDelta(served, servedAfter),
+	}
+	for _, n := range res.APIServerByVerb {
+		res.APIServerRequests += n
 	}
 	detected, ready, err := oneRecovery(ctx, e, ns, fmt.Sprintf("rc-%04d", 0))
 	if err != nil {
@@ -142,26 +164,42 @@ func oneRecovery(ctx context.Context, e *env, ns, name string) (time.Duration, t
 	return got[msDetected], got[msReady], nil
 }
 
-// waitAllReady waits until k RayClusters of ns are in the ready state.
+// waitAllReady waits until k RayClusters of ns are in the ready state. It
+// follows a watch rather than listing: a list decodes all K objects each
+// time, in this process, whose CPU time is reported as the operator's, and
+// would grow with K squared.
 func (e *env) waitAllReady(ctx context.Context, ns string, k int, timeout time.Duration) error {
-	deadline := time.Now().Add(timeout)
-	ready := 0
-	for time.Now().Before(deadline) {
-		var list rayv1.RayClusterList
-		if err := e.client.List(ctx, &list, client.InNamespace(ns)); err == nil {
-			ready = 0
-			for _, rc := range list.Items {
-				if rc.Status.State == rayv1.ClusterStateReady {
-					ready++
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	ready, count := map[string]bool{}, 0
+	for ctx.Err() == nil {
+		// A watch without a resourceVersion starts with every existing
+		// object, so a reopened watch (the server ends them now and then)
+		// misses nothing.
+		w, err := e.client.Watch(ctx, &rayv1.RayClusterList{}, client.InNamespace(ns))
+		if err != nil {
+			time.Sleep(time.Second)
+			continue
+		}
+		for ev := range w.ResultChan() {
+			if rc, ok := ev.Object.(*rayv1.RayCluster); ok {
+				now := ev.Type != watch.Deleted && rc.Status.State == rayv1.ClusterStateReady
+				switch was := ready[rc.Name]; {
+				case now && !was:
+					count++
+				case was && !now:
+					count--
 				}
+				ready[rc.Name] = now
 			}
-			if ready >= k {
+			if count >= k {
+				w.Stop()
 				return nil
 			}
 		}
-		time.Sleep(500 * time.Millisecond)
+		w.Stop()
 	}
-	return fmt.Errorf("%d of %d RayClusters in %s ready after %s", ready, k, ns, timeout)
+	return fmt.Errorf("%d of %d RayClusters in %s ready after %s", count, k, ns, timeout)
 }
 
 // removeAll deletes every RayCluster of ns and waits until the operator has
@@ -180,3 +218,17 @@ func (e *env) removeAll(ctx context.Context, ns string, timeout time.Duration) e
 }
 
 func mib(b uint64) float64 { return round3(float64(b) / (1 << 20)) }
+
+// writeHeapProfile writes the live heap (after a GC) to path.
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("creating the heap profile %s: %w", path, err)
+	}
+	defer f.Close()
+	runtime.GC()
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		return fmt.Errorf("writing the heap profile %s: %w", path, err)
+	}
+	return nil
+}

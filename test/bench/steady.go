@@ -160,7 +160,7 @@ func (e *env) startLoggedOperator(ctx context.Context, o operatorOptions, logDir
 	if err != nil {
 		return nil, fmt.Errorf("creating the operator log %s: %w", path, err)
 	}
-	o.Log = f
+	o.Log, o.QPS, o.Burst = f, e.qps, e.burst
 	op, err := e.startOperator(ctx, o)
 	if err != nil {
 		f.Close()
