@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -19,19 +20,71 @@ import (
 // unchanged tree a link step.
 func Build(t testing.TB, dir string) string {
 	t.Helper()
-	root, err := testbin.ModuleRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
 	bin := filepath.Join(dir, "ray-ha-operator")
 	began := time.Now()
-	cmd := exec.Command("go", "build", "-o", bin, ".")
-	cmd.Dir = root
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("building the operator: %v\n%s", err, out)
+	if err := build(bin); err != nil {
+		t.Fatal(err)
 	}
 	t.Logf("built the operator in %s", time.Since(began).Round(time.Millisecond))
 	return bin
+}
+
+// shared is the binary Shared built in this test process. A link of the
+// operator takes 10-40 s on a busy machine; tests of one package share it.
+var shared struct {
+	once sync.Once
+	bin  string
+	err  error
+}
+
+// Shared builds the operator once per test process, into bin/operatorproc
+// under the module root (ignored by git), and returns its path. The binary
+// is written under a temporary name and renamed, so test processes of
+// several packages never run a half-written file, and one file is kept.
+func Shared(t testing.TB) string {
+	t.Helper()
+	shared.once.Do(func() {
+		root, err := testbin.ModuleRoot()
+		if err != nil {
+			shared.err = err
+			return
+		}
+		dir := filepath.Join(root, "bin", "operatorproc")
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			shared.err = fmt.Errorf("creating %s: %w", dir, err)
+			return
+		}
+		began := time.Now()
+		tmp := filepath.Join(dir, fmt.Sprintf(".ray-ha-operator-%d", os.Getpid()))
+		if shared.err = build(tmp); shared.err != nil {
+			return
+		}
+		// Renaming over a binary another test process runs is safe: that
+		// process keeps the old file.
+		shared.bin = filepath.Join(dir, "ray-ha-operator")
+		if err := os.Rename(tmp, shared.bin); err != nil {
+			shared.err = fmt.Errorf("renaming the operator build: %w", err)
+			return
+		}
+		t.Logf("built the operator in %s", time.Since(began).Round(time.Millisecond))
+	})
+	if shared.err != nil {
+		t.Fatal(shared.err)
+	}
+	return shared.bin
+}
+
+func build(out string) error {
+	root, err := testbin.ModuleRoot()
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command("go", "build", "-o", out, ".")
+	cmd.Dir = root
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("building the operator: %w\n%s", err, b)
+	}
+	return nil
 }
 
 // Options describe one operator process.

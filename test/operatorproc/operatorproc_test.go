@@ -1,6 +1,7 @@
 package operatorproc_test
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -32,5 +33,23 @@ func TestBuildAndRun(t *testing.T) {
 	p.Stop()
 	if !strings.Contains(p.Log(), "-head-node-lost-grace") {
 		t.Errorf("log has no flag usage:\n%s", p.Tail(500))
+	}
+}
+
+// TestShared: one build per test process, at one path, executable.
+func TestShared(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the operator: skipped with -short")
+	}
+	first := operatorproc.Shared(t)
+	if second := operatorproc.Shared(t); second != first {
+		t.Errorf("second Shared = %s, want the first build %s", second, first)
+	}
+	fi, err := os.Stat(first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm()&0o100 == 0 {
+		t.Errorf("%s is not executable (%v)", first, fi.Mode())
 	}
 }

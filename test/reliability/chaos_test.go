@@ -240,7 +240,7 @@ func (c chaosResult) markdown() string {
 		all = append(all, d...)
 		med, top := "-", "-"
 		if len(d) > 0 {
-			med, top = d[len(d)/2].Round(100*time.Millisecond).String(), d[len(d)-1].Round(100*time.Millisecond).String()
+			med, top = chaosRound(d[len(d)/2]), chaosRound(d[len(d)-1])
 		}
 		fmt.Fprintf(&b, "| %s | %d | %d | %s | %s |\n", f.name, len(d), len(d), med, top)
 	}
@@ -251,6 +251,19 @@ func (c chaosResult) markdown() string {
 	}
 	fmt.Fprintf(&b, "\nEvery failure recovered (max %s); %d invariant checks, one a second (%d while the API could not be read), "+
 		"%d with two heads on healthy nodes; deleting every cluster left no object, release Secret or GCS key (%s).\n",
-		worst.Round(100*time.Millisecond), c.Checks, c.Blind, c.Violations, c.DeleteTook.Round(100*time.Millisecond))
+		chaosRound(worst), c.Checks, c.Blind, c.Violations, chaosRound(c.DeleteTook))
 	return b.String()
+}
+
+// chaosRound keeps two significant figures: 8.5s, 420ms, 38ms.
+func chaosRound(d time.Duration) string {
+	switch {
+	case d >= 10*time.Second:
+		return d.Round(time.Second).String()
+	case d >= time.Second:
+		return d.Round(100 * time.Millisecond).String()
+	case d >= 100*time.Millisecond:
+		return d.Round(10 * time.Millisecond).String()
+	}
+	return d.Round(time.Millisecond).String()
 }

@@ -77,7 +77,7 @@ func procStart(t *testing.T, nodes int, extraArgs ...string) *procEnv {
 	}
 	e := &procEnv{t: t, sim: sim, cl: cl, dir: dir,
 		redis: redisserver.Start(t, redisserver.Options{}),
-		bin:   operatorproc.Build(t, dir),
+		bin:   operatorproc.Shared(t),
 		args:  append(append([]string(nil), procFastArgs...), extraArgs...)}
 	t.Cleanup(func() {
 		if t.Failed() && e.op != nil {
