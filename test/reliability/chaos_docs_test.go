@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ray-ha-operator/ray-ha-operator/test/testbin"
 )
@@ -73,6 +74,28 @@ func TestChaosReplaceBlock(t *testing.T) {
 			}
 			if got != tc.want {
 				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestChaosRound checks the rounding of the results table; it runs under
+// -short.
+func TestChaosRound(t *testing.T) {
+	tests := map[string]struct {
+		in   time.Duration
+		want string
+	}{
+		"milliseconds":      {in: 38400 * time.Microsecond, want: "38ms"},
+		"hundreds of ms":    {in: 418 * time.Millisecond, want: "420ms"},
+		"seconds":           {in: 8549 * time.Millisecond, want: "8.5s"},
+		"tens of seconds":   {in: 24670 * time.Millisecond, want: "25s"},
+		"zero stays honest": {in: 0, want: "0s"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			if got := chaosRound(tc.in); got != tc.want {
+				t.Errorf("chaosRound(%s) = %s, want %s", tc.in, got, tc.want)
 			}
 		})
 	}
