@@ -114,8 +114,8 @@ func (s *redisScenario) waitRedis(t *testing.T, status metav1.ConditionStatus, r
 }
 
 // expectCalm counts, over redisWindow, the cluster's reconciles, the
-// connections to proxy (when given) and the writes to the RayCluster, and
-// fails when any exceeds its bound; it returns the counts for the log.
+// connections to proxy (when given) and the writes to the RayCluster, logs
+// them, and fails when any exceeds its bound.
 func (s *redisScenario) expectCalm(t *testing.T, proxy *redisProxy, maxWrites int) {
 	t.Helper()
 	rc := s.env.RayCluster(t, s.ns, "rc")
