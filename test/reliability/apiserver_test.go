@@ -70,7 +70,7 @@ func TestAPIServerRestart(t *testing.T) {
 	for _, v := range violations {
 		t.Errorf("two heads: %s", v)
 	}
-	t.Logf("%d head checks (%d while the API was away), no double head", checks, blind)
+	t.Logf("%d head checks (%d while the API was away), %d with two heads", checks, blind, len(violations))
 	if err := e.checkOperatorAlive(); err != nil {
 		t.Error(err)
 	}

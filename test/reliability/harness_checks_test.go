@@ -41,7 +41,7 @@ func procConverged(ctx context.Context, cl client.Client, key types.NamespacedNa
 	case deployed.ObservedGeneration != rc.Generation:
 		return false, fmt.Sprintf("Deployed for generation %d, spec is at %d", deployed.ObservedGeneration, rc.Generation), nil
 	case rc.Status.State != rayv1.ClusterStateReady:
-		return false, fmt.Sprintf("state %q", rc.Status.State), nil
+		return false, fmt.Sprintf("state %q, conditions %s", rc.Status.State, procConditions(rc)), nil
 	}
 	if ok, why, err := procHeadReady(ctx, cl, key); !ok || err != nil {
 		return false, why, err
@@ -291,4 +291,13 @@ func procCounts(t *testing.T, e *procEnv, key types.NamespacedName) procActions 
 	}
 	a.recoveries = int(n)
 	return a
+}
+
+// procConditions summarises conditions for failure messages.
+func procConditions(rc *rayv1.RayCluster) string {
+	parts := make([]string, 0, len(rc.Status.Conditions))
+	for _, c := range rc.Status.Conditions {
+		parts = append(parts, fmt.Sprintf("%s=%s/%s@%s", c.Type, c.Status, c.Reason, c.LastTransitionTime.Format("15:04:05")))
+	}
+	return strings.Join(parts, " ")
 }

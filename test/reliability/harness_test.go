@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -81,6 +82,7 @@ func procStart(t *testing.T, nodes int, extraArgs ...string) *procEnv {
 		args:  append(append([]string(nil), procFastArgs...), extraArgs...)}
 	t.Cleanup(func() {
 		if t.Failed() && e.op != nil {
+			t.Logf("errors in the last operator log:\n%s", procErrorLines(e.op.Log(), 40))
 			t.Logf("last operator log (end):\n%s", e.op.Tail(8000))
 		}
 	})
@@ -179,4 +181,22 @@ func procEventually(t *testing.T, timeout time.Duration, what string, cond func(
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
+}
+
+// procErrorLines returns the last n lines of an operator log at error
+// level, the ones that explain a failed convergence.
+func procErrorLines(log string, n int) string {
+	var out []string
+	for _, line := range strings.Split(log, "\n") {
+		if strings.Contains(line, `"level":"error"`) {
+			if len(line) > 600 {
+				line = line[:600]
+			}
+			out = append(out, line)
+		}
+	}
+	if len(out) > n {
+		out = out[len(out)-n:]
+	}
+	return strings.Join(out, "\n")
 }

@@ -91,7 +91,8 @@ func TestLeaderElection(t *testing.T) {
 	for _, v := range violations {
 		t.Errorf("two heads: %s", v)
 	}
-	t.Logf("one detection, one force-delete, one recovery; %d head checks, no double head", checks)
+	t.Logf("detections +%d, force-deletes +%d, recoveries +%d; %d head checks, %d with two heads",
+		after.detected-before.detected, after.forceDeleted-before.forceDeleted, after.recoveries-before.recoveries, checks, len(violations))
 	if err := e.sim.RestartNode(old.Spec.NodeName); err != nil {
 		t.Fatal(err)
 	}
