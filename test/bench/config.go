@@ -41,6 +41,9 @@ type Config struct {
 	// HeapProfile, when set, receives a heap profile taken when the
 	// largest scale stage is Ready.
 	HeapProfile string
+	// CPUProfile, when set, receives a CPU profile of the largest scale
+	// stage, from the first create until all are Ready.
+	CPUProfile string
 	// Dir holds the cluster's files and the operator's log.
 	Dir string
 	// Log receives progress lines.
@@ -81,6 +84,7 @@ func (c *Config) Bind(fs *flag.FlagSet) {
 		return err
 	})
 	fs.IntVar(&c.OperatorBurst, "operator-burst", c.OperatorBurst, "the operator's client burst (main.go: 30)")
+	fs.StringVar(&c.CPUProfile, "cpu-profile", c.CPUProfile, "write a CPU profile of the largest scale stage (create to all Ready) here")
 	fs.StringVar(&c.HeapProfile, "heap-profile", c.HeapProfile, "write a heap profile here when the largest scale stage is Ready")
 }
 

@@ -72,7 +72,11 @@ func runScale(ctx context.Context, e *env, cfg Config, logDir string) ([]ScaleRe
 		if err != nil {
 			return out, err
 		}
-		res, err := scaleStage(ctx, e, op, ns, k)
+		cpuProfile := ""
+		if i == len(stages)-1 {
+			cpuProfile = cfg.CPUProfile
+		}
+		res, err := scaleStage(ctx, e, op, ns, k, cpuProfile)
 		if err == nil && i == len(stages)-1 && cfg.HeapProfile != "" {
 			err = writeHeapProfile(cfg.HeapProfile)
 		}
@@ -91,8 +95,12 @@ func runScale(ctx context.Context, e *env, cfg Config, logDir string) ([]ScaleRe
 	return out, nil
 }
 
-func scaleStage(ctx context.Context, e *env, op *runningOperator, ns string, k int) (ScaleResult, error) {
+func scaleStage(ctx context.Context, e *env, op *runningOperator, ns string, k int, cpuProfile string) (ScaleResult, error) {
 	served, err := apiserverRequests(ctx, e.cluster.RESTConfig())
+	if err != nil {
+		return ScaleResult{}, err
+	}
+	stopProfile, err := startCPUProfile(cpuProfile)
 	if err != nil {
 		return ScaleResult{}, err
 	}
@@ -109,6 +117,7 @@ func scaleStage(ctx context.Context, e *env, op *runningOperator, ns string, k i
 	took := time.Since(start)
 	after := readUsage()
 	peakHeap, peakRSS := sampler.stop()
+	stopProfile()
 	if err != nil {
 		return ScaleResult{}, err
 	}
@@ -231,4 +240,21 @@ func writeHeapProfile(path string) error {
 		return fmt.Errorf("writing the heap profile %s: %w", path, err)
 	}
 	return nil
+}
+
+// startCPUProfile profiles the process into path until the returned
+// function is called; an empty path profiles nothing.
+func startCPUProfile(path string) (func(), error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("creating the CPU profile %s: %w", path, err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("starting the CPU profile: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
