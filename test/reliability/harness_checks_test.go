@@ -34,6 +34,14 @@ func procConverged(ctx context.Context, cl client.Client, key types.NamespacedNa
 	if rc.DeletionTimestamp != nil {
 		return false, "being deleted", nil
 	}
+	// Pods first: when they are not there yet, Kubernetes is still at
+	// work; when they are and status lags, the operator is.
+	if ok, why, err := procHeadReady(ctx, cl, key); !ok || err != nil {
+		return false, why, err
+	}
+	if ok, why, err := procWorkersAtSpec(ctx, cl, rc); !ok || err != nil {
+		return false, why, err
+	}
 	deployed := meta.FindStatusCondition(rc.Status.Conditions, helm.ConditionDeployed)
 	switch {
 	case deployed == nil || deployed.Status != "True":
@@ -41,13 +49,7 @@ func procConverged(ctx context.Context, cl client.Client, key types.NamespacedNa
 	case deployed.ObservedGeneration != rc.Generation:
 		return false, fmt.Sprintf("Deployed for generation %d, spec is at %d", deployed.ObservedGeneration, rc.Generation), nil
 	case rc.Status.State != rayv1.ClusterStateReady:
-		return false, fmt.Sprintf("state %q, conditions %s", rc.Status.State, procConditions(rc)), nil
-	}
-	if ok, why, err := procHeadReady(ctx, cl, key); !ok || err != nil {
-		return false, why, err
-	}
-	if ok, why, err := procWorkersAtSpec(ctx, cl, rc); !ok || err != nil {
-		return false, why, err
+		return false, fmt.Sprintf("pods Ready but state %q, conditions %s", rc.Status.State, procConditions(rc)), nil
 	}
 	pending, err := procPendingReleases(ctx, cl, key.Namespace, key.Name)
 	if err != nil || len(pending) > 0 {
