@@ -1,0 +1,73 @@
+/*
+Copyright 2026 The ray-ha-operator Authors.
+*/
+
+package bench
+
+import (
+	"testing"
+	"time"
+)
+
+func TestCheckBudgets(t *testing.T) {
+	mode := func(name string, operatorP99, readyMax float64) ModeResult {
+		return ModeResult{Mode: name, Metrics: []MetricSummary{
+			{Milestone: msDetected, OperatorAttributable: true, Seconds: Summary{N: 1, P99: operatorP99, Max: operatorP99}},
+			{Milestone: msReady, Seconds: Summary{N: 1, P99: readyMax, Max: readyMax}},
+		}}
+	}
+	cfg := Config{NodeLostGrace: 5 * time.Second}
+	tests := map[string]struct {
+		res  Result
+		want map[string]bool // budget name -> met
+	}{
+		"nothing ran": {res: Result{}, want: map[string]bool{}},
+		"all within": {
+			res: Result{
+				Recovery: []ModeResult{mode("head-deleted", 0.05, 0.1), mode("node-lost", 0.04, 4.5)},
+				Steady:   []SteadyResult{{Path: "fast-path"}, {Path: "full-check"}},
+				Scale:    []ScaleResult{{Clusters: 50, AllReadySeconds: 10, CPUSeconds: 7, Requests: 700}, {Clusters: 200, AllReadySeconds: 42, CPUSeconds: 28, Requests: 2800}},
+			},
+			want: map[string]bool{
+				"operator-attributable recovery time, p99":                     true,
+				"node lost: new head Ready after the node shows NotReady, max": true,
+				"steady-state reconcile of an unchanged cluster":               true,
+				"growth of time until all Ready, 50 -> 200 clusters":           true,
+				"growth of CPU seconds, 50 -> 200 clusters":                    true,
+				"growth of the operator's API requests, 50 -> 200 clusters":    true,
+			},
+		},
+		"slow operator, a write, quadratic CPU": {
+			res: Result{
+				Recovery: []ModeResult{mode("head-deleted", 1.5, 2)},
+				Steady:   []SteadyResult{{Path: "fast-path", Writes: 1}},
+				Scale:    []ScaleResult{{Clusters: 50, CPUSeconds: 7}, {Clusters: 200, CPUSeconds: 112}},
+			},
+			want: map[string]bool{
+				"operator-attributable recovery time, p99":       false,
+				"steady-state reconcile of an unchanged cluster": false,
+				"growth of CPU seconds, 50 -> 200 clusters":      false,
+			},
+		},
+		"recovery only": {
+			res:  Result{Recovery: []ModeResult{mode("head-deleted", 0.05, 0.1)}},
+			want: map[string]bool{"operator-attributable recovery time, p99": true},
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			got := map[string]bool{}
+			for _, b := range checkBudgets(&tc.res, cfg) {
+				got[b.Name] = b.Met
+			}
+			if len(got) != len(tc.want) {
+				t.Errorf("budgets %v, want %v", got, tc.want)
+			}
+			for k, v := range tc.want {
+				if met, ok := got[k]; !ok || met != v {
+					t.Errorf("budget %q: met %v (present %v), want %v", k, met, ok, v)
+				}
+			}
+		})
+	}
+}
