@@ -37,6 +37,7 @@ func (r *Reconciler) install(ctx context.Context, s *scope, replace bool) (*rele
 	in.Timeout = r.opts.HelmTimeout
 	in.PostRenderer = r.postRenderer(s.obj)
 	in.Labels = releaseLabels(r.opts.GVK, s.hash)
+	in.DisableOpenAPIValidation = r.opts.SkipOpenAPIValidation
 	applyInstallAnnotations(in, s.obj.GetAnnotations())
 	rel, err := in.RunWithContext(ctx, ch, s.values)
 	if err != nil {
@@ -79,6 +80,7 @@ func (r *Reconciler) runUpgrade(ctx context.Context, cfg *action.Configuration, 
 	up.Timeout = r.opts.HelmTimeout
 	up.PostRenderer = r.postRenderer(s.obj)
 	up.Labels = releaseLabels(r.opts.GVK, s.hash)
+	up.DisableOpenAPIValidation = r.opts.SkipOpenAPIValidation
 	applyUpgradeAnnotations(up, s.obj.GetAnnotations())
 	if dry {
 		up.DryRun = true

@@ -82,6 +82,14 @@ type Options struct {
 	// (off by default: once an upgrade has changed things, a rollback can
 	// do more harm than a failed release that is retried with backoff).
 	RollbackOnFailure bool
+	// SkipOpenAPIValidation skips Helm's check of each rendered object
+	// against the API server's OpenAPI schema before an install or upgrade.
+	// That check re-reads the schema every time (about half of the CPU of
+	// creating many releases). Only for a kind whose chart renders objects
+	// the API server has already validated in substance, e.g. a pod template
+	// that is itself a field of the watched resource's structural schema;
+	// the API server still validates every object it is sent.
+	SkipOpenAPIValidation bool
 	// HelmTimeout bounds how long Helm waits for chart hooks (Jobs, Pods)
 	// during install, upgrade and uninstall; Helm treats zero as "no time at
 	// all", which would fail every chart hook.

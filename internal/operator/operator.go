@@ -88,6 +88,11 @@ func SetupRayCluster(mgr ctrl.Manager, cfg Config) (*Setup, error) {
 	w.Chart, w.ChartDigest = ch, ""
 	opts := helm.OptionsFromWatch(w)
 	opts.OperatorVersion = cfg.OperatorVersion
+	// The chart's objects come from values the CRD's structural schema has
+	// already checked (the pod templates are PodTemplateSpecs there, and
+	// the chart tests decode every rendered object strictly), so Helm's own
+	// OpenAPI check before each install adds CPU, not safety.
+	opts.SkipOpenAPIValidation = true
 	hooks.Apply(&opts)
 	// A created or changed Secret re-checks the RayClusters that read it
 	// (metadata-only watch: no credential is cached).
