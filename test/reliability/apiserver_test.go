@@ -2,6 +2,7 @@ package reliability
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -61,6 +62,7 @@ func TestAPIServerRestart(t *testing.T) {
 		if d := after.forceDeleted - before.forceDeleted; d != 1 {
 			t.Errorf("force-deletes for one failure: %d, want 1", d)
 		}
+		knownLimit := ""
 		switch {
 		case converged:
 			t.Logf("node %s lost, API server restarted mid-recovery; converged %s after the loss", old.Spec.NodeName, procSince(lost))
@@ -78,13 +80,19 @@ func TestAPIServerRestart(t *testing.T) {
 			// charge of are not replaced for minutes. The operator's own
 			// actions are checked above; its status then says, truthfully,
 			// that the cluster is not ready.
-			t.Logf("KNOWN LIMIT of the simulated control plane: not converged within %s, waiting on Kubernetes' controllers: %s",
+			knownLimit = fmt.Sprintf("KNOWN LIMIT of the simulated control plane: not converged within %s, waiting on Kubernetes' controllers: %s",
 				apiserverConvergeTimeout, why)
 		}
 		if err := e.sim.RestartNode(old.Spec.NodeName); err != nil {
 			t.Fatal(err)
 		}
 		procEventually(t, time.Minute, "node Ready again", procNodeReady(e.cl, old.Spec.NodeName))
+		if knownLimit != "" {
+			// Visible as a skip, not a pass: the operator's part was
+			// checked above (a failure there still fails the test), but
+			// the convergence this subtest exists for was not seen.
+			t.Skip(knownLimit)
+		}
 	})
 	checks, blind, violations := watch.stop()
 	for _, v := range violations {
