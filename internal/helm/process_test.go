@@ -4,10 +4,8 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -24,6 +22,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
+	"github.com/ray-ha-operator/ray-ha-operator/test/operatorproc"
 	"github.com/ray-ha-operator/ray-ha-operator/test/testbin"
 )
 
@@ -45,7 +44,7 @@ func TestOperatorProcessSurvivesSIGKILL(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	bin := buildOperator(t, root, dir)
+	bin := operatorproc.Shared(t)
 	kubeconfig := writeKubeconfig(t, cfg, dir)
 	watches := writeWatches(t, root, dir)
 	ctx := context.Background()
@@ -82,10 +81,7 @@ func TestOperatorProcessSurvivesSIGKILL(t *testing.T) {
 		}
 		return nil
 	})
-	if err := first.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	_ = first.Wait()
+	first.Kill()
 	if rel, err := store.Get("k", 2); err != nil || rel.Info.Status != release.StatusPendingUpgrade {
 		t.Fatalf("after SIGKILL revision 2 should be left pending-upgrade: %v %v", rel.Info.Status, err)
 	}
@@ -106,19 +102,6 @@ func TestOperatorProcessSurvivesSIGKILL(t *testing.T) {
 	if rel, err := store.Get("k", 2); err != nil || rel.Info.Status == release.StatusPendingUpgrade {
 		t.Errorf("revision 2 still pending after recovery (%v)", err)
 	}
-}
-
-func buildOperator(t *testing.T, root, dir string) string {
-	t.Helper()
-	bin := filepath.Join(dir, "operator")
-	start := time.Now()
-	cmd := exec.Command("go", "build", "-o", bin, ".")
-	cmd.Dir = root
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("building the operator: %v\n%s", err, out)
-	}
-	t.Logf("built the operator in %s", time.Since(start).Round(time.Millisecond))
-	return bin
 }
 
 func writeKubeconfig(t *testing.T, cfg *rest.Config, dir string) string {
@@ -155,30 +138,19 @@ func writeWatches(t *testing.T, root, dir string) string {
 	return path
 }
 
-func startOperatorProcess(t *testing.T, bin, kubeconfig, watches, logPath string) *exec.Cmd {
+func startOperatorProcess(t *testing.T, bin, kubeconfig, watches, logPath string) *operatorproc.Process {
 	t.Helper()
-	logFile, err := os.Create(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, "--watches-file="+watches, "--kubeconfig="+kubeconfig,
-		"--metrics-bind-address=0", "--health-probe-bind-address=0", "--pending-release-grace=2s")
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	p := operatorproc.Start(t, operatorproc.Options{
+		Bin: bin, Kubeconfig: kubeconfig, LogPath: logPath,
+		// A later --watches-file wins over operatorproc's default.
+		Args: []string{"--watches-file=" + watches, "--pending-release-grace=2s"},
+	})
 	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			_ = cmd.Process.Signal(syscall.SIGTERM)
-			_ = cmd.Wait()
-		}
-		logFile.Close()
 		if t.Failed() {
-			b, _ := os.ReadFile(logPath)
-			t.Logf("operator log %s:\n%s", filepath.Base(logPath), tail(string(b), 4000))
+			t.Logf("operator log %s:\n%s", filepath.Base(logPath), tail(p.Log(), 4000))
 		}
 	})
-	return cmd
+	return p
 }
 
 func tail(s string, n int) string {
