@@ -155,6 +155,7 @@ type Reconciler struct {
 
 	mu         sync.Mutex
 	fullChecks map[types.UID]time.Time
+	writes     *writeTracker
 }
 
 // New validates opts; SetupWithManager completes the Reconciler.
@@ -173,7 +174,7 @@ func New(opts Options) (*Reconciler, error) {
 		opts.ChartDigest = d
 	}
 	opts.setDefaults()
-	return &Reconciler{opts: opts, fullChecks: map[types.UID]time.Time{}}, nil
+	return &Reconciler{opts: opts, fullChecks: map[types.UID]time.Time{}, writes: newWriteTracker()}, nil
 }
 
 // Name is the controller's name: the lower-case kind plus "-helm".
@@ -192,10 +193,17 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if err := r.reader.Get(ctx, req.NamespacedName, obj); err != nil {
 		if apierrors.IsNotFound(err) {
 			r.releases.forget(req.Namespace, req.Name)
+			r.writes.forget(req.NamespacedName)
 			return ctrl.Result{}, nil
 		}
 		return ctrl.Result{}, fmt.Errorf("reading %s %s: %w", r.opts.GVK.Kind, req, err)
 	}
+	if r.writes.behind(req.NamespacedName, obj.GetResourceVersion(), r.opts.Now()) {
+		log.V(1).Info("The cache has not seen this controller's last write yet; looking again shortly", "resourceVersion", obj.GetResourceVersion())
+		return ctrl.Result{RequeueAfter: staleRecheck}, nil
+	}
+	readVersion := obj.GetResourceVersion()
+	defer func() { r.writes.wrote(req.NamespacedName, readVersion, obj.GetResourceVersion(), r.opts.Now()) }()
 	ctx = ctrl.LoggerInto(ctx, log.WithValues("release", obj.GetName()))
 	if !obj.GetDeletionTimestamp().IsZero() {
 		return r.reconcileDelete(ctx, obj)

@@ -103,6 +103,13 @@ func (a *apiServer) startOperator(t *testing.T, mutate func(*Options)) *operator
 // startOperatorIn runs a manager for an existing namespace.
 func (a *apiServer) startOperatorIn(t *testing.T, ns string, mutate func(*Options)) *operator {
 	t.Helper()
+	return a.startOperatorWith(t, ns, mutate, nil)
+}
+
+// startOperatorWith is startOperatorIn with a last change to the wired
+// Reconciler before the manager starts (a test's own cache reader).
+func (a *apiServer) startOperatorWith(t *testing.T, ns string, mutate func(*Options), rewire func(*Reconciler)) *operator {
+	t.Helper()
 	w := loadTestWatch(t)
 	post := &countingPostHook{}
 	opts := OptionsFromWatch(w)
@@ -134,6 +141,9 @@ func (a *apiServer) startOperatorIn(t *testing.T, ns string, mutate func(*Option
 	}
 	if err := rec.SetupWithManager(mgr); err != nil {
 		t.Fatal(err)
+	}
+	if rewire != nil {
+		rewire(rec)
 	}
 	ctx, cancel := context.WithCancel(log.IntoContext(context.Background(), testr.New(t)))
 	done := make(chan struct{})
