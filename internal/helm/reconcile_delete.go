@@ -28,7 +28,7 @@ func (r *Reconciler) reconcileDelete(ctx context.Context, obj *unstructured.Unst
 	// so take the finalizers teardown left first.
 	fins := s.obj.GetFinalizers()
 	changed := len(fins) != len(s.orig.GetFinalizers())
-	if perr := patchStatus(ctx, r.client.Status(), s.orig, s.obj); perr != nil && err == nil {
+	if perr := r.patchStatus(ctx, s); perr != nil && err == nil {
 		err = perr
 	}
 	if changed {
@@ -113,9 +113,11 @@ func (r *Reconciler) activeUninstallHooks(obj *unstructured.Unstructured) []Unin
 // concurrent change of the list is a conflict and retried, never lost.
 func (r *Reconciler) setFinalizers(ctx context.Context, obj *unstructured.Unstructured, fins []string) error {
 	obj.SetFinalizers(fins)
+	before := obj.GetResourceVersion()
 	if err := r.client.Update(ctx, obj); err != nil && !apierrors.IsNotFound(err) {
 		return fmt.Errorf("removing finalizers of %s/%s: %w", obj.GetNamespace(), obj.GetName(), err)
 	}
+	r.wrote(obj, before)
 	return nil
 }
 

@@ -69,6 +69,9 @@ type Options struct {
 	// pods the head StatefulSet and worker Deployments create, so that a
 	// failed head is seen at once rather than at the next period).
 	ExtraWatches []source.TypedSource[reconcile.Request]
+	// OnGone is called when a reconcile finds the resource deleted, so that
+	// hooks can drop what they keep per resource (metrics series, caches).
+	OnGone []func(types.NamespacedName)
 
 	// OperatorVersion is part of the input hash, so a new operator build
 	// re-checks every release once.
@@ -194,6 +197,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		if apierrors.IsNotFound(err) {
 			r.releases.forget(req.Namespace, req.Name)
 			r.writes.forget(req.NamespacedName)
+			for _, gone := range r.opts.OnGone {
+				gone(req.NamespacedName)
+			}
 			return ctrl.Result{}, nil
 		}
 		return ctrl.Result{}, fmt.Errorf("reading %s %s: %w", r.opts.GVK.Kind, req, err)
@@ -202,8 +208,6 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		log.V(1).Info("The cache has not seen this controller's last write yet; looking again shortly", "resourceVersion", obj.GetResourceVersion())
 		return ctrl.Result{RequeueAfter: staleRecheck}, nil
 	}
-	readVersion := obj.GetResourceVersion()
-	defer func() { r.writes.wrote(req.NamespacedName, readVersion, obj.GetResourceVersion(), r.opts.Now()) }()
 	ctx = ctrl.LoggerInto(ctx, log.WithValues("release", obj.GetName()))
 	if !obj.GetDeletionTimestamp().IsZero() {
 		return r.reconcileDelete(ctx, obj)
@@ -221,7 +225,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 			return res, serr
 		}
 	}
-	if perr := patchStatus(ctx, r.client.Status(), s.orig, s.obj); perr != nil && err == nil {
+	if perr := r.patchStatus(ctx, s); perr != nil && err == nil {
 		err = perr
 	}
 	return res, err
@@ -249,9 +253,11 @@ func (r *Reconciler) ensureFinalizers(ctx context.Context, obj *unstructured.Uns
 		return nil
 	}
 	obj.SetFinalizers(fins)
+	before := obj.GetResourceVersion()
 	if err := r.client.Update(ctx, obj); err != nil {
 		return fmt.Errorf("adding finalizers to %s/%s: %w", obj.GetNamespace(), obj.GetName(), err)
 	}
+	r.wrote(obj, before)
 	return nil
 }
 

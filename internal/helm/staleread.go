@@ -1,9 +1,11 @@
 package helm
 
 import (
+	"slices"
 	"sync"
 	"time"
 
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
 )
 
@@ -17,42 +19,47 @@ const staleRecheck = 200 * time.Millisecond
 // follows); the reconcile then goes ahead rather than waiting forever.
 const staleWriteMaxAge = 30 * time.Second
 
-// writeTracker remembers, per resource, the resourceVersion a reconcile read
-// before it wrote the resource (finalizers, status). The next reconcile can
-// start before the informer has delivered that write: it would then act on
+// writeTracker remembers, per resource, the resourceVersions this controller
+// replaced by its own writes (finalizers, status). The next reconcile can
+// start before the informer has delivered those writes: it would then act on
 // the old status, and a hook would see, for example, a failure it already
-// reported as new and report it again. Seeing exactly the version that was
-// read before the write means the cache is behind; any other version (the
-// write itself or a later one by anybody) means it has caught up.
-// resourceVersions are compared only for equality, never ordered.
+// reported as new and report it again, or a clean-up it already did as still
+// to do. Seeing any version a write replaced means the cache is behind; any
+// other version (the last write itself or a later one by anybody) means it
+// has caught up. resourceVersions are compared only for equality, never
+// ordered.
 type writeTracker struct {
 	mu     sync.Mutex
-	before map[types.NamespacedName]trackedWrite
+	before map[types.NamespacedName]trackedWrites
 }
 
-type trackedWrite struct {
-	readVersion string
-	at          time.Time
+type trackedWrites struct {
+	replaced []string
+	at       time.Time
 }
 
 func newWriteTracker() *writeTracker {
-	return &writeTracker{before: map[types.NamespacedName]trackedWrite{}}
+	return &writeTracker{before: map[types.NamespacedName]trackedWrites{}}
 }
 
-// wrote records that a reconcile which read readVersion left the resource at
-// nowVersion. Nothing is recorded when it wrote nothing.
-func (w *writeTracker) wrote(key types.NamespacedName, readVersion, nowVersion string, now time.Time) {
-	if readVersion == "" || readVersion == nowVersion {
+// wrote records that a write changed the resource from oldVersion to
+// nowVersion. Nothing is recorded when the version did not change (a write
+// that changed nothing, or failed).
+func (w *writeTracker) wrote(key types.NamespacedName, oldVersion, nowVersion string, now time.Time) {
+	if oldVersion == "" || oldVersion == nowVersion {
 		return
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.before[key] = trackedWrite{readVersion: readVersion, at: now}
+	t := w.before[key]
+	t.replaced = append(t.replaced, oldVersion)
+	t.at = now
+	w.before[key] = t
 }
 
-// behind tells whether cachedVersion is the version read before this
-// controller's last write, so the cache has not seen that write yet. A
-// version that shows the cache caught up ends the tracking.
+// behind tells whether cachedVersion is one this controller's writes
+// replaced, so the cache has not seen them yet. A version that shows the
+// cache caught up ends the tracking.
 func (w *writeTracker) behind(key types.NamespacedName, cachedVersion string, now time.Time) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -60,7 +67,7 @@ func (w *writeTracker) behind(key types.NamespacedName, cachedVersion string, no
 	if !ok {
 		return false
 	}
-	if t.readVersion == cachedVersion && now.Sub(t.at) < staleWriteMaxAge {
+	if slices.Contains(t.replaced, cachedVersion) && now.Sub(t.at) < staleWriteMaxAge {
 		return true
 	}
 	delete(w.before, key)
@@ -72,4 +79,11 @@ func (w *writeTracker) forget(key types.NamespacedName) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	delete(w.before, key)
+}
+
+// wrote remembers that obj, at version before, was replaced by a write of
+// this reconciler (obj now holds the server's answer).
+func (r *Reconciler) wrote(obj *unstructured.Unstructured, before string) {
+	key := types.NamespacedName{Namespace: obj.GetNamespace(), Name: obj.GetName()}
+	r.writes.wrote(key, before, obj.GetResourceVersion(), r.opts.Now())
 }

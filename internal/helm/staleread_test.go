@@ -50,6 +50,24 @@ func TestWriteTracker(t *testing.T) {
 	}
 }
 
+// TestWriteTrackerSeveralWrites: a reconcile that patches status and then
+// removes finalizers replaced two versions; a cache showing either is behind.
+func TestWriteTrackerSeveralWrites(t *testing.T) {
+	key := types.NamespacedName{Namespace: "ns", Name: "a"}
+	now := time.Now()
+	for _, cached := range []string{"10", "11"} {
+		w := newWriteTracker()
+		w.wrote(key, "10", "11", now) // status
+		w.wrote(key, "11", "12", now) // finalizers
+		if !w.behind(key, cached, now) {
+			t.Errorf("version %s was replaced by a write; behind = false", cached)
+		}
+		if w.behind(key, "12", now) {
+			t.Error("the last write is not behind")
+		}
+	}
+}
+
 func TestWriteTrackerCatchUpEndsTracking(t *testing.T) {
 	key := types.NamespacedName{Namespace: "ns", Name: "a"}
 	now := time.Now()

@@ -35,6 +35,17 @@ func setObservedGeneration(obj *unstructured.Unstructured) error {
 	return unstructured.SetNestedField(obj.Object, obj.GetGeneration(), "status", "observedGeneration")
 }
 
+// patchStatus writes the reconcile's status and remembers the version it
+// replaced.
+func (r *Reconciler) patchStatus(ctx context.Context, s *scope) error {
+	before := s.obj.GetResourceVersion()
+	if err := patchStatus(ctx, r.client.Status(), s.orig, s.obj); err != nil {
+		return err
+	}
+	r.wrote(s.obj, before)
+	return nil
+}
+
 // patchStatus writes the reconcile's one status update: a merge patch of
 // what changed since orig (the copy taken when the reconcile started), so
 // status fields this reconcile did not touch stay as other writers left them.

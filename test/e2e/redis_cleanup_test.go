@@ -242,6 +242,16 @@ func deletesExactlyItsKeys(ctx context.Context, t *testing.T, c client.Client, e
 	if want := "Deleted 10 keys of storage namespace \"" + doomedNS + "\""; !strings.HasPrefix(note, want) {
 		t.Errorf("event %q, want %q", note, want)
 	}
+	// One clean-up, reported once: a reconcile on a cache that still shows
+	// the finalizer must not clean (and report "0 keys") again.
+	time.Sleep(2 * time.Second)
+	if evs := eventsFor(ctx, t, c, ns, a.Name, raycluster.EventRedisCleanupSucceeded); len(evs) != 1 || (evs[0].Series != nil && evs[0].Series.Count > 1) {
+		var notes []string
+		for _, e := range evs {
+			notes = append(notes, e.Note)
+		}
+		t.Errorf("%s events %q, want exactly one", raycluster.EventRedisCleanupSucceeded, notes)
+	}
 	var heads corev1.PodList
 	if err := c.List(ctx, &heads, client.InNamespace(ns), client.MatchingLabels{"ray.io/cluster": a.Name}); err != nil {
 		t.Fatal(err)
