@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -30,7 +31,14 @@ func (statusWritingHook) PostReconcile(_ context.Context, req *Request) (Result,
 // repair and uninstall against a real API server.
 func TestReleaseLifecycle(t *testing.T) {
 	api := startAPIServer(t)
+	var goneMu sync.Mutex
+	var gone []types.NamespacedName
 	op := api.startOperator(t, func(o *Options) {
+		o.OnGone = append(o.OnGone, func(key types.NamespacedName) {
+			goneMu.Lock()
+			defer goneMu.Unlock()
+			gone = append(gone, key)
+		})
 		o.PostHooks = append(o.PostHooks, statusWritingHook{})
 		o.ValuesMapper = func(_ context.Context, obj *unstructured.Unstructured) (map[string]any, error) {
 			return map[string]any{"cluster": map[string]any{"uid": string(obj.GetUID())}}, nil
@@ -203,6 +211,17 @@ func TestReleaseLifecycle(t *testing.T) {
 	if len(secrets.Items) != 0 {
 		t.Errorf("%d release secrets left after uninstall", len(secrets.Items))
 	}
+	// Hooks hear that the resource is gone, so they can drop what they keep.
+	eventually(t, 10*time.Second, "OnGone called", func() error {
+		goneMu.Lock()
+		defer goneMu.Unlock()
+		for _, k := range gone {
+			if k == (types.NamespacedName{Namespace: ns, Name: "demo"}) {
+				return nil
+			}
+		}
+		return fmt.Errorf("OnGone saw %v", gone)
+	})
 }
 
 // TestSteadyStateMakesNoRequests proves the fast path: a reconcile of an

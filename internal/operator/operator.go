@@ -94,6 +94,7 @@ func SetupRayCluster(mgr ctrl.Manager, cfg Config) (*Setup, error) {
 	// OpenAPI check before each install adds CPU, not safety.
 	opts.SkipOpenAPIValidation = true
 	hooks.Apply(&opts)
+	opts.OnGone = append(opts.OnGone, metrics.ForgetCluster)
 	// A created or changed Secret re-checks the RayClusters that read it
 	// (metadata-only watch: no credential is cached).
 	opts.ExtraWatches = append(opts.ExtraWatches, PodWatch(mgr.GetCache()), reach.SecretWatch(mgr.GetCache()))

@@ -107,6 +107,15 @@ func (m *Metrics) SetHeadState(cluster types.NamespacedName, s HeadState) {
 	m.byState.WithLabelValues(string(s)).Inc()
 }
 
+// HeadStateOf is the state the gauge counts a cluster in; false once the
+// cluster is forgotten (or was never seen).
+func (m *Metrics) HeadStateOf(cluster types.NamespacedName) (HeadState, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s, ok := m.states[cluster]
+	return s, ok
+}
+
 // ForgetCluster drops a deleted cluster from the state gauge.
 func (m *Metrics) ForgetCluster(cluster types.NamespacedName) {
 	m.mu.Lock()

@@ -429,8 +429,13 @@ func invalidSpecEdit(t *testing.T, env *Env, redisAddr string) {
 	if err := env.Client.Delete(ctx, rc); err != nil {
 		t.Fatal(err)
 	}
+	key := types.NamespacedName{Namespace: ns, Name: "rc"}
 	Eventually(t, 30*time.Second, "the invalid RayCluster deleted", func() (bool, error) {
-		err := env.Client.Get(ctx, types.NamespacedName{Namespace: ns, Name: "rc"}, &rayv1.RayCluster{})
+		err := env.Client.Get(ctx, key, &rayv1.RayCluster{})
 		return apierrors.IsNotFound(err), errorf("get: %v", err)
+	})
+	Eventually(t, 10*time.Second, "the deleted cluster dropped from rayha_clusters_by_head_state", func() (bool, error) {
+		s, tracked := env.Setup.Metrics.HeadStateOf(key)
+		return !tracked, errorf("still counted as %s", s)
 	})
 }
