@@ -5,6 +5,8 @@ Copyright 2026 The ray-ha-operator Authors.
 package raycluster
 
 import (
+	"regexp"
+	"sort"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -23,6 +25,7 @@ func Validate(rc *rayv1.RayCluster) field.ErrorList {
 	var errs field.ErrorList
 	errs = append(errs, validateNames(rc)...)
 	errs = append(errs, validateTemplates(&rc.Spec)...)
+	errs = append(errs, validateRayStartParams(&rc.Spec)...)
 	errs = append(errs, validateRayVersion(rc)...)
 	errs = append(errs, validateFaultTolerance(rc)...)
 	return errs
@@ -64,6 +67,38 @@ func validateTemplate(path *field.Path, pod *corev1.PodSpec, role, workload stri
 	if pod.RestartPolicy != "" && pod.RestartPolicy != corev1.RestartPolicyAlways {
 		errs = append(errs, field.Invalid(path.Child("restartPolicy"), pod.RestartPolicy,
 			"must be Always or unset: the "+role+" runs in a "+workload+", which allows only Always"))
+	}
+	return errs
+}
+
+// rayStartParamName is what a rayStartParams key must look like: a `ray
+// start` flag without its leading dashes. The chart's values schema has the
+// same rule; checking it here says so in SpecValid before anything is
+// rendered, instead of a failed release.
+var rayStartParamName = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`)
+
+// validateRayStartParams refuses keys that are no flag name. The key is
+// named in the path only, never echoed as a value.
+func validateRayStartParams(spec *rayv1.RayClusterSpec) field.ErrorList {
+	errs := validateParamNames(headPath.Child("rayStartParams"), spec.HeadGroupSpec.RayStartParams)
+	for i := range spec.WorkerGroupSpecs {
+		errs = append(errs, validateParamNames(workersPath.Index(i).Child("rayStartParams"), spec.WorkerGroupSpecs[i].RayStartParams)...)
+	}
+	return errs
+}
+
+func validateParamNames(path *field.Path, params map[string]string) field.ErrorList {
+	keys := make([]string, 0, len(params))
+	for k := range params {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys) // a stable message for a stable condition
+	var errs field.ErrorList
+	for _, k := range keys {
+		if !rayStartParamName.MatchString(k) {
+			errs = append(errs, field.Forbidden(path.Key(k),
+				"must be a ray start flag name without its leading dashes: lower-case letters, digits and '-', e.g. num-cpus"))
+		}
 	}
 	return errs
 }

@@ -423,6 +423,21 @@ func TestValidate(t *testing.T) {
 				{field.ErrorTypeInvalid, "spec.workerGroupSpecs[0].template.spec.restartPolicy", "runs in a Deployment"},
 			},
 		},
+		"rayStartParams keys that are no flag name": {
+			cluster: func() *rayv1.RayCluster {
+				rc := noFTCluster()
+				rc.Spec.HeadGroupSpec.RayStartParams["--num-cpus"] = "1"
+				rc.Spec.HeadGroupSpec.RayStartParams["num_gpus"] = "0"
+				rc.Spec.HeadGroupSpec.RayStartParams["dashboard-host"] = "0.0.0.0"
+				rc.Spec.WorkerGroupSpecs[1].RayStartParams = map[string]string{"x; rm -rf /": "", "block": "true"}
+				return rc
+			},
+			want: []wantErr{
+				{field.ErrorTypeForbidden, "spec.headGroupSpec.rayStartParams[--num-cpus]", "without its leading dashes"},
+				{field.ErrorTypeForbidden, "spec.headGroupSpec.rayStartParams[num_gpus]", "lower-case letters, digits and '-'"},
+				{field.ErrorTypeForbidden, "spec.workerGroupSpecs[1].rayStartParams[x; rm -rf /]", "ray start flag name"},
+			},
+		},
 		"FT options on a head without containers": {
 			cluster: func() *rayv1.RayCluster {
 				rc := validCluster()

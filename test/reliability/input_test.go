@@ -101,7 +101,7 @@ func inputCases() map[string]inputCase {
 		"worker template without containers": {name: "noworker", mutate: inputWorker("template", map[string]any{"spec": map[string]any{"containers": []any{}}}),
 			refused: "spec.workerGroupSpecs[0].template.spec.containers"},
 		"rayStartParams key that is no flag": {name: "badkey", mutate: inputSet("spec", "headGroupSpec", "rayStartParams", map[string]any{"num-cpus; reboot": "1"}),
-			refused: "rayStartParams"},
+			refused: "spec.headGroupSpec.rayStartParams[num-cpus; reboot]"},
 		"rayStartParams with destructive shell": {name: "inject", mutate: inputParams(inputDestructive), check: inputQuoted},
 		"rayStartParams that try to run":        {name: "execute", mutate: inputParams(inputProbes), check: inputNothingRuns},
 	}
