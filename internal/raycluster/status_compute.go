@@ -46,6 +46,7 @@ func computeStatus(st *rayv1.RayClusterStatus, f statusFacts) bool {
 		st.Endpoints = endpoints(f.Service)
 	}
 	setWorkerCounts(st, f)
+	setDesiredResources(st, f.Spec)
 	headReady := setHeadPodReady(st, f)
 	workersReady := st.ReadyWorkerReplicas >= st.DesiredWorkerReplicas
 	setProvisioned(st, f, headReady && workersReady)
@@ -109,15 +110,20 @@ func setWorkerCounts(st *rayv1.RayClusterStatus, f statusFacts) {
 	suspended := ptr.Deref(f.Spec.Suspend, false)
 	for i := range f.Spec.WorkerGroupSpecs {
 		g := &f.Spec.WorkerGroupSpecs[i]
-		lo, hi := ptr.Deref(g.MinReplicas, 0), ptr.Deref(g.MaxReplicas, math.MaxInt32)
-		st.MinWorkerReplicas = saturatingAdd(st.MinWorkerReplicas, lo)
-		st.MaxWorkerReplicas = saturatingAdd(st.MaxWorkerReplicas, hi)
+		st.MinWorkerReplicas = saturatingAdd(st.MinWorkerReplicas, ptr.Deref(g.MinReplicas, 0))
+		st.MaxWorkerReplicas = saturatingAdd(st.MaxWorkerReplicas, ptr.Deref(g.MaxReplicas, math.MaxInt32))
 		if suspended || ptr.Deref(g.Suspend, false) {
 			continue
 		}
-		n := min(max(ptr.Deref(g.Replicas, lo), lo), hi)
-		st.DesiredWorkerReplicas = saturatingAdd(st.DesiredWorkerReplicas, n)
+		st.DesiredWorkerReplicas = saturatingAdd(st.DesiredWorkerReplicas, desiredReplicas(g))
 	}
+}
+
+// desiredReplicas is a group's replicas clamped to [minReplicas,
+// maxReplicas], as the chart sizes its Deployment.
+func desiredReplicas(g *rayv1.WorkerGroupSpec) int32 {
+	lo, hi := ptr.Deref(g.MinReplicas, 0), ptr.Deref(g.MaxReplicas, math.MaxInt32)
+	return min(max(ptr.Deref(g.Replicas, lo), lo), hi)
 }
 
 func saturatingAdd(a, b int32) int32 {
