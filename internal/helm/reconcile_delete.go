@@ -114,10 +114,13 @@ func (r *Reconciler) activeUninstallHooks(obj *unstructured.Unstructured) []Unin
 func (r *Reconciler) setFinalizers(ctx context.Context, obj *unstructured.Unstructured, fins []string) error {
 	obj.SetFinalizers(fins)
 	before := obj.GetResourceVersion()
-	if err := r.client.Update(ctx, obj); err != nil && !apierrors.IsNotFound(err) {
+	if err := r.client.Update(ctx, obj); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil
+		}
 		return fmt.Errorf("removing finalizers of %s/%s: %w", obj.GetNamespace(), obj.GetName(), err)
 	}
-	r.wrote(obj, before)
+	r.replaced(obj, before)
 	return nil
 }
 

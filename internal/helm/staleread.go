@@ -46,7 +46,18 @@ func newWriteTracker() *writeTracker {
 // nowVersion. Nothing is recorded when the version did not change (a write
 // that changed nothing, or failed).
 func (w *writeTracker) wrote(key types.NamespacedName, oldVersion, nowVersion string, now time.Time) {
-	if oldVersion == "" || oldVersion == nowVersion {
+	if oldVersion == nowVersion {
+		return
+	}
+	w.replaced(key, oldVersion, now)
+}
+
+// replaced records that a write known to change the resource replaced
+// oldVersion, whatever version the server answered with: an update that
+// removes the last finalizer of a deleted resource deletes it and answers
+// with the version it had before.
+func (w *writeTracker) replaced(key types.NamespacedName, oldVersion string, now time.Time) {
+	if oldVersion == "" {
 		return
 	}
 	w.mu.Lock()
@@ -82,8 +93,17 @@ func (w *writeTracker) forget(key types.NamespacedName) {
 }
 
 // wrote remembers that obj, at version before, was replaced by a write of
-// this reconciler (obj now holds the server's answer).
+// this reconciler if the server's answer (now in obj) has another version.
 func (r *Reconciler) wrote(obj *unstructured.Unstructured, before string) {
-	key := types.NamespacedName{Namespace: obj.GetNamespace(), Name: obj.GetName()}
-	r.writes.wrote(key, before, obj.GetResourceVersion(), r.opts.Now())
+	r.writes.wrote(objectKey(obj), before, obj.GetResourceVersion(), r.opts.Now())
+}
+
+// replaced remembers that a successful write which changed obj replaced
+// version before (finalizer updates: they always change the object).
+func (r *Reconciler) replaced(obj *unstructured.Unstructured, before string) {
+	r.writes.replaced(objectKey(obj), before, r.opts.Now())
+}
+
+func objectKey(obj *unstructured.Unstructured) types.NamespacedName {
+	return types.NamespacedName{Namespace: obj.GetNamespace(), Name: obj.GetName()}
 }

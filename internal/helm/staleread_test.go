@@ -68,6 +68,20 @@ func TestWriteTrackerSeveralWrites(t *testing.T) {
 	}
 }
 
+// TestWriteTrackerDeletingUpdate: removing the last finalizer of a deleted
+// resource deletes it, and the server answers with the version it had
+// before; that version is replaced all the same.
+func TestWriteTrackerDeletingUpdate(t *testing.T) {
+	key := types.NamespacedName{Namespace: "ns", Name: "a"}
+	now := time.Now()
+	w := newWriteTracker()
+	w.wrote(key, "10", "11", now) // status
+	w.replaced(key, "11", now)    // finalizers removed: the answer says 11 again
+	if !w.behind(key, "11", now) {
+		t.Error("the version before the deleting update must read as behind")
+	}
+}
+
 func TestWriteTrackerCatchUpEndsTracking(t *testing.T) {
 	key := types.NamespacedName{Namespace: "ns", Name: "a"}
 	now := time.Now()
