@@ -49,6 +49,7 @@ type flags struct {
 	fullCheckInterval             time.Duration
 	maxHistory                    int
 	helmTimeout                   time.Duration
+	maxRetryBackoff               time.Duration
 	rollbackOnFailure             bool
 	zap                           zap.Options
 
@@ -73,6 +74,9 @@ func parseFlags() flags {
 		"Maximum age of a release's last Helm dry-run check while its inputs are unchanged (default: the watch's reconcilePeriod).")
 	flag.IntVar(&f.maxHistory, "max-release-history", helm.DefaultMaxHistory, "Release revisions kept per resource.")
 	flag.DurationVar(&f.helmTimeout, "helm-timeout", helm.DefaultHelmTimeout, "How long Helm waits for chart hooks during install, upgrade and uninstall.")
+	flag.DurationVar(&f.maxRetryBackoff, "max-retry-backoff", helm.DefaultMaxRetryBackoff,
+		"Longest wait before a failed reconcile of a resource is retried (the wait starts at 5ms and doubles). "+
+			"Keeps a head recovery prompt after an API server outage.")
 	flag.BoolVar(&f.rollbackOnFailure, "rollback-on-failure", false, "Roll a failed upgrade back to the previous revision (off: the failed revision is retried).")
 	f.headPolicy = raycluster.DefaultPolicy()
 	f.headPolicy.BindFlags(flag.CommandLine)
@@ -126,7 +130,7 @@ func run(f flags) error {
 		// A new leader must not wait out a lease the old one could have
 		// given up: a restarted operator resumes head recovery sooner.
 		LeaderElectionReleaseOnCancel: true,
-		Cache:                         cache.Options{DefaultNamespaces: watched},
+		Cache:                         operator.CacheOptions(watched),
 	})
 	if err != nil {
 		return fmt.Errorf("creating manager: %w", err)
@@ -156,6 +160,7 @@ func setupWatch(mgr ctrl.Manager, w helm.Watch, f flags, namespaces []string) er
 		opts.MaxHistory = f.maxHistory
 		opts.RollbackOnFailure = f.rollbackOnFailure
 		opts.HelmTimeout = f.helmTimeout
+		opts.MaxRetryBackoff = f.maxRetryBackoff
 	}
 	if w.GVK == rayv1.GroupVersion.WithKind("RayCluster") {
 		_, err := operator.SetupRayCluster(mgr, operator.Config{

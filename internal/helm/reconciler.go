@@ -33,6 +33,9 @@ const (
 	DefaultCapabilitiesTTL = 10 * time.Minute
 	DefaultReconcilePeriod = 5 * time.Minute
 	DefaultHelmTimeout     = 5 * time.Minute
+	// DefaultMaxRetryBackoff caps the wait before a failed reconcile is
+	// retried; see Options.MaxRetryBackoff.
+	DefaultMaxRetryBackoff = 5 * time.Second
 )
 
 // Options configure one Reconciler (one watched kind).
@@ -97,6 +100,12 @@ type Options struct {
 	// during install, upgrade and uninstall; Helm treats zero as "no time at
 	// all", which would fail every chart hook.
 	HelmTimeout time.Duration
+	// MaxRetryBackoff caps the per-resource backoff before a failed
+	// reconcile runs again (it starts at 5 ms and doubles). Without a cap it
+	// grows to minutes: a reconcile failing every few milliseconds while the
+	// API server restarts would then hold a head recovery back long after
+	// the API server is back.
+	MaxRetryBackoff time.Duration
 	// CapabilitiesTTL is how long the cluster's version and API list, as
 	// templates see them, are reused before being read again.
 	CapabilitiesTTL time.Duration
@@ -136,6 +145,9 @@ func (o *Options) setDefaults() {
 	}
 	if o.HelmTimeout <= 0 {
 		o.HelmTimeout = DefaultHelmTimeout
+	}
+	if o.MaxRetryBackoff <= 0 {
+		o.MaxRetryBackoff = DefaultMaxRetryBackoff
 	}
 	if o.CapabilitiesTTL <= 0 {
 		o.CapabilitiesTTL = DefaultCapabilitiesTTL
@@ -257,7 +269,7 @@ func (r *Reconciler) ensureFinalizers(ctx context.Context, obj *unstructured.Uns
 	if err := r.client.Update(ctx, obj); err != nil {
 		return fmt.Errorf("adding finalizers to %s/%s: %w", obj.GetNamespace(), obj.GetName(), err)
 	}
-	r.wrote(obj, before)
+	r.replaced(obj, before)
 	return nil
 }
 

@@ -2,17 +2,21 @@ package helm
 
 import (
 	"fmt"
+	"time"
 
+	"golang.org/x/time/rate"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/util/workqueue"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 )
 
 // releaseCacheRunnable lets the manager start the release-Secret cache with
@@ -39,6 +43,9 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Scheme:            mgr.GetScheme(),
 		Mapper:            mgr.GetRESTMapper(),
 		DefaultNamespaces: namespaces,
+		// Release Secrets are large already; their managedFields are
+		// never read.
+		DefaultTransform: cache.TransformStripManagedFields(),
 		ByObject: map[client.Object]cache.ByObject{
 			&corev1.Secret{}: {Label: releaseSecretSelector(r.opts.GVK)},
 		},
@@ -66,7 +73,10 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	b := builder.ControllerManagedBy(mgr).
 		Named(r.Name()).
 		For(r.newObject(), builder.WithPredicates(preds...)).
-		WithOptions(controller.Options{MaxConcurrentReconciles: r.opts.MaxConcurrentReconciles})
+		WithOptions(controller.Options{
+			MaxConcurrentReconciles: r.opts.MaxConcurrentReconciles,
+			RateLimiter:             retryRateLimiter(r.opts.MaxRetryBackoff),
+		})
 	for _, src := range r.opts.ExtraWatches {
 		b = b.WatchesRawSource(src)
 	}
@@ -101,4 +111,14 @@ func primaryPredicates(sel metav1.LabelSelector) ([]predicate.Predicate, error) 
 		preds = append(preds, p)
 	}
 	return preds, nil
+}
+
+// retryRateLimiter is controller-runtime's default (per-resource exponential
+// backoff from 5 ms, and 10 retries a second overall with bursts of 100)
+// with the per-resource backoff capped at maxBackoff instead of 1000 s.
+func retryRateLimiter(maxBackoff time.Duration) workqueue.TypedRateLimiter[reconcile.Request] {
+	return workqueue.NewTypedMaxOfRateLimiter(
+		workqueue.NewTypedItemExponentialFailureRateLimiter[reconcile.Request](5*time.Millisecond, maxBackoff),
+		&workqueue.TypedBucketRateLimiter[reconcile.Request]{Limiter: rate.NewLimiter(rate.Limit(10), 100)},
+	)
 }

@@ -65,6 +65,7 @@ func (e *env) startOperator(ctx context.Context, o operatorOptions) (*runningOpe
 		// Each phase starts a new operator in this process.
 		Controller: config.Controller{SkipNameValidation: ptr.To(true)},
 		Logger:     logger,
+		Cache:      operator.CacheOptions(nil),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("creating the operator's manager: %w", err)

@@ -143,6 +143,7 @@ func (e *Env) startOperator() {
 		// process; a real restart is a new process.
 		Controller: config.Controller{SkipNameValidation: ptr.To(true)},
 		Logger:     e.logger(),
+		Cache:      operator.CacheOptions(nil),
 	})
 	if err != nil {
 		t.Fatal(err)
