@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/ray-ha-operator/ray-ha-operator/test/shellquote"
 )
 
 // TestRayStartParamsQuoting proves a rayStartParams value reaches ray start
@@ -74,36 +76,14 @@ headGroupSpec:
 }
 
 // wantOnlyQuoted fails when needle occurs outside single quotes in a bash
-// script. Outside single quotes a backslash escapes the next character and
-// a ' opens a quote; inside, the next ' closes it (no escapes there).
+// script, where bash would interpret it.
 func wantOnlyQuoted(t *testing.T, script, needle string) {
 	t.Helper()
-	var outside strings.Builder
-	inQuote, escaped := false, false
-	for _, r := range script {
-		switch {
-		case inQuote && r == '\'':
-			inQuote = false
-			outside.WriteRune(' ')
-		case inQuote:
-			outside.WriteRune('_')
-		case escaped:
-			escaped = false
-			outside.WriteRune('_')
-		case r == '\\':
-			escaped = true
-			outside.WriteRune(' ')
-		case r == '\'':
-			inQuote = true
-			outside.WriteRune(' ')
-		default:
-			outside.WriteRune(r)
-		}
+	ok, err := shellquote.OnlyQuoted(script, needle)
+	if err != nil {
+		t.Fatalf("%v in script:\n%s", err, script)
 	}
-	if inQuote {
-		t.Fatalf("unbalanced single quotes in script:\n%s", script)
-	}
-	if strings.Contains(outside.String(), needle) {
+	if !ok {
 		t.Errorf("%q appears outside single quotes:\n%s", needle, script)
 	}
 }

@@ -27,6 +27,7 @@ import (
 	rayv1 "github.com/ray-ha-operator/ray-ha-operator/api/v1"
 	"github.com/ray-ha-operator/ray-ha-operator/internal/raycluster"
 	"github.com/ray-ha-operator/ray-ha-operator/test/e2e"
+	"github.com/ray-ha-operator/ray-ha-operator/test/shellquote"
 )
 
 // inputCase is one hostile RayCluster. Exactly one outcome applies: the API
@@ -450,30 +451,11 @@ func inputWorkerDeploymentOrNil(t *testing.T, env *e2e.Env, ns, name string) *ap
 // (outside them a backslash escapes one character; inside, nothing does).
 func inputOnlyQuoted(t *testing.T, script, needle string) {
 	t.Helper()
-	var outside strings.Builder
-	quoted, escaped := false, false
-	for _, r := range script {
-		switch {
-		case quoted && r == '\'':
-			quoted = false
-			outside.WriteRune(' ')
-		case quoted, escaped:
-			escaped = false
-			outside.WriteRune('_')
-		case r == '\\':
-			escaped = true
-			outside.WriteRune(' ')
-		case r == '\'':
-			quoted = true
-			outside.WriteRune(' ')
-		default:
-			outside.WriteRune(r)
-		}
+	ok, err := shellquote.OnlyQuoted(script, needle)
+	if err != nil {
+		t.Fatalf("%v in script:\n%s", err, script)
 	}
-	if quoted {
-		t.Errorf("unbalanced single quotes in script:\n%s", script)
-	}
-	if strings.Contains(outside.String(), needle) {
+	if !ok {
 		t.Errorf("%q occurs outside single quotes:\n%s", needle, script)
 	}
 }
