@@ -57,12 +57,18 @@ type procEnv struct {
 // redis-server and the operator binary (not started yet).
 func procStart(t *testing.T, nodes int, extraArgs ...string) *procEnv {
 	t.Helper()
+	return procStartSim(t, simcluster.Options{Nodes: nodes}, extraArgs...)
+}
+
+// procStartSim is procStart on a simulated cluster with its own options.
+func procStartSim(t *testing.T, simOpts simcluster.Options, extraArgs ...string) *procEnv {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("reliability suite on the simulated cluster: skipped with -short")
 	}
 	began := time.Now()
 	dir := t.TempDir()
-	sim := simcluster.StartForTest(t, simcluster.Options{Nodes: nodes})
+	sim := simcluster.StartForTest(t, simOpts)
 	root, err := testbin.ModuleRoot()
 	if err != nil {
 		t.Fatal(err)

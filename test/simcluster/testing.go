@@ -4,9 +4,19 @@ import (
 	"context"
 	"path/filepath"
 	"sort"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/go-logr/logr"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 )
+
+// quietGlobalLogger gives controller-runtime's global logger a sink once per
+// test process. Without one, controller-runtime prints a warning with a
+// stack trace into the test output 30 s after a client was made. Operators
+// in tests get their own logger through the manager's options.
+var quietGlobalLogger sync.Once
 
 // startTimeout bounds Start in tests; a cold start takes seconds.
 const startTimeout = 3 * time.Minute
@@ -20,6 +30,7 @@ func StartForTest(t testing.TB, opts Options) *Cluster {
 	if testing.Short() {
 		t.Skip("simulated cluster tier: skipped with -short")
 	}
+	quietGlobalLogger.Do(func() { ctrllog.SetLogger(logr.Discard()) })
 	if opts.Log == nil {
 		opts.Log = t.Logf
 	}
