@@ -4,13 +4,11 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -31,6 +29,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 
 	"github.com/ray-ha-operator/ray-ha-operator/internal/raycluster"
+	"github.com/ray-ha-operator/ray-ha-operator/test/operatorproc"
 	"github.com/ray-ha-operator/ray-ha-operator/test/redisserver"
 	"github.com/ray-ha-operator/ray-ha-operator/test/simcluster"
 )
@@ -188,7 +187,7 @@ func testLifecycleWithBundleRBAC(t *testing.T, c *simcluster.Cluster, admin clie
 	}
 
 	logPath := filepath.Join(dir, "operator.log")
-	startOperator(t, l, buildOperator(t, l.Root, dir), kubeconfig, logPath, m)
+	startOperator(t, kubeconfig, logPath, m)
 	// A missing permission usually shows up first as a wait that times out;
 	// name the denied request too.
 	t.Cleanup(func() {
@@ -385,55 +384,21 @@ func assertNoForbidden(t *testing.T, logPath string) {
 	}
 }
 
-func buildOperator(t *testing.T, root, dir string) string {
+// startOperator runs the operator binary with the ServiceAccount kubeconfig
+// and leader election on, as the bundle's Deployment does, with
+// WATCH_NAMESPACE set as OLM sets it for the install mode.
+func startOperator(t *testing.T, kubeconfig, logPath string, m installMode) {
 	t.Helper()
-	bin := filepath.Join(dir, "ray-ha-operator")
-	start := time.Now()
-	cmd := exec.Command("go", "build", "-o", bin, ".")
-	cmd.Dir = root
-	// Static, as in the image.
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("building the operator: %v\n%s", err, out)
-	}
-	t.Logf("built the operator in %s", time.Since(start).Round(time.Millisecond))
-	return bin
-}
-
-// startOperator runs the operator from the module root (where watches.yaml
-// and the chart are) with the ServiceAccount kubeconfig and leader election
-// on, as the bundle's Deployment does, with WATCH_NAMESPACE set as OLM sets
-// it for the install mode.
-func startOperator(t *testing.T, l Layout, bin, kubeconfig, logPath string, m installMode) {
-	t.Helper()
-	logFile, err := os.Create(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	home := t.TempDir()
-	cmd := exec.Command(bin, "--kubeconfig="+kubeconfig, "--watches-file=watches.yaml",
-		"--leader-elect", "--leader-election-namespace="+m.operatorNS,
-		"--metrics-bind-address=0", "--health-probe-bind-address=0")
-	cmd.Dir = l.Root
-	cmd.Env = append(os.Environ(), "WATCH_NAMESPACE="+m.watch, "HOME="+home,
-		"HELM_CACHE_HOME="+filepath.Join(home, "cache"), "HELM_CONFIG_HOME="+filepath.Join(home, "config"),
-		"HELM_DATA_HOME="+filepath.Join(home, "data"), "KUBECONFIG="+kubeconfig)
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	p := operatorproc.Start(t, operatorproc.Options{
+		Bin:        operatorproc.Shared(t),
+		Kubeconfig: kubeconfig,
+		LogPath:    logPath,
+		Args:       []string{"--leader-elect", "--leader-election-namespace=" + m.operatorNS},
+		Env:        []string{"WATCH_NAMESPACE=" + m.watch},
+	})
 	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		_ = cmd.Wait()
-		logFile.Close()
 		if t.Failed() {
-			data, _ := os.ReadFile(logPath)
-			s := string(data)
-			if len(s) > 6000 {
-				s = s[len(s)-6000:]
-			}
-			t.Logf("operator log (end):\n%s", s)
+			t.Logf("operator log (end):\n%s", p.Tail(6000))
 		}
 	})
 }

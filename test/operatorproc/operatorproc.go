@@ -81,6 +81,8 @@ func build(out string) error {
 	}
 	cmd := exec.Command("go", "build", "-o", out, ".")
 	cmd.Dir = root
+	// Static, as the image builds it.
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("building the operator: %w\n%s", err, b)
 	}
