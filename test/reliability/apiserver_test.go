@@ -36,6 +36,14 @@ const (
 	apiserverEvictionDelay = 20 // seconds
 )
 
+// apiserverHeadNodeLostGrace is the operator's node-lost grace here: the
+// restart comes when the recovery starts, so the force-delete falls after
+// the API server is back and the scheduler's informers have caught up.
+// kube-scheduler, when a head it must place is created while it is still
+// reconnecting, has been seen to report "Scheduler cache is corrupted" and
+// leave the next head Pending for minutes.
+const apiserverHeadNodeLostGrace = "15s"
+
 // apiserverConvergeTimeout bounds the convergence after a restart
 // mid-recovery; the lost node's workers are evicted and replaced only
 // apiserverEvictionDelay after it went NotReady.
@@ -50,7 +58,7 @@ const apiserverConvergeTimeout = 2 * time.Minute
 func TestAPIServerRestart(t *testing.T) {
 	e := procStartSim(t, simcluster.Options{Nodes: 3, NodeMonitorGracePeriod: apiserverNodeGrace,
 		NotReadyTolerationSeconds: apiserverEvictionDelay, UnreachableTolerationSeconds: apiserverEvictionDelay},
-		"--pending-release-grace=2s")
+		"--pending-release-grace=2s", "--head-node-lost-grace="+apiserverHeadNodeLostGrace)
 	ns := e.namespace("apiserver")
 	e.restartOperator()
 	keys := []types.NamespacedName{e.procCreateCluster(ns, "a", 1), e.procCreateCluster(ns, "b", 1)}
