@@ -1,0 +1,65 @@
+package prockubelet
+
+import (
+	"fmt"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/client-go/rest"
+
+	"github.com/ray-ha-operator/ray-ha-operator/test/simcluster"
+)
+
+// Config describes one process-kubelet node.
+type Config struct {
+	// RESTConfig reaches the API server; the kubelet acts with its rights.
+	RESTConfig *rest.Config
+	// NodeName is the Node the kubelet creates and serves.
+	NodeName string
+	// Labels are added to the Node (pods select the node by them).
+	Labels map[string]string
+	// Capacity is the Node's capacity and allocatable (default: the
+	// simulated nodes' simcluster.DefaultNodeCapacity).
+	Capacity corev1.ResourceList
+	// Dir holds the pods' folders and logs. Keep its path short: Ray puts
+	// unix sockets under a pod's TMPDIR, and a socket path must stay under
+	// 108 bytes.
+	Dir string
+	// BaseEnv is what the image would provide before the container's env
+	// (PATH with Ray first, say), as NAME=value pairs.
+	BaseEnv []string
+	// Hosts maps names without DNS (the head Service FQDN) to addresses;
+	// each name is replaced in every command, arg and env value.
+	Hosts map[string]string
+	// LeaseRenewInterval is how often the node Lease is renewed (default 1 s).
+	LeaseRenewInterval time.Duration
+	// StatusInterval is how often the Node's Ready heartbeat is written
+	// (default 5 s).
+	StatusInterval time.Duration
+	// Log receives progress lines (default: discarded).
+	Log func(format string, args ...any)
+}
+
+func (c Config) withDefaults() (Config, error) {
+	switch {
+	case c.RESTConfig == nil:
+		return c, fmt.Errorf("prockubelet: no RESTConfig")
+	case c.NodeName == "":
+		return c, fmt.Errorf("prockubelet: no NodeName")
+	case c.Dir == "":
+		return c, fmt.Errorf("prockubelet: no Dir")
+	}
+	if c.Capacity == nil {
+		c.Capacity = simcluster.DefaultNodeCapacity()
+	}
+	if c.LeaseRenewInterval == 0 {
+		c.LeaseRenewInterval = time.Second
+	}
+	if c.StatusInterval == 0 {
+		c.StatusInterval = 5 * time.Second
+	}
+	if c.Log == nil {
+		c.Log = func(string, ...any) {}
+	}
+	return c, nil
+}

@@ -1,0 +1,68 @@
+// Package prockubelet is a kubelet for simulated nodes that runs each pod's
+// container as real local processes. Together with the simulated cluster of
+// test/simcluster (real kube-apiserver, kube-controller-manager and
+// kube-scheduler) it lets the operator's own failover drive real Ray: the
+// scheduler binds a pod to a process-kubelet node, the kubelet starts the
+// pod's rendered command, runs its readiness probe and reports its status;
+// killing the kubelet loses the node, its processes and its heartbeats at
+// once, and Kubernetes and the operator react as they would to a lost
+// machine.
+//
+// # What it does, as a kubelet does
+//
+//   - Node: creates its Node object (Ready, the capacity of the simulated
+//     nodes, the caller's labels, an InternalIP of its own), renews its Lease
+//     in kube-node-lease every second and the Ready condition's heartbeat
+//     every few seconds.
+//   - Pods: watches the pods bound to its node. For each one it runs the init
+//     containers to completion in order, then the first container, each as a
+//     process group (test/ray StartPod), with the command, args and env
+//     resolved like a kubelet: literal values, fieldRef, secretKeyRef and
+//     configMapKeyRef (read from the API), and $(VAR) references in command,
+//     args and env values expanded from the container's env.
+//   - Status: phase, podIP, hostIP, startTime, container statuses with
+//     restartCount and the last termination, and the Ready condition from
+//     the container's readiness probe, run on its own schedule
+//     (initialDelaySeconds, periodSeconds, thresholds).
+//   - Restarts: an exited container is started again as the pod's
+//     restartPolicy says (Always, OnFailure; under Never the pod ends
+//     Succeeded or Failed), after a back-off of one second doubling up to
+//     ten (the real kubelet starts at ten seconds and goes up to five
+//     minutes).
+//   - Termination: a pod with a deletionTimestamp has its processes killed
+//     and is then deleted with a grace period of zero, as a kubelet finishing
+//     termination does; a pod removed from the API has its processes killed.
+//     The kill is SIGKILL at once, not SIGTERM and the grace period.
+//
+// Kill is the node's loss: every process the kubelet started is SIGKILLed
+// and every heartbeat and status write stops at once. The node lifecycle
+// controller then marks the Node NotReady, as it does for a simulated node
+// whose kwok process is killed.
+//
+// # Deviations from a real node
+//
+// There are no containers and no cluster DNS on one machine, so:
+//
+//   - Pod IPs: every pod gets a loopback address derived from its namespace
+//     and name (PodIP), so it is stable per pod name: the replacement
+//     <name>-head-0 on another node has the address of the old one, as the
+//     head Service's DNS name would keep resolving to the head.
+//     The endpoints controllers refuse loopback addresses, so Services get
+//     no endpoints; nothing here reads them, since nothing resolves names.
+//   - Names: Config.Hosts maps names (the head Service FQDN) to addresses;
+//     they are replaced in command, args and env, the one change made to a
+//     rendered container (the same deviation as test/ray).
+//   - Filesystem: each pod instance gets a fresh folder of its own, given to
+//     its processes as HOME and TMPDIR, standing in for the container's own
+//     filesystem; Ray's default temp dir ($TMPDIR/ray) is then per pod, so a
+//     replaced head never sees its predecessor's session files.
+//   - Only the first container of a pod runs; liveness and startup probes
+//     are not run; resources are not enforced.
+//   - Everything a pod needs to share the machine with other pods is set in
+//     the pod spec, as a user could: for Ray, node-ip-address $(MY_POD_IP)
+//     (an env var from status.podIP), the ports, and a temp-dir for the
+//     workers, which otherwise take the head's temp dir path (the same path
+//     in a real cluster, but in another filesystem).
+//
+// Exec runs a command in a pod's environment, as `kubectl exec` would.
+package prockubelet
