@@ -67,7 +67,7 @@ func procHeadReady(ctx context.Context, cl client.Client, key types.NamespacedNa
 	case err != nil:
 		return false, "", fmt.Errorf("reading the head pod of %s: %w", key, err)
 	case head.DeletionTimestamp != nil || !procPodReady(head):
-		return false, fmt.Sprintf("head %s not Ready (phase %s, deleting %v)", head.UID, head.Status.Phase, head.DeletionTimestamp != nil), nil
+		return false, fmt.Sprintf("head %s not Ready (phase %s, deleting %v, node %q)", head.UID, head.Status.Phase, head.DeletionTimestamp != nil, head.Spec.NodeName), nil
 	}
 	return true, "", nil
 }
