@@ -159,24 +159,6 @@ func startNodes(t *testing.T, env *e2e.Env, venv ray.Venv, s failoverSpec, roles
 	return nodes
 }
 
-// shortDir is a temp dir with a short path: Ray puts unix sockets under a
-// pod's TMPDIR and a socket path must stay under 108 bytes.
-func shortDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.MkdirTemp("", "pk")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("Ray logs kept in %s", dir)
-			return
-		}
-		_ = os.RemoveAll(dir)
-	})
-	return dir
-}
-
 // driver runs workload/driver.py in a pod (as `kubectl exec` would) and
 // returns its one result.
 func driver(ctx context.Context, t *testing.T, k *prockubelet.Kubelet, venv ray.Venv, ns, pod, cmd string) map[string]any {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -70,7 +69,7 @@ func restartInPlace(ctx context.Context, t *testing.T, c *Cluster, headSpec podS
 // startCluster renders a cluster with its own ports and temp dirs.
 func startCluster(t *testing.T, venv Venv, redisAddr, name, storageNS string, worker bool) (*Cluster, Spec) {
 	t.Helper()
-	dir := shortTempDir(t)
+	dir := ShortTempDir(t, "rt")
 	ports, err := FreePorts()
 	if err != nil {
 		t.Fatal(err)
@@ -84,24 +83,6 @@ func startCluster(t *testing.T, venv Venv, redisAddr, name, storageNS string, wo
 	c := NewCluster(t, venv, rc, spec.Objects(), dir, ports.GCS)
 	c.HeadTempDir, c.WorkerTempDir = spec.HeadTempDir(), spec.WorkerTempDir()
 	return c, spec
-}
-
-// shortTempDir is a temp dir with a short path: Ray puts unix sockets in
-// its temp dir and a socket path must stay under 108 bytes.
-func shortTempDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.MkdirTemp("", "rt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("Ray logs kept in %s", dir)
-			return
-		}
-		_ = os.RemoveAll(dir)
-	})
-	return dir
 }
 
 // mustStartHead starts the head and waits for its rendered readiness probe;

@@ -47,7 +47,7 @@ func TestOperatorFailoverOnLostNode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := failoverSpec{name: "pk", ns: env.Namespace(t, "failover"), redisAddr: srv.Addr(), secretName: "redis-auth", ports: ports, dir: shortDir(t)}
+	s := failoverSpec{name: "pk", ns: env.Namespace(t, "failover"), redisAddr: srv.Addr(), secretName: "redis-auth", ports: ports, dir: ray.ShortTempDir(t, "pk")}
 	nodes := startNodes(t, env, venv, s, []nodeRole{{"pk-head-a", "head"}, {"pk-head-b", "head"}, {"pk-worker", "worker"}})
 	createPasswordSecret(t, env, s)
 	env.Create(t, s.rayCluster())
