@@ -40,11 +40,8 @@ const (
 )
 
 // apiserverHeadNodeLostGrace is the operator's node-lost grace here: the
-// restart comes when the recovery starts, so the force-delete falls after
-// the API server is back and the scheduler's informers have caught up.
-// kube-scheduler, when a head it must place is created while it is still
-// reconnecting, has been seen to report "Scheduler cache is corrupted" and
-// leave the next head Pending for minutes.
+// restart comes when the recovery starts, so that the restart falls in the
+// middle of the grace and the force-delete after it, as the subtest means.
 const apiserverHeadNodeLostGrace = "15s"
 
 // apiserverConvergeTimeout bounds the convergence after a restart
@@ -184,7 +181,8 @@ func apiserverOperatorsPart(why string) bool {
 }
 
 // schedulerCacheCorrupted is what kube-scheduler logs when its cache and
-// the API server disagree on a pod's node; it then may leave pods Pending.
+// the API server disagree on a pod's node, before it exits to be restarted
+// with a fresh cache (the simulated cluster restarts it).
 const schedulerCacheCorrupted = "Scheduler cache is corrupted"
 
 // apiserverSchedulerCorrupted tells whether kube-scheduler reported a

@@ -39,6 +39,9 @@ type Cluster struct {
 	nodes []*simNode
 
 	stopOnce sync.Once
+	// stopping is closed when Stop begins; supervised components are not
+	// restarted after that.
+	stopping chan struct{}
 }
 
 // Start runs etcd, kube-apiserver, kube-controller-manager, kube-scheduler
@@ -51,7 +54,7 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 		return nil, err
 	}
 	began := time.Now()
-	c := &Cluster{opts: opts}
+	c := &Cluster{opts: opts, stopping: make(chan struct{})}
 	if err := c.start(ctx); err != nil {
 		c.Stop()
 		return nil, err
@@ -72,8 +75,10 @@ func (c *Cluster) start(ctx context.Context) error {
 		{"etcd healthy", c.startEtcd},
 		{"kube-apiserver ready", c.startAPIServer},
 		{"kubeconfigs written", c.setupClients},
-		{"kube-controller-manager started", func(context.Context) error { return c.startControllerManager() }},
-		{"kube-scheduler started", func(context.Context) error { return c.startScheduler() }},
+		{"kube-controller-manager started", func(context.Context) error {
+			return c.startSupervised("kube-controller-manager", c.startControllerManager)
+		}},
+		{"kube-scheduler started", func(context.Context) error { return c.startSupervised("kube-scheduler", c.startScheduler) }},
 		{"nodes Ready", c.startNodes},
 		{"ServiceAccount default/default present", c.waitDefaultServiceAccount},
 	}
@@ -85,6 +90,16 @@ func (c *Cluster) start(ctx context.Context) error {
 		c.opts.Log("simcluster: %s (%s)", s.done, time.Since(t).Round(time.Millisecond))
 	}
 	return c.checkAlive()
+}
+
+// startSupervised starts a control-plane component and keeps it running.
+func (c *Cluster) startSupervised(name string, start func() (*process, error)) error {
+	p, err := start()
+	if err != nil {
+		return err
+	}
+	c.superviseControlPlane(name, p, start)
+	return nil
 }
 
 // prepare creates the work folder, finds the binaries and writes the
@@ -195,12 +210,20 @@ func (c *Cluster) checkAlive() error {
 
 // startComponent starts a binary with its log in the logs folder and
 // records it for Stop.
+// A component started while Stop runs is killed at once (errStopped).
 func (c *Cluster) startComponent(name, bin string, args, env []string) (*process, error) {
 	p := newProcess(name, c.bins[bin], filepath.Join(c.dir, "logs", name+".log"), args, env)
 	if err := p.start(); err != nil {
 		return nil, err
 	}
 	c.mu.Lock()
+	select {
+	case <-c.stopping:
+		c.mu.Unlock()
+		p.kill()
+		return nil, fmt.Errorf("starting %s: %w", name, errStopped)
+	default:
+	}
 	c.procs = append(c.procs, p)
 	c.mu.Unlock()
 	return p, nil
@@ -223,6 +246,7 @@ func (c *Cluster) component(name string) *process {
 func (c *Cluster) Stop() {
 	c.stopOnce.Do(func() {
 		c.mu.Lock()
+		close(c.stopping)
 		procs := append([]*process(nil), c.procs...)
 		c.mu.Unlock()
 		// Kill in reverse start order: nodes and controllers first, so

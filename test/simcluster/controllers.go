@@ -36,10 +36,10 @@ var kubeControllers = []string{
 // startControllerManager runs kube-controller-manager with short node
 // health timings. It serves no port (--secure-port=0), so clusters never
 // compete for one.
-func (c *Cluster) startControllerManager() error {
+func (c *Cluster) startControllerManager() (*process, error) {
 	kubeconfig := filepath.Join(c.dir, "kube-controller-manager.kubeconfig")
 	if err := writeKubeconfig(kubeconfig, c.server, c.pki.caCertPEM, userControllerManager, c.creds.tokens[userControllerManager]); err != nil {
-		return err
+		return nil, err
 	}
 	args := []string{
 		"--kubeconfig=" + kubeconfig,
@@ -60,8 +60,7 @@ func (c *Cluster) startControllerManager() error {
 		"--concurrent-replicaset-syncs=20",
 		"--concurrent-statefulset-syncs=20",
 	}
-	_, err := c.startComponent("kube-controller-manager", "kube-controller-manager", args, nil)
-	return err
+	return c.startComponent("kube-controller-manager", "kube-controller-manager", args, nil)
 }
 
 // schedulerConfig sets the client rate limits that have no flag any more,
@@ -76,15 +75,14 @@ leaderElection:
   leaderElect: false
 `
 
-func (c *Cluster) startScheduler() error {
+func (c *Cluster) startScheduler() (*process, error) {
 	kubeconfig := filepath.Join(c.dir, "kube-scheduler.kubeconfig")
 	if err := writeKubeconfig(kubeconfig, c.server, c.pki.caCertPEM, userScheduler, c.creds.tokens[userScheduler]); err != nil {
-		return err
+		return nil, err
 	}
 	config := filepath.Join(c.dir, "kube-scheduler.yaml")
 	if err := os.WriteFile(config, fmt.Appendf(nil, schedulerConfig, kubeconfig), 0o600); err != nil {
-		return fmt.Errorf("writing scheduler configuration: %w", err)
+		return nil, fmt.Errorf("writing scheduler configuration: %w", err)
 	}
-	_, err := c.startComponent("kube-scheduler", "kube-scheduler", []string{"--config=" + config, "--secure-port=0"}, nil)
-	return err
+	return c.startComponent("kube-scheduler", "kube-scheduler", []string{"--config=" + config, "--secure-port=0"}, nil)
 }

@@ -24,6 +24,10 @@
 // machine that lost power. RestartNode brings it back; AddNode adds one.
 // RestartAPIServer kills kube-apiserver and starts it again on the same
 // address and etcd, so every client loses the API and gets it back.
+// A kube-controller-manager or kube-scheduler that exits by itself is
+// started again 2 s later, as a kubelet restarts a control plane's static
+// pods; kube-scheduler relies on that when it finds its cache inconsistent
+// (it logs "Scheduler cache is corrupted" and exits).
 //
 // Every process runs in its own process group with a parent-death signal,
 // so nothing survives the test binary, even when it is killed; Stop kills

@@ -17,3 +17,22 @@ func ProcessGroups(c *Cluster) []Group {
 	}
 	return groups
 }
+
+// CrashComponent SIGKILLs the latest process of a component, as a crash
+// would (the cluster is not told), and returns its pid.
+func CrashComponent(c *Cluster, name string) int {
+	p := c.component(name)
+	pid := p.pid()
+	p.kill()
+	return pid
+}
+
+// ComponentPID is the pid of the latest process of a component, 0 when it
+// is not running.
+func ComponentPID(c *Cluster, name string) int {
+	p := c.component(name)
+	if p == nil || p.exited() {
+		return 0
+	}
+	return p.pid()
+}

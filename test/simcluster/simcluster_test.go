@@ -30,6 +30,7 @@ func TestSimulatedCluster(t *testing.T) {
 	t.Run("service account token works under RBAC", func(t *testing.T) { testServiceAccountToken(t, c) })
 	t.Run("added node turns ready", func(t *testing.T) { testAddNode(t, c) })
 	t.Run("kube-apiserver restart keeps objects and clients", func(t *testing.T) { testAPIServerRestart(t, c) })
+	t.Run("crashed scheduler and controller manager are restarted", func(t *testing.T) { testControlPlaneRestarted(t, c) })
 	t.Run("killed node goes NotReady and its pods stay Terminating", func(t *testing.T) { testLostNode(t, c) })
 }
 
