@@ -19,6 +19,7 @@ import (
 	rayv1 "github.com/ray-ha-operator/ray-ha-operator/api/v1"
 	"github.com/ray-ha-operator/ray-ha-operator/internal/raycluster"
 	"github.com/ray-ha-operator/ray-ha-operator/test/e2e"
+	"github.com/ray-ha-operator/ray-ha-operator/test/simcluster"
 )
 
 // Milestone names, as they appear in the tables and the JSON.
@@ -284,20 +285,11 @@ func (e *env) restartNode(ctx context.Context, name string) {
 	}
 	for end := time.Now().Add(time.Minute); time.Now().Before(end); time.Sleep(200 * time.Millisecond) {
 		n := &corev1.Node{}
-		if err := e.client.Get(ctx, types.NamespacedName{Name: name}, n); err == nil && nodeReady(n) {
+		if err := e.client.Get(ctx, types.NamespacedName{Name: name}, n); err == nil && simcluster.NodeReady(n) {
 			return
 		}
 	}
 	e.logf("node %s not Ready a minute after its restart", name)
-}
-
-func nodeReady(n *corev1.Node) bool {
-	for _, c := range n.Status.Conditions {
-		if c.Type == corev1.NodeReady {
-			return c.Status == corev1.ConditionTrue
-		}
-	}
-	return false
 }
 
 func contains(list []string, s string) bool {

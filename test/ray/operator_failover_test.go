@@ -24,6 +24,7 @@ import (
 	"github.com/ray-ha-operator/ray-ha-operator/test/prockubelet"
 	"github.com/ray-ha-operator/ray-ha-operator/test/ray"
 	"github.com/ray-ha-operator/ray-ha-operator/test/redisserver"
+	"github.com/ray-ha-operator/ray-ha-operator/test/simcluster"
 )
 
 const failoverRedisPassword = "gcs-ft-failover-pw"
@@ -105,7 +106,7 @@ func loseHeadNode(ctx context.Context, t *testing.T, env *e2e.Env, nodes map[str
 		if err := cl.Get(ctx, client.ObjectKey{Name: old.Spec.NodeName}, &n); err != nil {
 			return false, err.Error()
 		}
-		return !nodeReady(&n), "still Ready"
+		return !simcluster.NodeReady(&n), "still Ready"
 	}), "node lifecycle controller: lease older than the node-monitor grace")
 	tl.Mark("old head pod removed", waitFor(ctx, t, "old head pod removed", func() (bool, string) {
 		p, err := getPod(ctx, cl, s.ns, old.Name)
@@ -286,15 +287,6 @@ func getPod(ctx context.Context, cl client.Client, ns, name string) (*corev1.Pod
 func podReady(p *corev1.Pod) bool {
 	for _, c := range p.Status.Conditions {
 		if c.Type == corev1.PodReady {
-			return c.Status == corev1.ConditionTrue
-		}
-	}
-	return false
-}
-
-func nodeReady(n *corev1.Node) bool {
-	for _, c := range n.Status.Conditions {
-		if c.Type == corev1.NodeReady {
 			return c.Status == corev1.ConditionTrue
 		}
 	}
