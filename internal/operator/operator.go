@@ -97,7 +97,8 @@ func SetupRayCluster(mgr ctrl.Manager, cfg Config) (*Setup, error) {
 	opts.OnGone = append(opts.OnGone, metrics.ForgetCluster)
 	// A created or changed Secret re-checks the RayClusters that read it
 	// (metadata-only watch: no credential is cached).
-	opts.ExtraWatches = append(opts.ExtraWatches, PodWatch(mgr.GetCache()), reach.SecretWatch(mgr.GetCache()))
+	opts.ExtraWatches = append(opts.ExtraWatches, PodWatch(mgr.GetCache()), DeploymentWatch(mgr.GetCache()),
+		reach.SecretWatch(mgr.GetCache()))
 	if cfg.Tune != nil {
 		cfg.Tune(&opts)
 	}
