@@ -159,14 +159,17 @@ func (o *Options) setDefaults() {
 
 // Reconciler keeps one Helm release per resource of one kind.
 type Reconciler struct {
-	opts     Options
-	client   client.Client // writes (and nothing cached)
-	reader   client.Reader // the manager's cache: the resource and rendered objects
-	releases *releaseReader
-	configs  *actionConfigs
-	drift    *driftRepairer
-	deps     *dependentWatcher
-	recorder events.EventRecorder
+	opts   Options
+	client client.Client // writes (and nothing cached)
+	reader client.Reader // the manager's cache: the resource and rendered objects
+	// apiReader reads from the API server, for a resource the cache is
+	// behind on.
+	apiReader client.Reader
+	releases  *releaseReader
+	configs   *actionConfigs
+	drift     *driftRepairer
+	deps      *dependentWatcher
+	recorder  events.EventRecorder
 
 	mu         sync.Mutex
 	fullChecks map[types.UID]time.Time
@@ -204,21 +207,13 @@ func (r *Reconciler) newObject() *unstructured.Unstructured {
 // Reconcile brings one resource's release in line with its spec.
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	log := ctrl.LoggerFrom(ctx)
-	obj := r.newObject()
-	if err := r.reader.Get(ctx, req.NamespacedName, obj); err != nil {
-		if apierrors.IsNotFound(err) {
-			r.releases.forget(req.Namespace, req.Name)
-			r.writes.forget(req.NamespacedName)
-			for _, gone := range r.opts.OnGone {
-				gone(req.NamespacedName)
-			}
-			return ctrl.Result{}, nil
-		}
-		return ctrl.Result{}, fmt.Errorf("reading %s %s: %w", r.opts.GVK.Kind, req, err)
+	obj, err := r.read(ctx, req.NamespacedName)
+	if apierrors.IsNotFound(err) {
+		r.forget(req.NamespacedName)
+		return ctrl.Result{}, nil
 	}
-	if r.writes.behind(req.NamespacedName, obj.GetResourceVersion(), r.opts.Now()) {
-		log.V(1).Info("The cache has not seen this controller's last write yet; looking again shortly", "resourceVersion", obj.GetResourceVersion())
-		return ctrl.Result{RequeueAfter: staleRecheck}, nil
+	if err != nil {
+		return ctrl.Result{}, fmt.Errorf("reading %s %s: %w", r.opts.GVK.Kind, req, err)
 	}
 	ctx = ctrl.LoggerInto(ctx, log.WithValues("release", obj.GetName()))
 	if !obj.GetDeletionTimestamp().IsZero() {
@@ -241,6 +236,37 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		err = perr
 	}
 	return res, err
+}
+
+// read gets the resource from the cache, or from the API server when the
+// cache has not seen this reconciler's last write yet (see writeTracker):
+// acting on the old copy would repeat what that write recorded, and waiting
+// for the cache could miss a failure that Kubernetes repairs within the
+// wait. Only reconciles right after a write of their own pay the request.
+func (r *Reconciler) read(ctx context.Context, key types.NamespacedName) (*unstructured.Unstructured, error) {
+	obj := r.newObject()
+	if err := r.reader.Get(ctx, key, obj); err != nil {
+		return nil, err
+	}
+	if !r.writes.behind(key, obj.GetResourceVersion(), r.opts.Now()) {
+		return obj, nil
+	}
+	ctrl.LoggerFrom(ctx).V(1).Info("The cache has not seen this controller's last write yet; reading from the API server",
+		"cachedResourceVersion", obj.GetResourceVersion())
+	if err := r.apiReader.Get(ctx, key, obj); err != nil {
+		return nil, err
+	}
+	return obj, nil
+}
+
+// forget drops what the reconciler keeps about a deleted resource and tells
+// the OnGone callbacks.
+func (r *Reconciler) forget(key types.NamespacedName) {
+	r.releases.forget(key.Namespace, key.Name)
+	r.writes.forget(key)
+	for _, gone := range r.opts.OnGone {
+		gone(key)
+	}
 }
 
 // ensureFinalizers adds, in one update before anything is installed, our

@@ -62,6 +62,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	}
 	r.client = mgr.GetClient()
 	r.reader = mgr.GetCache()
+	r.apiReader = mgr.GetAPIReader()
 	r.releases = newReleaseReader(relCache)
 	r.drift = &driftRepairer{cache: mgr.GetCache(), writer: mgr.GetClient(), mapper: mgr.GetRESTMapper()}
 	r.recorder = mgr.GetEventRecorder(r.Name())

@@ -9,14 +9,9 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 )
 
-// staleRecheck is how soon a reconcile that found the cache behind this
-// controller's own last write looks again. The write's watch event is
-// normally milliseconds away.
-const staleRecheck = 200 * time.Millisecond
-
-// staleWriteMaxAge bounds how long a write is waited for. A cache that still
+// staleWriteMaxAge bounds how long a write is remembered. A cache that still
 // shows the version before it after this long has lost the event (a relist
-// follows); the reconcile then goes ahead rather than waiting forever.
+// follows).
 const staleWriteMaxAge = 30 * time.Second
 
 // writeTracker remembers, per resource, the resourceVersions this controller

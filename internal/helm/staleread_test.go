@@ -181,13 +181,14 @@ func (l *laggingReader) staleServed() int {
 	return l.served
 }
 
-// TestReconcileWaitsForItsOwnWrite: a reconcile that starts before the cache
-// has its predecessor's status write must not act on the old status. Here a
-// hook would see a new generation a second time; in the operator the head
-// hook would report one head failure twice. The second reconcile comes from
-// the release's own Deployment changing, as pod events follow a head hook's
-// write in the operator.
-func TestReconcileWaitsForItsOwnWrite(t *testing.T) {
+// TestReconcileReadsPastAStaleCache: a reconcile that starts before the
+// cache has its predecessor's status write must not act on the old status.
+// Here a hook would see a new generation a second time; in the operator the
+// head hook would report one head failure twice. The second reconcile comes
+// from the release's own Deployment changing, as pod events follow a head
+// hook's write in the operator; it reads the resource from the API server
+// instead and runs at once.
+func TestReconcileReadsPastAStaleCache(t *testing.T) {
 	api := startAPIServer(t)
 	hook := &generationHook{seen: map[int64]int{}}
 	lag := &laggingReader{freezeAt: 2, window: 3 * time.Second}
@@ -218,6 +219,7 @@ func TestReconcileWaitsForItsOwnWrite(t *testing.T) {
 	// Another reconcile while the cache still shows generation 2 without the
 	// status that says it was seen (the upgrade's Deployment change usually
 	// triggers one already).
+	runs := op.postRuns.count()
 	d := &appsv1.Deployment{}
 	if err := api.client.Get(ctx, types.NamespacedName{Namespace: ns, Name: "w-worker"}, d); err != nil {
 		t.Fatal(err)
@@ -225,20 +227,21 @@ func TestReconcileWaitsForItsOwnWrite(t *testing.T) {
 	if err := api.client.Patch(ctx, d, client.RawPatch("application/merge-patch+json", []byte(`{"metadata":{"labels":{"test-touch":"1"}}}`))); err != nil {
 		t.Fatal(err)
 	}
+	eventually(t, 10*time.Second, "a reconcile while the cache lags", func() error {
+		if n := op.postRuns.count(); n == runs {
+			return fmt.Errorf("post-reconcile runs still %d", n)
+		}
+		return nil
+	})
+	if time.Now().After(lag.windowEnd()) {
+		t.Fatal("the reconcile came after the cache had caught up; the test did not exercise a stale read")
+	}
 	time.Sleep(time.Until(lag.windowEnd()))
-	runs := op.postRuns.count()
 	if lag.staleServed() == 0 {
 		t.Fatal("no reconcile read the lagging cache; the test did not exercise a stale read")
 	}
 	if n := hook.times(2); n != 1 {
 		t.Errorf("generation 2 was seen as new %d times, want 1 (a reconcile acted on a stale status)", n)
 	}
-	// The reconciles held back while the cache lagged still happen.
-	eventually(t, 10*time.Second, "a reconcile after the cache caught up", func() error {
-		if n := op.postRuns.count(); n == runs {
-			return fmt.Errorf("post-reconcile runs still %d", n)
-		}
-		return nil
-	})
 	t.Logf("stale reads answered: %d", lag.staleServed())
 }
