@@ -5,12 +5,9 @@ Copyright 2026 The ray-ha-operator Authors.
 package operator
 
 import (
-	"context"
-
 	appsv1 "k8s.io/api/apps/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
@@ -29,16 +26,8 @@ import (
 // Deployment's replica counts do not cost a reconcile each.
 func DeploymentWatch(c cache.Cache) source.TypedSource[reconcile.Request] {
 	return source.Kind(c, &appsv1.Deployment{},
-		handler.TypedEnqueueRequestsFromMapFunc(clusterOfDeployment),
+		handler.TypedEnqueueRequestsFromMapFunc(clusterOf[*appsv1.Deployment]),
 		deploymentPredicate())
-}
-
-func clusterOfDeployment(_ context.Context, d *appsv1.Deployment) []reconcile.Request {
-	name := d.Labels[raycluster.LabelCluster]
-	if name == "" {
-		return nil
-	}
-	return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: d.Namespace, Name: name}}}
 }
 
 // deploymentPredicate passes updates of Ray worker Deployments that change

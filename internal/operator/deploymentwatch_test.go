@@ -62,12 +62,12 @@ func TestDeploymentPredicateUpdates(t *testing.T) {
 	}
 }
 
-func TestClusterOfDeployment(t *testing.T) {
-	got := clusterOfDeployment(context.Background(), workerDeployment())
+func TestClusterOfWorkerDeployment(t *testing.T) {
+	got := clusterOf(context.Background(), workerDeployment())
 	if len(got) != 1 || got[0].Namespace != "ns" || got[0].Name != "rc" {
 		t.Errorf("clusterOfDeployment = %v, want ns/rc", got)
 	}
-	if got := clusterOfDeployment(context.Background(), &appsv1.Deployment{}); got != nil {
+	if got := clusterOf(context.Background(), &appsv1.Deployment{}); got != nil {
 		t.Errorf("a Deployment without the cluster label maps to %v", got)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
@@ -27,16 +28,18 @@ import (
 // head would only be seen at the next period.
 func PodWatch(c cache.Cache) source.TypedSource[reconcile.Request] {
 	return source.Kind(c, &corev1.Pod{},
-		handler.TypedEnqueueRequestsFromMapFunc(clusterOfPod),
+		handler.TypedEnqueueRequestsFromMapFunc(clusterOf[*corev1.Pod]),
 		podPredicate())
 }
 
-func clusterOfPod(_ context.Context, p *corev1.Pod) []reconcile.Request {
-	name := p.Labels[raycluster.LabelCluster]
+// clusterOf maps an object the chart's workloads made (a pod, a worker
+// Deployment) to the RayCluster named by its ray.io/cluster label.
+func clusterOf[T client.Object](_ context.Context, o T) []reconcile.Request {
+	name := o.GetLabels()[raycluster.LabelCluster]
 	if name == "" {
 		return nil
 	}
-	return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: p.Namespace, Name: name}}}
+	return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: o.GetNamespace(), Name: name}}}
 }
 
 // podPredicate passes Ray pods' creations and deletions, and updates that

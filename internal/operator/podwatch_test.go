@@ -29,12 +29,12 @@ func rayPod(mut ...func(*corev1.Pod)) *corev1.Pod {
 }
 
 func TestClusterOfPod(t *testing.T) {
-	got := clusterOfPod(context.Background(), rayPod())
+	got := clusterOf(context.Background(), rayPod())
 	want := types.NamespacedName{Namespace: "ns", Name: "rc"}
 	if len(got) != 1 || got[0].NamespacedName != want {
 		t.Errorf("requests %v, want %v", got, want)
 	}
-	if got := clusterOfPod(context.Background(), rayPod(func(p *corev1.Pod) { p.Labels = nil })); len(got) != 0 {
+	if got := clusterOf(context.Background(), rayPod(func(p *corev1.Pod) { p.Labels = nil })); len(got) != 0 {
 		t.Errorf("a pod without the label enqueued %v", got)
 	}
 }
