@@ -42,7 +42,8 @@ func TestNodeLostOnSimulatedCluster(t *testing.T) {
 	if old.Spec.NodeName != victim {
 		t.Fatalf("head started on %s, want %s (preferred)", old.Spec.NodeName, victim)
 	}
-	workers := workerUIDs(ctx, t, cl, ns)
+	// The head can be Ready before the worker Deployment's pods exist.
+	workers := waitWorkers(ctx, t, cl, ns, 60*time.Second)
 
 	// Steady state: nothing to do.
 	if d := decideOnce(ctx, t, cl, ns, policy, ReplacementHistory{}); d.Verdict != VerdictHealthy {
@@ -64,7 +65,7 @@ func TestNodeLostOnSimulatedCluster(t *testing.T) {
 	if hist.Count != 1 {
 		t.Errorf("%d replacements, want exactly 1", hist.Count)
 	}
-	if got := workerUIDs(ctx, t, cl, ns); fmt.Sprint(got) != fmt.Sprint(workers) {
+	if got := liveWorkerUIDs(ctx, t, cl, ns); fmt.Sprint(got) != fmt.Sprint(workers) {
 		t.Errorf("worker pods changed: %v, want %v", got, workers)
 	}
 	if d := decideOnce(ctx, t, cl, ns, policy, hist); d.Verdict != VerdictHealthy {
@@ -167,7 +168,21 @@ func waitHeadReady(ctx context.Context, t *testing.T, cl client.Client, ns strin
 	return nil
 }
 
-func workerUIDs(ctx context.Context, t *testing.T, cl client.Client, ns string) []types.UID {
+// waitWorkers waits for the two worker pods to exist and returns their UIDs.
+func waitWorkers(ctx context.Context, t *testing.T, cl client.Client, ns string, timeout time.Duration) []types.UID {
+	t.Helper()
+	var uids []types.UID
+	for start := time.Now(); time.Since(start) < timeout; time.Sleep(200 * time.Millisecond) {
+		if uids = liveWorkerUIDs(ctx, t, cl, ns); len(uids) == 2 {
+			return uids
+		}
+	}
+	t.Fatalf("%d live workers after %s, want 2", len(uids), timeout)
+	return nil
+}
+
+// liveWorkerUIDs lists the UIDs of the worker pods not being deleted.
+func liveWorkerUIDs(ctx context.Context, t *testing.T, cl client.Client, ns string) []types.UID {
 	t.Helper()
 	var pods corev1.PodList
 	if err := cl.List(ctx, &pods, client.InNamespace(ns), client.MatchingLabels{LabelNodeType: NodeTypeWork}); err != nil {
@@ -178,9 +193,6 @@ func workerUIDs(ctx context.Context, t *testing.T, cl client.Client, ns string) 
 		if p.DeletionTimestamp == nil {
 			uids = append(uids, p.UID)
 		}
-	}
-	if len(uids) != 2 {
-		t.Fatalf("%d live workers, want 2", len(uids))
 	}
 	return uids
 }
