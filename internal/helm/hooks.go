@@ -19,7 +19,9 @@ type Request struct {
 	// Values are the values the chart renders with (chart defaults included).
 	Values chartutil.Values
 	// Release is the last release revision (nil before the first install).
-	// After an apply it is the resulting revision. Read-only.
+	// Before an apply it comes from the cache, and its Chart carries only
+	// the chart's metadata; after an apply it is the resulting revision.
+	// Read-only.
 	Release *release.Release
 }
 

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"sync"
 
+	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/release"
 	"helm.sh/helm/v3/pkg/storage/driver"
 	corev1 "k8s.io/api/core/v1"
@@ -156,10 +157,23 @@ func (r *releaseReader) last(ctx context.Context, namespace, name string) (*rele
 	if err != nil {
 		return nil, fmt.Errorf("decoding release secret %s/%s: %w", namespace, sec.Name, err)
 	}
+	rel = withChartMetadataOnly(rel)
 	r.mu.Lock()
 	r.memo[key] = decodedRelease{resourceVersion: sec.ResourceVersion, release: rel}
 	r.mu.Unlock()
 	return rel, nil
+}
+
+// withChartMetadataOnly drops the chart's templates, files, values and
+// schema from a decoded release. Every release embeds the whole chart, which
+// is most of a memo entry; decisions, status and drift repair need only the
+// chart's name and version, the manifest and the labels. Upgrades read the
+// full release from Helm's storage, never from the memo.
+func withChartMetadataOnly(rel *release.Release) *release.Release {
+	if rel.Chart != nil {
+		rel.Chart = &chart.Chart{Metadata: rel.Chart.Metadata}
+	}
+	return rel
 }
 
 // forget drops the memo of a release (its resource is gone).

@@ -1,6 +1,7 @@
 package helm
 
 import (
+	"context"
 	"testing"
 
 	"helm.sh/helm/v3/pkg/chart"
@@ -72,5 +73,32 @@ func TestSummarize(t *testing.T) {
 	s := summarize(rel)
 	if s.Version != 2 || s.InputHash != "h" || s.Status != release.StatusPendingUpgrade {
 		t.Errorf("summary = %+v", s)
+	}
+}
+
+// TestReleaseMemoKeepsChartMetadataOnly: the reconciler's decoded release is
+// kept per resource, so it must not hold the chart's files; what decisions,
+// status and drift repair read must still be there.
+func TestReleaseMemoKeepsChartMetadataOnly(t *testing.T) {
+	api := startAPIServer(t)
+	op := api.startOperator(t, nil)
+	w := newWidget(op.ns, "memo", map[string]any{"message": "m", "replicas": int64(1)})
+	if err := api.client.Create(context.Background(), w); err != nil {
+		t.Fatal(err)
+	}
+	api.waitDeployed(t, op.ns, "memo", 1)
+
+	rel, err := op.rec.releases.last(context.Background(), op.ns, "memo")
+	if err != nil || rel == nil {
+		t.Fatalf("last release: %v, %v", rel, err)
+	}
+	if rel.Chart == nil || rel.Chart.Metadata == nil || chartRef(rel) != "widget-0.1.0" {
+		t.Errorf("chart metadata lost: %s", chartRef(rel))
+	}
+	if n := len(rel.Chart.Templates) + len(rel.Chart.Files) + len(rel.Chart.Values) + len(rel.Chart.Schema); n != 0 {
+		t.Errorf("memo keeps %d chart files, values or schema bytes; want only the metadata", n)
+	}
+	if rel.Manifest == "" || rel.Labels[InputHashLabel] == "" || rel.Info == nil {
+		t.Errorf("memo lost the manifest, the input hash label or the info: %+v", rel)
 	}
 }
