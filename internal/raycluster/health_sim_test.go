@@ -271,7 +271,7 @@ func TestCrashLoopOnSimulatedCluster(t *testing.T) {
 			old := waitHeadBound(ctx, t, cl, ns, "")
 			writeCrashLoopStatus(ctx, t, cl, old)
 
-			actions, verdicts := operateFor(ctx, t, cl, ns, policy, tc.redisDown, 12*time.Second)
+			actions, verdicts := operateFor(ctx, t, cl, ns, policy, tc.redisDown, 12*time.Second, len(tc.actions))
 			if fmt.Sprint(actions) != fmt.Sprint(tc.actions) {
 				t.Errorf("actions %v, want %v", actions, tc.actions)
 			}
@@ -285,14 +285,18 @@ func TestCrashLoopOnSimulatedCluster(t *testing.T) {
 	}
 }
 
-// operateFor runs the loop for a fixed time and returns the deletes it made
-// and every verdict it reached.
-func operateFor(ctx context.Context, t *testing.T, cl client.Client, ns string, p Policy, redisDown bool, d time.Duration) ([]Action, map[Verdict]bool) {
+// operateFor runs the loop for at least d and returns the deletes it made
+// and every verdict it reached. Until it has made want deletes it goes on
+// for up to a minute (a loaded machine stretches every step), and after the
+// last of them it runs 3 s more to catch one too many.
+func operateFor(ctx context.Context, t *testing.T, cl client.Client, ns string, p Policy, redisDown bool, d time.Duration, want int) ([]Action, map[Verdict]bool) {
 	t.Helper()
 	var hist ReplacementHistory
 	var actions []Action
 	verdicts := map[Verdict]bool{}
-	for start := time.Now(); time.Since(start) < d; time.Sleep(200 * time.Millisecond) {
+	start := time.Now()
+	end := start.Add(d)
+	for ; time.Now().Before(end) || (len(actions) < want && time.Since(start) < time.Minute); time.Sleep(200 * time.Millisecond) {
 		now := time.Now()
 		s, err := GatherScope(ctx, cl, ClusterFacts{Name: "rc", Namespace: ns}, p, now)
 		if err != nil {
@@ -311,9 +315,19 @@ func operateFor(ctx context.Context, t *testing.T, cl client.Client, ns string, 
 		if out == OutcomeDeleted {
 			actions = append(actions, dec.Action)
 			hist = hist.Record(p, now)
+			if len(actions) == want {
+				end = later(end, time.Now().Add(3*time.Second))
+			}
 		}
 	}
 	return actions, verdicts
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 // writeCrashLoopStatus plays the kubelet: Running, not Ready since now, the
@@ -340,7 +354,7 @@ func writeCrashLoopStatus(ctx context.Context, t *testing.T, cl client.Client, p
 // notUID and no deletion pending.
 func waitHeadBound(ctx context.Context, t *testing.T, cl client.Client, ns string, notUID types.UID) *corev1.Pod {
 	t.Helper()
-	for start := time.Now(); time.Since(start) < 30*time.Second; time.Sleep(200 * time.Millisecond) {
+	for start := time.Now(); time.Since(start) < 60*time.Second; time.Sleep(200 * time.Millisecond) {
 		var p corev1.Pod
 		err := cl.Get(ctx, types.NamespacedName{Namespace: ns, Name: HeadPodName("rc")}, &p)
 		if client.IgnoreNotFound(err) != nil {
@@ -350,6 +364,6 @@ func waitHeadBound(ctx context.Context, t *testing.T, cl client.Client, ns strin
 			return &p
 		}
 	}
-	t.Fatal("no bound head pod within 30s")
+	t.Fatal("no bound head pod within 60s")
 	return nil
 }

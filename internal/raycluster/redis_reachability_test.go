@@ -183,7 +183,9 @@ func newReachFixture(t *testing.T, secrets client.Reader, rc *rayv1.RayCluster) 
 		f.probes.Add(1)
 		return rayredis.Probe(ctx, o)
 	}
-	f.hook = NewRedisReachability(secrets, f.events, f.clock, probe, ReachabilityOptions{Interval: 30 * time.Second, Timeout: time.Second})
+	// The probe is real and the machine may be loaded: a generous timeout,
+	// which no case waits out (every failure here is refused at once).
+	f.hook = NewRedisReachability(secrets, f.events, f.clock, probe, ReachabilityOptions{Interval: 30 * time.Second, Timeout: 10 * time.Second})
 	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(rc)
 	if err != nil {
 		t.Fatal(err)

@@ -237,7 +237,9 @@ func TestDeleteNamespaceBounded(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), nsUID) {
 		t.Errorf("with Redis stopped: %v; want an error naming the namespace", err)
 	}
-	if elapsed := time.Since(start); elapsed > 3*time.Second {
+	// Refused at once, and retries stay within the context; 8 s leaves
+	// room for a loaded machine, not for a hang.
+	if elapsed := time.Since(start); elapsed > 8*time.Second {
 		t.Errorf("took %v with Redis stopped; the context allowed 2s", elapsed)
 	}
 }

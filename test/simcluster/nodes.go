@@ -211,15 +211,18 @@ func (c *Cluster) AddNode(ctx context.Context) (string, error) {
 	return n.name, nil
 }
 
-// waitNodesReady waits until every given node reports Ready=True.
+// waitNodesReady waits until every given node reports Ready=True and
+// carries no taint. The API server taints every new node not-ready, and the
+// node lifecycle controller lifts the taint only after it has seen the node
+// Ready: on a loaded machine a node can be Ready and still unschedulable.
 func (c *Cluster) waitNodesReady(ctx context.Context, nodes []*simNode) error {
 	for _, n := range nodes {
-		err := waitFor(ctx, "node "+n.name+" Ready", 60*time.Second, n.kwok, func(ctx context.Context) (bool, error) {
+		err := waitFor(ctx, "node "+n.name+" Ready and untainted", 60*time.Second, n.kwok, func(ctx context.Context) (bool, error) {
 			var node corev1.Node
 			if err := c.client.Get(ctx, client.ObjectKey{Name: n.name}, &node); err != nil {
 				return false, client.IgnoreNotFound(err)
 			}
-			return NodeReady(&node), nil
+			return NodeReady(&node) && len(node.Spec.Taints) == 0, nil
 		})
 		if err != nil {
 			return err

@@ -36,9 +36,10 @@ func TestStopLeavesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	groups := simcluster.ProcessGroups(c)
-	// etcd, apiserver, controller manager, scheduler, 2 kwok + 1 restarted kwok.
-	if len(groups) != 7 {
-		t.Fatalf("ProcessGroups = %v, want 7 processes", groups)
+	// etcd, apiserver, controller manager, scheduler, 2 kwok + 1 restarted
+	// kwok; more when the supervisor restarted a control-plane component.
+	if len(groups) < 7 {
+		t.Fatalf("ProcessGroups = %v, want at least 7 processes", groups)
 	}
 	dir := c.Dir()
 
@@ -120,8 +121,8 @@ func readGroups(t *testing.T, out interface{ Read([]byte) (int, error) }) []simc
 		if r.err != nil {
 			t.Fatal(r.err)
 		}
-		if len(r.groups) != 5 {
-			t.Fatalf("helper reported %v, want 5 processes", r.groups)
+		if len(r.groups) < 5 { // more after a supervised restart
+			t.Fatalf("helper reported %v, want at least 5 processes", r.groups)
 		}
 		return r.groups
 	case <-time.After(2 * time.Minute):
