@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"helm.sh/helm/v3/pkg/release"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -139,21 +140,40 @@ func TestFailedInstallIsSurfacedAndFixedByASpecChange(t *testing.T) {
 	if err := api.client.Create(ctx, newWidget(op.ns, "f", map[string]any{"replicas": "many"})); err != nil {
 		t.Fatal(err)
 	}
+	// The first retry may already have run: it upgrades from the failed
+	// revision and reports UpgradeError.
 	eventually(t, 20*time.Second, "ReleaseFailed", func() error {
-		return api.conditionIs(op.ns, "f", ConditionReleaseFailed, "True", ReasonInstallError)
+		if err := api.conditionIs(op.ns, "f", ConditionReleaseFailed, "True", ""); err != nil {
+			return err
+		}
+		if c := findCondition(api.getWidget(t, op.ns, "f"), ConditionReleaseFailed); c.Reason != ReasonInstallError && c.Reason != ReasonUpgradeError {
+			return fmt.Errorf("ReleaseFailed reason %s (%s), want %s or %s", c.Reason, c.Message, ReasonInstallError, ReasonUpgradeError)
+		}
+		return nil
 	})
 	if err := api.conditionIs(op.ns, "f", ConditionDeployed, "False", ReasonReleaseNotFound); err != nil {
 		t.Error(err)
 	}
-	eventually(t, 5*time.Second, "install failure event", func() error { return api.hasEvent(op.ns, "f", EventInstallFailed) })
-	rel, err := api.directStorage(t, op.ns).Last("f")
-	if err != nil {
-		t.Fatalf("the failed revision should be kept: %v", err)
-	}
-	// Retries (with backoff) add failed revisions, never a rollback.
-	if rel.Info.Status != "failed" {
-		t.Errorf("last revision %d is %s, want failed", rel.Version, rel.Info.Status)
-	}
+	eventually(t, 30*time.Second, "install failure event", func() error { return api.hasEvent(op.ns, "f", EventInstallFailed) })
+	// Retries (with backoff) add failed revisions, never a rollback or an
+	// uninstall. A retry in flight shows a pending-upgrade revision on top
+	// for a moment, so poll for a moment between retries.
+	store := api.directStorage(t, op.ns)
+	eventually(t, 30*time.Second, "only failed revisions kept", func() error {
+		hist, err := store.History("f")
+		if err != nil {
+			return fmt.Errorf("the failed revisions should be kept: %v", err)
+		}
+		if len(hist) == 0 {
+			return fmt.Errorf("the failed revisions should be kept: no history")
+		}
+		for _, rel := range hist {
+			if rel.Info.Status != release.StatusFailed {
+				return fmt.Errorf("revision %d is %s, want every revision failed", rel.Version, rel.Info.Status)
+			}
+		}
+		return nil
+	})
 
 	u := api.getWidget(t, op.ns, "f")
 	if err := api.client.Patch(ctx, u, client.RawPatch("application/merge-patch+json", []byte(`{"spec":{"replicas":1}}`))); err != nil {

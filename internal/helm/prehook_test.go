@@ -65,7 +65,7 @@ func TestPreHookBlocksApply(t *testing.T) {
 				}
 				return nil
 			})
-			eventually(t, 5*time.Second, "warning event", func() error { return api.hasEvent(op.ns, "h", tc.event) })
+			eventually(t, 30*time.Second, "warning event", func() error { return api.hasEvent(op.ns, "h", tc.event) })
 			w := api.getWidget(t, op.ns, "h")
 			if og, _, _ := unstructured.NestedInt64(w.Object, "status", "observedGeneration"); og == w.GetGeneration() {
 				t.Errorf("observedGeneration advanced to %d although the apply was blocked", og)

@@ -91,7 +91,7 @@ func TestOperatorProcessSurvivesSIGKILL(t *testing.T) {
 	defer stopKubelet()
 	startOperatorProcess(t, bin, kubeconfig, watches, filepath.Join(dir, "second.log"))
 	api.waitDeployed(t, ns, "k", 3)
-	eventually(t, 5*time.Second, "recovery event", func() error { return api.hasEvent(ns, "k", EventPendingRecovered) })
+	eventually(t, 30*time.Second, "recovery event", func() error { return api.hasEvent(ns, "k", EventPendingRecovered) })
 	var d appsv1.Deployment
 	if err := api.client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "k-worker"}, &d); err != nil {
 		t.Fatal(err)

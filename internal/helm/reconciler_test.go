@@ -74,7 +74,7 @@ func TestReleaseLifecycle(t *testing.T) {
 	if refs := cm.GetOwnerReferences(); len(refs) != 1 || refs[0].UID != got.GetUID() || refs[0].Controller == nil || !*refs[0].Controller {
 		t.Errorf("configmap owner refs = %+v, want one controller ref to the widget", refs)
 	}
-	eventually(t, 5*time.Second, "install event", func() error { return api.hasEvent(ns, "demo", EventInstallSucceeded) })
+	eventually(t, 30*time.Second, "install event", func() error { return api.hasEvent(ns, "demo", EventInstallSucceeded) })
 	var relSecrets corev1.SecretList
 	if err := api.client.List(ctx, &relSecrets, client.InNamespace(ns), client.MatchingLabels{"owner": "helm", "name": "demo"}); err != nil {
 		t.Fatal(err)
@@ -116,7 +116,7 @@ func TestReleaseLifecycle(t *testing.T) {
 		}
 		return nil
 	})
-	eventually(t, 5*time.Second, "hook status after upgrade", func() error {
+	eventually(t, 30*time.Second, "hook status after upgrade", func() error {
 		u := api.getWidget(t, ns, "demo")
 		hook, _, _ := unstructured.NestedString(u.Object, "status", "hookField")
 		extVal, _, _ := unstructured.NestedString(u.Object, "status", "external")
@@ -125,7 +125,7 @@ func TestReleaseLifecycle(t *testing.T) {
 		}
 		return nil
 	})
-	eventually(t, 5*time.Second, "upgrade event", func() error { return api.hasEvent(ns, "demo", EventUpgradeSucceeded) })
+	eventually(t, 30*time.Second, "upgrade event", func() error { return api.hasEvent(ns, "demo", EventUpgradeSucceeded) })
 
 	// Drift: a deleted Service comes back, a changed ConfigMap is restored.
 	svc := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "demo-svc"}}
@@ -133,7 +133,7 @@ func TestReleaseLifecycle(t *testing.T) {
 	if err := api.client.Delete(ctx, svc); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 5*time.Second, "service re-created", func() error {
+	eventually(t, 30*time.Second, "service re-created", func() error {
 		var s corev1.Service
 		if err := api.client.Get(ctx, client.ObjectKeyFromObject(svc), &s); err != nil {
 			return err
@@ -151,7 +151,7 @@ func TestReleaseLifecycle(t *testing.T) {
 	if err := api.client.Update(ctx, cm); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 5*time.Second, "configmap restored", func() error {
+	eventually(t, 30*time.Second, "configmap restored", func() error {
 		var c corev1.ConfigMap
 		if err := api.client.Get(ctx, client.ObjectKeyFromObject(cm), &c); err != nil {
 			return err
@@ -224,6 +224,42 @@ func TestReleaseLifecycle(t *testing.T) {
 	})
 }
 
+// waitQuiet waits until the operator has sent no request other than a watch
+// and finished no reconcile for quietFor, so what a test measures next is
+// its own doing. An operator that never goes quiet fails the test.
+func waitQuiet(t *testing.T, op *operator, what string) {
+	t.Helper()
+	const quietFor, timeout = 1500 * time.Millisecond, 30 * time.Second
+	nonWatch := func() int {
+		n := 0
+		for _, r := range op.counter.since(0) {
+			if !strings.Contains(r, "watch=true") {
+				n++
+			}
+		}
+		return n
+	}
+	requests, runs := nonWatch(), op.postRuns.count()
+	since := time.Now()
+	for deadline := time.Now().Add(timeout); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if r, n := nonWatch(), op.postRuns.count(); r != requests || n != runs {
+			requests, runs, since = r, n, time.Now()
+			continue
+		}
+		if time.Since(since) >= quietFor {
+			return
+		}
+	}
+	t.Fatalf("%s: the operator did not go quiet for %s within %s (last requests: %v)", what, quietFor, timeout, tailStrings(op.counter.since(0), 5))
+}
+
+func tailStrings(s []string, n int) []string {
+	if len(s) <= n {
+		return s
+	}
+	return s[len(s)-n:]
+}
+
 // TestSteadyStateMakesNoRequests proves the fast path: a reconcile of an
 // unchanged, deployed resource reads everything from informers, so the
 // operator sends no request at all (watch streams aside): no write, no
@@ -236,8 +272,10 @@ func TestSteadyStateMakesNoRequests(t *testing.T) {
 		t.Fatal(err)
 	}
 	api.waitDeployed(t, op.ns, "steady", 1)
-	// Let the reconcile that follows install settle.
-	time.Sleep(time.Second)
+	// Install starts dependent informers (their first LISTs are requests,
+	// the objects they list queue reconciles) and the finalizer and status
+	// writes queue more: measure only once all of that has stopped.
+	waitQuiet(t, op, "after install")
 
 	for i := range 3 {
 		runs := op.postRuns.count()
@@ -259,7 +297,7 @@ func TestSteadyStateMakesNoRequests(t *testing.T) {
 			}
 			return nil
 		})
-		time.Sleep(300 * time.Millisecond) // stragglers would show up here
+		waitQuiet(t, op, fmt.Sprintf("after annotation change %d", i)) // stragglers would show up here
 		var bad []string
 		for _, r := range op.counter.since(mark) {
 			if strings.Contains(r, "watch=true") {

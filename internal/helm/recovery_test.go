@@ -67,7 +67,7 @@ func TestPendingReleaseRecovered(t *testing.T) {
 			}
 
 			api.waitDeployed(t, op.ns, "w", int64(stuckVersion+1))
-			eventually(t, 5*time.Second, "recovery event", func() error { return api.hasEvent(op.ns, "w", EventPendingRecovered) })
+			eventually(t, 30*time.Second, "recovery event", func() error { return api.hasEvent(op.ns, "w", EventPendingRecovered) })
 			if err := api.conditionIs(op.ns, "w", ConditionReleaseFailed, metav1.ConditionFalse, ReasonReleaseSucceeded); err != nil {
 				t.Error(err)
 			}
