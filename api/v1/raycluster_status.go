@@ -3,6 +3,7 @@ package v1
 import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 )
 
 // ClusterState is KubeRay's coarse cluster state. KubeRay deprecates it in
@@ -187,6 +188,13 @@ type RecoveryStatus struct {
 	// next replacement grows with it.
 	// +optional
 	ConsecutiveForcedReplacements int32 `json:"consecutiveForcedReplacements,omitempty"`
+
+	// LastReadyHeadPodUID is the UID of the head pod last seen Ready. A
+	// Ready head with another UID, seen with no recovery under way, was
+	// deleted and replaced between two looks of the operator; that is
+	// counted as a recovery too.
+	// +optional
+	LastReadyHeadPodUID types.UID `json:"lastReadyHeadPodUID,omitempty"`
 }
 
 // RedisStatus is the result of the last Redis reachability check.

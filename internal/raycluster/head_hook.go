@@ -150,6 +150,12 @@ func (k *HeadHealthHook) reportChange(ctx context.Context, run *headRun, c recov
 		k.Recorder.Eventf(run.obj, nil, eventType(true), EventHeadFailureDetected, actionObserveHead,
 			"Head failure detected: %s", stableMessage(run.health.Message))
 	case stepRecovered:
+		if c.Unseen {
+			k.Metrics.CountFailure(Reason(c.Reason))
+			log.Info("Head replaced between two reconciles", "reason", c.Reason)
+			k.Recorder.Eventf(run.obj, nil, eventType(true), EventHeadFailureDetected, actionObserveHead,
+				"Head failure detected after the fact: %s", run.st.Recovery.LastFailureMessage)
+		}
 		k.Metrics.ObserveRecovery(Reason(c.Reason), c.Duration)
 		log.Info("Head recovered", "reason", c.Reason, "duration", c.Duration)
 		k.Recorder.Eventf(run.obj, nil, eventType(false), EventHeadRecovered, actionObserveHead,

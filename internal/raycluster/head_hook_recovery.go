@@ -28,6 +28,9 @@ type recoveryChange struct {
 	Step     recoveryStep
 	Reason   rayv1.HeadFailureReason
 	Duration time.Duration
+	// Unseen is set on a recovery that started and ended between two
+	// reconciles: the head was replaced before the operator looked.
+	Unseen bool
 }
 
 // recoveryInProgress reads from status whether a recovery is under way: the
@@ -54,17 +57,65 @@ func headWasReady(st *rayv1.RayClusterStatus) bool {
 // again. The clock starts when the failure first showed in the API (the
 // classifier's Since: a node's NotReady transition, a container's exit, a
 // deletion request), not when the operator happened to look.
+//
+// A head can also be deleted and its replacement be Ready before the
+// operator looks (the StatefulSet and the kubelet act on the deletion at
+// once; the operator's queue may be busy). The Ready head then has another
+// UID than the one last seen Ready, and the whole recovery is recorded at
+// once (replacedUnseen).
 func advanceRecovery(st *rayv1.RayClusterStatus, h HeadHealth, now time.Time) recoveryChange {
 	inProgress := recoveryInProgress(st)
 	switch {
 	case h.State == HeadHealthy && inProgress:
-		return finishRecovery(st, now)
-	case h.State == HeadHealthy || inProgress:
+		return finishRecovery(st, h, now)
+	case h.State == HeadHealthy && replacedUnseen(st, h):
+		return recordUnseenRecovery(st, h, now)
+	case h.State == HeadHealthy:
+		noteReadyHead(st, h)
+		return recoveryChange{}
+	case inProgress:
 		return recoveryChange{}
 	case h.State.IsFailure() || headWasReady(st):
 		return startRecovery(st, h, now)
 	}
 	return recoveryChange{}
+}
+
+// replacedUnseen tells whether the Ready head is another pod than the one
+// last seen Ready, with the head seen Ready last time and no recovery under
+// way since.
+func replacedUnseen(st *rayv1.RayClusterStatus, h HeadHealth) bool {
+	return headWasReady(st) && st.Recovery != nil && st.Recovery.LastReadyHeadPodUID != "" &&
+		h.Pod.UID != "" && h.Pod.UID != st.Recovery.LastReadyHeadPodUID
+}
+
+// recordUnseenRecovery records a head replaced between two looks as a
+// PodMissing failure that has already recovered. Its clock starts when the
+// replacement pod was created, the closest the API tells to the old head's
+// end, so the duration is a lower bound (plus whole-second rounding).
+func recordUnseenRecovery(st *rayv1.RayClusterStatus, h HeadHealth, now time.Time) recoveryChange {
+	old := st.Recovery.LastReadyHeadPodUID
+	start := h.Pod.Created
+	if start.IsZero() || start.After(now) {
+		start = now
+	}
+	startRecovery(st, HeadHealth{Since: start, Reason: ReasonPodMissing,
+		Message: fmt.Sprintf("head pod %s (uid %s) was replaced by a new pod (uid %s) between two reconciles", h.Pod.Name, old, h.Pod.UID)}, now)
+	c := finishRecovery(st, h, now)
+	c.Unseen = true
+	return c
+}
+
+// noteReadyHead remembers the Ready head's UID. It changes only when the
+// head does, so a steady state writes nothing.
+func noteReadyHead(st *rayv1.RayClusterStatus, h HeadHealth) {
+	if h.Pod.UID == "" {
+		return
+	}
+	if st.Recovery == nil {
+		st.Recovery = &rayv1.RecoveryStatus{}
+	}
+	st.Recovery.LastReadyHeadPodUID = h.Pod.UID
 }
 
 func startRecovery(st *rayv1.RayClusterStatus, h HeadHealth, now time.Time) recoveryChange {
@@ -84,7 +135,8 @@ func startRecovery(st *rayv1.RayClusterStatus, h HeadHealth, now time.Time) reco
 	return recoveryChange{Step: stepStarted, Reason: reason}
 }
 
-func finishRecovery(st *rayv1.RayClusterStatus, now time.Time) recoveryChange {
+func finishRecovery(st *rayv1.RayClusterStatus, h HeadHealth, now time.Time) recoveryChange {
+	noteReadyHead(st, h)
 	r := st.Recovery
 	d := now.Sub(r.LastRecoveryStartTime.Time)
 	if d < 0 {

@@ -39,9 +39,32 @@ func TestAdvanceRecovery(t *testing.T) {
 		wantSameSt bool
 	}{
 		"healthy, nothing in progress": {
-			st:         statusWith(metav1.ConditionFalse, string(rayv1.HeadReady), nil),
-			health:     HeadHealth{State: HeadHealthy, Reason: ReasonHeadReady},
+			st:         statusWith(metav1.ConditionFalse, string(rayv1.HeadReady), &rayv1.RecoveryStatus{Count: 1, LastReadyHeadPodUID: "a"}),
+			health:     HeadHealth{State: HeadHealthy, Reason: ReasonHeadReady, Pod: PodRef{UID: "a"}},
 			wantSameSt: true,
+		},
+		"first Ready head: its UID is remembered": {
+			st:      statusWith(metav1.ConditionFalse, string(ReasonPodPending), nil),
+			health:  HeadHealth{State: HeadHealthy, Reason: ReasonHeadReady, Pod: PodRef{UID: "a"}},
+			wantRec: &rayv1.RecoveryStatus{LastReadyHeadPodUID: "a"},
+		},
+		"another Ready head than last time: replaced unseen, counted from its creation": {
+			st:     statusWith(metav1.ConditionFalse, string(rayv1.HeadReady), &rayv1.RecoveryStatus{Count: 1, LastReadyHeadPodUID: "a"}),
+			health: HeadHealth{State: HeadHealthy, Reason: ReasonHeadReady, Pod: PodRef{Name: "rc-head-0", UID: "b", Created: at(-2)}},
+			want:   recoveryChange{Step: stepRecovered, Reason: rayv1.HeadFailurePodMissing, Duration: 2 * time.Second, Unseen: true},
+			wantRec: &rayv1.RecoveryStatus{Count: 2, LastFailureTime: mtp(0), LastFailureReason: rayv1.HeadFailurePodMissing,
+				LastFailureMessage:    "head pod rc-head-0 (uid a) was replaced by a new pod (uid b) between two reconciles",
+				LastRecoveryStartTime: mtp(-2), LastRecoveryDuration: &metav1.Duration{Duration: 2 * time.Second}, LastReadyHeadPodUID: "b"},
+		},
+		"another Ready head after a suspension is no failure": {
+			st:      statusWith(metav1.ConditionFalse, reasonSuspended, &rayv1.RecoveryStatus{Count: 1, LastReadyHeadPodUID: "a"}),
+			health:  HeadHealth{State: HeadHealthy, Reason: ReasonHeadReady, Pod: PodRef{UID: "b", Created: at(-2)}},
+			wantRec: &rayv1.RecoveryStatus{Count: 1, LastReadyHeadPodUID: "b"},
+		},
+		"a remembered UID from before an operator upgrade is no requirement": {
+			st:      statusWith(metav1.ConditionFalse, string(rayv1.HeadReady), &rayv1.RecoveryStatus{Count: 1}),
+			health:  HeadHealth{State: HeadHealthy, Reason: ReasonHeadReady, Pod: PodRef{UID: "b"}},
+			wantRec: &rayv1.RecoveryStatus{Count: 1, LastReadyHeadPodUID: "b"},
 		},
 		"first start is no failure": {
 			st:         statusWith("", "", nil),
@@ -102,10 +125,10 @@ func TestAdvanceRecovery(t *testing.T) {
 		},
 		"in progress and Ready: counted and timed": {
 			st:     statusWith(metav1.ConditionTrue, string(rayv1.HeadFailureNodeUnreachable), inProgress(-30, rayv1.HeadFailureNodeUnreachable)),
-			health: HeadHealth{State: HeadHealthy, Reason: ReasonHeadReady},
+			health: HeadHealth{State: HeadHealthy, Reason: ReasonHeadReady, Pod: PodRef{UID: "b"}},
 			want:   recoveryChange{Step: stepRecovered, Reason: rayv1.HeadFailureNodeUnreachable, Duration: 30 * time.Second},
 			wantRec: &rayv1.RecoveryStatus{Count: 3, LastFailureReason: rayv1.HeadFailureNodeUnreachable, LastFailureTime: mtp(-29),
-				LastRecoveryStartTime: mtp(-30), LastRecoveryDuration: &metav1.Duration{Duration: 30 * time.Second}},
+				LastRecoveryStartTime: mtp(-30), LastRecoveryDuration: &metav1.Duration{Duration: 30 * time.Second}, LastReadyHeadPodUID: "b"},
 		},
 		"condition True without a clock start is not in progress": {
 			st:     statusWith(metav1.ConditionTrue, string(rayv1.HeadFailurePodFailed), nil),
@@ -210,7 +233,7 @@ func equalRecovery(a, b *rayv1.RecoveryStatus) bool {
 	return a.Count == b.Count && a.LastFailureReason == b.LastFailureReason && a.LastFailureMessage == b.LastFailureMessage &&
 		timeEq(a.LastFailureTime, b.LastFailureTime) && timeEq(a.LastRecoveryStartTime, b.LastRecoveryStartTime) &&
 		durEq(a.LastRecoveryDuration, b.LastRecoveryDuration) && timeEq(a.LastForcedReplacementTime, b.LastForcedReplacementTime) &&
-		a.ConsecutiveForcedReplacements == b.ConsecutiveForcedReplacements
+		a.ConsecutiveForcedReplacements == b.ConsecutiveForcedReplacements && a.LastReadyHeadPodUID == b.LastReadyHeadPodUID
 }
 
 func timeEq(a, b *metav1.Time) bool {

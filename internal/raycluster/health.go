@@ -112,6 +112,8 @@ type PodRef struct {
 	Name            string
 	UID             types.UID
 	ResourceVersion string
+	// Created is the pod's creation time (whole seconds).
+	Created time.Time
 }
 
 // HeadInput holds the facts ClassifyHead needs, gathered once per reconcile.
@@ -157,7 +159,8 @@ type HeadHealth struct {
 func ClassifyHead(in HeadInput, now time.Time) HeadHealth {
 	h := classifyHeadPod(in, now)
 	if in.Pod != nil {
-		h.Pod = PodRef{Name: in.Pod.Name, UID: in.Pod.UID, ResourceVersion: in.Pod.ResourceVersion}
+		h.Pod = PodRef{Name: in.Pod.Name, UID: in.Pod.UID, ResourceVersion: in.Pod.ResourceVersion,
+			Created: in.Pod.CreationTimestamp.Time}
 	}
 	h.OtherLiveHeads = liveHeadNames(in.OtherHeads)
 	h.RedisUnavailable = in.RedisUnavailable
