@@ -12,9 +12,12 @@ import (
 	"testing"
 	"time"
 
+	operatorsv1alpha1 "github.com/operator-framework/api/pkg/operators/v1alpha1"
 	goredis "github.com/redis/go-redis/v9"
 	appsv1 "k8s.io/api/apps/v1"
+	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -186,6 +189,12 @@ func testLifecycleWithBundleRBAC(t *testing.T, c *simcluster.Cluster, admin clie
 		t.Fatal(err)
 	}
 
+	// The RBAC authorizer learns of the new Roles and bindings from its
+	// own watch and may lag behind their creation: start the operator only
+	// once they are in force, so that a "forbidden" in its log still means
+	// a permission the bundle lacks.
+	waitGranted(t, admin, csv, m)
+
 	logPath := filepath.Join(dir, "operator.log")
 	startOperator(t, kubeconfig, logPath, m)
 	// A missing permission usually shows up first as a wait that times out;
@@ -238,6 +247,92 @@ func testLifecycleWithBundleRBAC(t *testing.T, c *simcluster.Cluster, admin clie
 	if keys := gcsKeys(t, redis, storageNS); len(keys) != 0 {
 		t.Errorf("GCS keys left in Redis after delete: %v", keys)
 	}
+}
+
+// waitGranted waits until the API server authorizes every request the
+// CSV grants the operator's ServiceAccounts, as Install bound them for
+// install mode m: `permissions` in the operator's namespace (across all
+// namespaces in AllNamespaces mode), `clusterPermissions` cluster-wide.
+func waitGranted(t *testing.T, admin client.Client, csv *operatorsv1alpha1.ClusterServiceVersion, m installMode) {
+	t.Helper()
+	type grant struct {
+		sa, ns string
+		rules  []rbacv1.PolicyRule
+	}
+	spec := csv.Spec.InstallStrategy.StrategySpec
+	var grants []grant
+	for _, p := range spec.Permissions {
+		ns := m.operatorNS
+		if m.allNamespaces {
+			ns = ""
+		}
+		grants = append(grants, grant{p.ServiceAccountName, ns, p.Rules})
+	}
+	for _, p := range spec.ClusterPermissions {
+		grants = append(grants, grant{p.ServiceAccountName, "", p.Rules})
+	}
+	var reviews []*authorizationv1.SubjectAccessReview
+	for _, g := range grants {
+		for _, r := range g.rules {
+			for _, attrs := range accessAttributes(g.ns, r) {
+				reviews = append(reviews, &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{
+					User:                  "system:serviceaccount:" + m.operatorNS + ":" + g.sa,
+					Groups:                []string{"system:serviceaccounts", "system:serviceaccounts:" + m.operatorNS, "system:authenticated"},
+					ResourceAttributes:    attrs.res,
+					NonResourceAttributes: attrs.nonRes,
+				}})
+			}
+		}
+	}
+	if len(reviews) == 0 {
+		t.Fatal("the CSV grants its ServiceAccounts nothing")
+	}
+	waitFor(t, 30*time.Second, fmt.Sprintf("the bundle's %d granted requests authorized", len(reviews)), func(ctx context.Context) (bool, string, error) {
+		for _, r := range reviews {
+			sar := r.DeepCopy()
+			if err := admin.Create(ctx, sar); err != nil {
+				return false, "", err
+			}
+			if !sar.Status.Allowed {
+				var what any = sar.Spec.NonResourceAttributes
+				if a := sar.Spec.ResourceAttributes; a != nil {
+					what = *a
+				}
+				return false, fmt.Sprintf("%+v not allowed yet: %s", what, sar.Status.Reason), nil
+			}
+		}
+		return true, "", nil
+	})
+}
+
+type accessAttrs struct {
+	res    *authorizationv1.ResourceAttributes
+	nonRes *authorizationv1.NonResourceAttributes
+}
+
+// accessAttributes lists the requests one policy rule allows, in namespace
+// ns ("" for cluster-wide).
+func accessAttributes(ns string, r rbacv1.PolicyRule) []accessAttrs {
+	var out []accessAttrs
+	for _, verb := range r.Verbs {
+		for _, url := range r.NonResourceURLs {
+			out = append(out, accessAttrs{nonRes: &authorizationv1.NonResourceAttributes{Path: url, Verb: verb}})
+		}
+		names := r.ResourceNames
+		if len(names) == 0 {
+			names = []string{""}
+		}
+		for _, group := range r.APIGroups {
+			for _, res := range r.Resources {
+				resource, sub, _ := strings.Cut(res, "/")
+				for _, name := range names {
+					out = append(out, accessAttrs{res: &authorizationv1.ResourceAttributes{
+						Namespace: ns, Verb: verb, Group: group, Resource: resource, Subresource: sub, Name: name}})
+				}
+			}
+		}
+	}
+	return out
 }
 
 // assertNoSecretsElsewhere checks the point of namespaced permissions: the
