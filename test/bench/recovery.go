@@ -151,7 +151,7 @@ func waitRecovered(ctx context.Context, tl *timeline, m *mode, r *recoveryRun) (
 	for time.Now().Before(deadline) {
 		events := tl.snapshot()
 		detected := firstAfter(events, r.injected, recovering(r.name, metav1.ConditionTrue))
-		ready := firstAfter(events, r.injected, headReady(r.name, r.oldUID(), m.InPlace))
+		ready := headReadyAt(m, r, events)
 		if !detected.IsZero() && !ready.IsZero() &&
 			!firstAfter(events, detected, recovering(r.name, metav1.ConditionFalse)).IsZero() {
 			return events, nil
@@ -163,6 +163,20 @@ func waitRecovered(ctx context.Context, tl *timeline, m *mode, r *recoveryRun) (
 		}
 	}
 	return nil, fmt.Errorf("RayCluster %s/%s: no recovered head within %s", r.ns, r.name, recoveryTimeout)
+}
+
+// headReadyAt is when a head was Ready again after the failure; zero when
+// not yet. Where the head restarts in place, the pod that was Ready before
+// the failure is the one that must become Ready again, so only an event
+// after the failure showed counts.
+func headReadyAt(m *mode, r *recoveryRun, events []observed) time.Time {
+	from := r.injected
+	if m.InPlace {
+		if from = m.visible(r, events); from.IsZero() {
+			return time.Time{}
+		}
+	}
+	return firstAfter(events, from, headReady(r.name, r.oldUID(), m.InPlace))
 }
 
 // milestones turns a run's timeline into durations from the moment the API
@@ -182,7 +196,7 @@ func milestones(m *mode, r *recoveryRun, events []observed) (map[string]time.Dur
 	detected := firstAfter(events, r.injected, recovering(r.name, metav1.ConditionTrue))
 	out := map[string]time.Duration{
 		msDetected: detected.Sub(visible),
-		msReady:    firstAfter(events, r.injected, headReady(r.name, r.oldUID(), m.InPlace)).Sub(visible),
+		msReady:    headReadyAt(m, r, events).Sub(visible),
 		msRecorded: firstAfter(events, detected, recovering(r.name, metav1.ConditionFalse)).Sub(visible),
 	}
 	if !m.InPlace {

@@ -40,7 +40,11 @@ type timeline struct {
 	done   sync.WaitGroup
 }
 
-// watchTimeline starts the watches; stop ends them.
+// watchTimeline starts the watches; stop ends them. Each watch starts from
+// a list's resourceVersion, so it delivers changes only: a watch without
+// one replays the current objects as ADDED events, which may arrive after
+// the failure was injected and pass for milestones (the old head, still
+// Ready, as the head Ready again).
 func watchTimeline(ctx context.Context, c client.WithWatch, ns string) (*timeline, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	tl := &timeline{cancel: cancel}
@@ -53,7 +57,12 @@ func watchTimeline(ctx context.Context, c client.WithWatch, ns string) (*timelin
 		{&corev1.NodeList{}, nil},
 	}
 	for _, l := range lists {
-		w, err := c.Watch(ctx, l.list, l.opts...)
+		if err := c.List(ctx, l.list, l.opts...); err != nil {
+			tl.stop()
+			return nil, fmt.Errorf("listing %T in %s: %w", l.list, ns, err)
+		}
+		from := &client.ListOptions{Raw: &metav1.ListOptions{ResourceVersion: l.list.GetResourceVersion()}}
+		w, err := c.Watch(ctx, l.list, append(append([]client.ListOption(nil), l.opts...), from)...)
 		if err != nil {
 			tl.stop()
 			return nil, fmt.Errorf("watching %T in %s: %w", l.list, ns, err)

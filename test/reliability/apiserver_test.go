@@ -11,6 +11,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/types"
 
+	"github.com/ray-ha-operator/ray-ha-operator/internal/raycluster"
 	"github.com/ray-ha-operator/ray-ha-operator/test/simcluster"
 )
 
@@ -83,14 +84,24 @@ func TestAPIServerRestart(t *testing.T) {
 			t.Fatal(err)
 		}
 		procEventually(t, apiserverNodeGrace+time.Minute, "the recovery started", procRecovering(e, key))
-		apiserverRestart(t, e)
+		restart := apiserverRestart(t, e)
 		gone := procEventually(t, time.Minute, "the operator force-deleted the head", func(ctx context.Context) (bool, string, error) {
 			head, err := procHeadPod(ctx, e.cl, key)
 			return err == nil && (head == nil || head.UID != old.UID), "old head still there", err
 		})
-		t.Logf("old head gone %s after the API server was back", gone.Round(time.Millisecond))
+		t.Logf("old head gone %s after the API server was back (it was away %s)", gone.Round(time.Millisecond), restart)
 		converged, why := apiserverWaitConverged(e, keys, apiserverConvergeTimeout)
-		time.Sleep(3 * time.Second) // room for a wrong second action
+		// The force-delete event is posted in the background; a post that
+		// fails while the API server is still settling is retried only
+		// some seconds later. Wait for it, then give a wrong second action
+		// room before counting.
+		// A missing event is reported by the count below.
+		for end := time.Now().Add(time.Minute); time.Now().Before(end); time.Sleep(200 * time.Millisecond) {
+			if n, err := procEventCount(context.Background(), e.cl, key, raycluster.EventHeadForceDeleted); err == nil && n > before.forceDeleted {
+				break
+			}
+		}
+		time.Sleep(3 * time.Second)
 		after := procCounts(t, e, key)
 		if d := after.forceDeleted - before.forceDeleted; d != 1 {
 			t.Errorf("force-deletes for one failure: %d, want 1", d)
@@ -132,7 +143,8 @@ func TestAPIServerRestart(t *testing.T) {
 	}
 }
 
-func apiserverRestart(t *testing.T, e *procEnv) {
+// apiserverRestart restarts kube-apiserver and returns how long it was away.
+func apiserverRestart(t *testing.T, e *procEnv) time.Duration {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -140,7 +152,9 @@ func apiserverRestart(t *testing.T, e *procEnv) {
 	if err := e.sim.RestartAPIServer(ctx, apiserverDown); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("kube-apiserver away for %s", procSince(began))
+	away := procSince(began)
+	t.Logf("kube-apiserver away for %s", away)
+	return away
 }
 
 // apiserverWaitConverged waits like procAllConverged but returns, instead

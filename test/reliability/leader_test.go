@@ -11,6 +11,7 @@ import (
 
 	"github.com/ray-ha-operator/ray-ha-operator/internal/raycluster"
 	"github.com/ray-ha-operator/ray-ha-operator/test/operatorproc"
+	"github.com/ray-ha-operator/ray-ha-operator/test/simcluster"
 )
 
 const (
@@ -22,6 +23,16 @@ const (
 	// leaderTakeoverTimeout covers the lease (15 s) a SIGKILLed leader
 	// never releases, plus retries.
 	leaderTakeoverTimeout = 45 * time.Second
+	// leaderNodeLostGrace replaces procFastArgs' 3 s node-lost grace (a
+	// later flag wins): the leader must be killed between the start of
+	// the recovery and its force-delete, and 3 s from a whole-second
+	// lastTransitionTime leaves a loaded machine too little room.
+	leaderNodeLostGrace = 15 * time.Second
+	// leaderNodeMonitorGrace is the simulated cluster's node-monitor grace:
+	// kwok renews the leases every second, and a kwok starved for the
+	// default 5 s would mark a healthy node NotReady and add a second
+	// failure to the exact counts below.
+	leaderNodeMonitorGrace = 15 * time.Second
 )
 
 // TestLeaderElection runs two operator processes with leader election.
@@ -32,7 +43,9 @@ const (
 func TestLeaderElection(t *testing.T) {
 	// The pending grace stays above the lease, as the flag's help asks,
 	// so a new leader never takes a release the old one still works on.
-	e := procStart(t, 3, "--leader-elect", "--leader-election-namespace="+leaderNamespace, "--pending-release-grace=20s")
+	e := procStartSim(t, simcluster.Options{Nodes: 3, NodeMonitorGracePeriod: leaderNodeMonitorGrace},
+		"--leader-elect", "--leader-election-namespace="+leaderNamespace, "--pending-release-grace=20s",
+		"--head-node-lost-grace="+leaderNodeLostGrace.String())
 	e.namespace(leaderNamespace)
 	ns := e.namespace("leader")
 	procs := []*operatorproc.Process{e.startOperator(), e.startOperator()}
@@ -51,7 +64,14 @@ func TestLeaderElection(t *testing.T) {
 	if err := e.sim.KillNode(old.Spec.NodeName); err != nil {
 		t.Fatal(err)
 	}
-	detected := procEventually(t, time.Minute, "the leader started a recovery", procRecovering(e, key))
+	detected := procEventually(t, leaderNodeMonitorGrace+time.Minute, "the leader started a recovery", procRecovering(e, key))
+	// The leader posts its HeadFailureDetected event in the background; a
+	// SIGKILL before the post lands loses it, and the standby, which finds
+	// the recovery already in status, does not post it again.
+	procEventually(t, 30*time.Second, "the leader's "+raycluster.EventHeadFailureDetected+" event", func(ctx context.Context) (bool, string, error) {
+		n, err := procEventCount(ctx, e.cl, key, raycluster.EventHeadFailureDetected)
+		return n-before.detected >= 1, fmt.Sprintf("%d new events", n-before.detected), err
+	})
 	if n := procCounts(t, e, key).forceDeleted - before.forceDeleted; n != 0 {
 		t.Fatalf("the head was force-deleted %d times before the leader was killed; the kill must come first", n)
 	}
@@ -65,7 +85,7 @@ func TestLeaderElection(t *testing.T) {
 		return leaderLeads(standby), "standby not leader yet", nil
 	})
 	t.Logf("standby leader %s after the kill", took.Round(time.Millisecond))
-	procEventually(t, time.Minute, "a new head Ready", func(ctx context.Context) (bool, string, error) {
+	procEventually(t, 2*time.Minute, "a new head Ready", func(ctx context.Context) (bool, string, error) {
 		head, err := procHeadPod(ctx, e.cl, key)
 		if err != nil || head == nil || head.UID == old.UID {
 			return false, "old head or none", err

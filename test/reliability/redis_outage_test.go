@@ -226,7 +226,7 @@ func redisDownInSteadyState(t *testing.T, s *redisScenario) {
 	}
 	redisRestart(t, srv)
 	s.waitRedis(t, metav1.ConditionTrue, rayv1.ReasonRedisPingSucceeded)
-	if reasons := s.env.EventReasons(t, s.ns, "rc"); !redisHas(reasons, raycluster.EventRedisReachable) {
+	if reasons, ok := redisWaitEvent(t, s.env, s.ns, "rc", raycluster.EventRedisReachable); !ok {
 		t.Errorf("events %v: no %s event when Redis answered again", reasons, raycluster.EventRedisReachable)
 	}
 	s.deleteAndWait(t, redisDeleteBound)
@@ -281,7 +281,7 @@ func redisDownDuringDelete(t *testing.T, s *redisScenario) {
 	} else {
 		t.Logf("%d clean-up polls, %d connections to Redis", polls, proxy.Connections())
 	}
-	if reasons := s.env.EventReasons(t, s.ns, "rc"); !redisHas(reasons, raycluster.EventRedisCleanupTimedOut) {
+	if reasons, ok := redisWaitEvent(t, s.env, s.ns, "rc", raycluster.EventRedisCleanupTimedOut); !ok {
 		t.Errorf("events %v: no %s event for the clean-up that gave up", reasons, raycluster.EventRedisCleanupTimedOut)
 	}
 }
@@ -306,6 +306,9 @@ func redisWrongPassword(t *testing.T, s *redisScenario) {
 	if strings.Contains(cond.Message, wrong) || strings.Contains(cond.Message, right) {
 		t.Errorf("condition message shows a password: %s", cond.Message)
 	}
+	// The chart is applied whatever Redis says: the cluster comes up, and
+	// only then is it counted (provisioning writes status of its own).
+	s.env.WaitReady(t, s.ns, "rc", 90*time.Second)
 	s.expectCalm(t, proxy, redisMaxWrites)
 	secret.StringData = map[string]string{"password": right}
 	if err := s.env.Client.Update(context.Background(), secret); err != nil {
@@ -313,7 +316,7 @@ func redisWrongPassword(t *testing.T, s *redisScenario) {
 	}
 	s.waitRedis(t, metav1.ConditionTrue, rayv1.ReasonRedisPingSucceeded)
 	s.deleteAndWait(t, redisDeleteBound)
-	if reasons := s.env.EventReasons(t, s.ns, "rc"); !redisHas(reasons, raycluster.EventRedisCleanupSucceeded) {
+	if reasons, ok := redisWaitEvent(t, s.env, s.ns, "rc", raycluster.EventRedisCleanupSucceeded); !ok {
 		t.Errorf("events %v: no %s with the fixed password", reasons, raycluster.EventRedisCleanupSucceeded)
 	}
 }
@@ -349,6 +352,28 @@ func redisConditions(rc *rayv1.RayCluster) string {
 		parts = append(parts, fmt.Sprintf("%s=%s/%s(%q)", c.Type, c.Status, c.Reason, c.Message))
 	}
 	return strings.Join(parts, " ")
+}
+
+// redisEventWait bounds how long an event takes to show after the state it
+// comes with: the operator's recorder posts events in the background, and
+// retries a failed post only some seconds later.
+const redisEventWait = 30 * time.Second
+
+// redisWaitEvent polls, at most redisEventWait, the events about a
+// RayCluster until one has reason; it returns the reasons last seen and
+// whether it showed.
+func redisWaitEvent(t *testing.T, env *e2e.Env, ns, name, reason string) ([]string, bool) {
+	t.Helper()
+	var reasons []string
+	for end := time.Now().Add(redisEventWait); ; time.Sleep(200 * time.Millisecond) {
+		reasons = env.EventReasons(t, ns, name)
+		if redisHas(reasons, reason) {
+			return reasons, true
+		}
+		if time.Now().After(end) {
+			return reasons, false
+		}
+	}
 }
 
 func redisHas(list []string, s string) bool {

@@ -198,7 +198,7 @@ func secretDelete(t *testing.T, env *e2e.Env, ns string) {
 			err := env.Client.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: name}, &rayv1.RayCluster{})
 			return apierrors.IsNotFound(err), err
 		})
-		if reasons := env.EventReasons(t, ns, name); !redisHas(reasons, raycluster.EventRedisCleanupSucceeded) {
+		if reasons, ok := redisWaitEvent(t, env, ns, name, raycluster.EventRedisCleanupSucceeded); !ok {
 			t.Errorf("%s: events %v, want %s", name, reasons, raycluster.EventRedisCleanupSucceeded)
 		}
 	}
