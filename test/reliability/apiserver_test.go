@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/ray-ha-operator/ray-ha-operator/internal/raycluster"
@@ -103,9 +104,7 @@ func TestAPIServerRestart(t *testing.T) {
 		}
 		time.Sleep(3 * time.Second)
 		after := procCounts(t, e, key)
-		if d := after.forceDeleted - before.forceDeleted; d != 1 {
-			t.Errorf("force-deletes for one failure: %d, want 1", d)
-		}
+		apiserverCheckForceDeletes(t, e, key, old.Spec.NodeName, after.forceDeleted-before.forceDeleted)
 		knownLimit := ""
 		switch {
 		case converged:
@@ -180,6 +179,72 @@ func apiserverWaitConverged(e *procEnv, keys []types.NamespacedName, timeout tim
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
+}
+
+// noScheduleTaintFailed is what kube-controller-manager's node lifecycle
+// controller logs when it could not add a node's NoSchedule taint; it does
+// not retry until the node changes again, and a lost node does not change.
+const noScheduleTaintFailed = "Failed to taint NoSchedule on node"
+
+// apiserverCheckForceDeletes wants one force-delete for one lost node.
+// More are right in one case, which the API server restart can cause: the
+// node lifecycle controller's NoSchedule taint pass for the lost node ran
+// while the API server was away and was not retried (a TODO in Kubernetes),
+// so the node carries only the NoExecute taint, which pods tolerate for a
+// while, and the scheduler may bind the replacement heads to the lost node
+// again. Each of those can never run and must be force-deleted too; the
+// test then checks that every force-delete was for the lost node and says
+// so in its log.
+func apiserverCheckForceDeletes(t *testing.T, e *procEnv, key types.NamespacedName, lostNode string, forced int) {
+	t.Helper()
+	if forced == 1 {
+		return
+	}
+	missing, err := apiserverNoScheduleTaintMissing(e, lostNode)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if forced < 1 || !missing {
+		t.Errorf("force-deletes for one failure: %d, want 1 (the lost node's NoSchedule taint is there: %v)", forced, !missing)
+		return
+	}
+	msgs, err := procEventMessages(context.Background(), e.cl, key, raycluster.EventHeadForceDeleted)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range msgs {
+		if !strings.Contains(m, "node "+lostNode+" ") {
+			t.Errorf("force-delete not for the lost node %s: %q", lostNode, m)
+		}
+	}
+	t.Logf("KNOWN LIMIT of kube-controller-manager: its NoSchedule taint of the lost node %s failed during the API "+
+		"server restart and was not retried, the scheduler bound replacement heads to that node, and the operator "+
+		"force-deleted each (%d force-deletes, all for that node)", lostNode, forced)
+}
+
+// apiserverNoScheduleTaintMissing tells whether the lost node lacks its
+// NoSchedule taint because kube-controller-manager failed to add it.
+func apiserverNoScheduleTaintMissing(e *procEnv, node string) (bool, error) {
+	var n corev1.Node
+	if err := e.cl.Get(context.Background(), types.NamespacedName{Name: node}, &n); err != nil {
+		return false, fmt.Errorf("reading node %s: %w", node, err)
+	}
+	for _, taint := range n.Spec.Taints {
+		if taint.Effect == corev1.TaintEffectNoSchedule &&
+			(taint.Key == corev1.TaintNodeUnreachable || taint.Key == corev1.TaintNodeNotReady) {
+			return false, nil
+		}
+	}
+	data, err := os.ReadFile(filepath.Join(e.sim.Dir(), "logs", "kube-controller-manager.log"))
+	if err != nil {
+		return false, fmt.Errorf("reading kube-controller-manager's log: %w", err)
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if strings.Contains(line, noScheduleTaintFailed) && strings.Contains(line, node) {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // apiserverOperatorsPart tells whether what procConverged reported

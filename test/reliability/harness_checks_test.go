@@ -245,6 +245,22 @@ func procEventCount(ctx context.Context, cl client.Client, key types.NamespacedN
 	return n, nil
 }
 
+// procEventMessages lists the messages of a cluster's events of one reason
+// (a repeated event is one message).
+func procEventMessages(ctx context.Context, cl client.Client, key types.NamespacedName, reason string) ([]string, error) {
+	var list eventsv1.EventList
+	if err := cl.List(ctx, &list, client.InNamespace(key.Namespace)); err != nil {
+		return nil, fmt.Errorf("listing events in %s: %w", key.Namespace, err)
+	}
+	var msgs []string
+	for _, ev := range list.Items {
+		if ev.Regarding.Kind == "RayCluster" && ev.Regarding.Name == key.Name && ev.Reason == reason {
+			msgs = append(msgs, ev.Note)
+		}
+	}
+	return msgs, nil
+}
+
 // procRecoveryCount is status.recovery.count (0 without a recovery).
 func procRecoveryCount(ctx context.Context, cl client.Client, key types.NamespacedName) (int32, error) {
 	rc := &rayv1.RayCluster{}
