@@ -161,65 +161,6 @@ func TestHeadHealthHookNodeLostTimeline(t *testing.T) {
 	assertEvents(t, ev.take())
 }
 
-// TestHeadHealthHookCountsAReplacementItDidNotSee: the head is deleted and
-// its replacement is Ready before the hook looks again. The hook must still
-// count and time the recovery, once.
-func TestHeadHealthHookCountsAReplacementItDidNotSee(t *testing.T) {
-	ctx := context.Background()
-	clk := clocktesting.NewFakePassiveClock(at(0))
-	old := headPod()
-	cl := fake.NewClientBuilder().WithScheme(scheme.Scheme).WithObjects(old, readyNode()).Build()
-	metrics, reg := newTestMetrics(t)
-	ev := &recordedEvents{}
-	hook := &HeadHealthHook{Reader: cl, Writer: cl, Recorder: ev, Clock: clk, Metrics: metrics, Policy: DefaultPolicy()}
-	obj := rayClusterObject(t, rayv1.RayClusterStatus{})
-	run := func(sec int) *rayv1.RayClusterStatus {
-		t.Helper()
-		clk.SetTime(at(sec))
-		if _, err := hook.PreReconcile(ctx, &helm.Request{Object: obj}); err != nil {
-			t.Fatalf("t=%d: %v", sec, err)
-		}
-		rc, err := FromObject(obj)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return &rc.Status
-	}
-	run(0)
-	assertEvents(t, ev.take())
-
-	// Deleted at t=10, replaced at t=11, Ready at t=13; the hook looks at t=14.
-	if err := cl.Delete(ctx, old); err != nil {
-		t.Fatal(err)
-	}
-	fresh := headPod(func(p *corev1.Pod) {
-		p.UID, p.ResourceVersion, p.CreationTimestamp = "uid-new", "", mt(11)
-	})
-	mustCreate(ctx, t, cl, fresh)
-	st := run(14)
-	want := &rayv1.RecoveryStatus{Count: 1, LastFailureTime: mtp(14), LastFailureReason: rayv1.HeadFailurePodMissing,
-		LastFailureMessage:    "head pod rc-head-0 (uid uid-head) was replaced by a new pod (uid uid-new) between two reconciles",
-		LastRecoveryStartTime: mtp(11), LastRecoveryDuration: &metav1.Duration{Duration: secs(3)}, LastReadyHeadPodUID: "uid-new"}
-	if !equalRecovery(st.Recovery, want) {
-		t.Errorf("recovery = %+v, want %+v", st.Recovery, want)
-	}
-	if c := findCondition(st, rayv1.HeadRecovering); c.Status != metav1.ConditionFalse || c.Reason != string(rayv1.HeadReady) {
-		t.Errorf("HeadRecovering: %+v, want False/HeadReady", c)
-	}
-	assertEvents(t, ev.take(), "Warning HeadFailureDetected: Head failure detected after the fact: head pod rc-head-0 (uid uid-head)",
-		"Normal HeadRecovered: Head rc-head-0 is Ready again 3s after the failure (PodMissing)")
-	if n, err := testutil.GatherAndCount(reg, MetricHeadRecoverySeconds); err != nil || n != 1 {
-		t.Errorf("recovery histogram series: %d, %v", n, err)
-	}
-
-	// Looking again changes nothing.
-	before := obj.DeepCopy()
-	if run(20); !equalObjects(before, obj) {
-		t.Errorf("a second look changed the status")
-	}
-	assertEvents(t, ev.take())
-}
-
 func TestHeadHealthHookHoldsWhileRedisIsDown(t *testing.T) {
 	ctx := context.Background()
 	clk := clocktesting.NewFakePassiveClock(at(0))
