@@ -48,8 +48,10 @@ const apiserverHeadNodeLostGrace = "15s"
 
 // apiserverConvergeTimeout bounds the convergence after a restart
 // mid-recovery; the lost node's workers are evicted and replaced only
-// apiserverEvictionDelay after it went NotReady.
-const apiserverConvergeTimeout = 2 * time.Minute
+// apiserverEvictionDelay after it went NotReady, and kube-controller-manager
+// may not act at all for up to a minute after a restart (its informers
+// relist with backoff; docs/reliability.md). Seen: 61-85 s.
+const apiserverConvergeTimeout = 3 * time.Minute
 
 // TestAPIServerRestart restarts kube-apiserver (etcd kept) twice under a
 // running operator: once while clusters are settled — a spec change made
@@ -84,7 +86,7 @@ func TestAPIServerRestart(t *testing.T) {
 		if err := e.sim.KillNode(old.Spec.NodeName); err != nil {
 			t.Fatal(err)
 		}
-		procEventually(t, apiserverNodeGrace+time.Minute, "the recovery started", procRecovering(e, key))
+		procEventually(t, apiserverNodeGrace+2*time.Minute, "the recovery started", procRecovering(e, key))
 		restart := apiserverRestart(t, e)
 		gone := procEventually(t, time.Minute, "the operator force-deleted the head", func(ctx context.Context) (bool, string, error) {
 			head, err := procHeadPod(ctx, e.cl, key)
@@ -122,10 +124,7 @@ func TestAPIServerRestart(t *testing.T) {
 			t.Errorf("not converged within %s, waiting on Kubernetes' controllers (the operator's part is done): %s",
 				apiserverConvergeTimeout, why)
 		}
-		if err := e.sim.RestartNode(old.Spec.NodeName); err != nil {
-			t.Fatal(err)
-		}
-		procEventually(t, time.Minute, "node Ready again", procNodeReady(e.cl, old.Spec.NodeName))
+		e.restartNode(t, old.Spec.NodeName)
 		if knownLimit != "" {
 			// Visible as a skip, never as a pass: the convergence this
 			// subtest exists for was not seen.

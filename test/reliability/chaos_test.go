@@ -135,10 +135,7 @@ func chaosNodeLost(t *testing.T, s *chaosSoak, _ *rand.Rand, key types.Namespace
 		t.Fatal(err)
 	}
 	return chaosNewHead(s, key, old.UID), func() {
-		if err := s.e.sim.RestartNode(node); err != nil {
-			t.Fatal(err)
-		}
-		procEventually(t, time.Minute, "node "+node+" Ready again", procNodeReady(s.e.cl, node))
+		s.e.restartNode(t, node)
 	}
 }
 

@@ -205,10 +205,7 @@ func crashRecovery(t *testing.T, s *crashSuite, r *rand.Rand) {
 	t.Logf("%s: recovery started %s after the node loss", key, took.Round(time.Millisecond))
 	s.crash(t, key, crashDelay(r, 4*time.Second))
 	crashWaitNewHead(t, s, key, old.UID)
-	if err := s.e.sim.RestartNode(node); err != nil {
-		t.Fatal(err)
-	}
-	procEventually(t, time.Minute, "node "+node+" Ready again", procNodeReady(s.e.cl, node))
+	s.e.restartNode(t, node)
 }
 
 func crashWaitNewHead(t *testing.T, s *crashSuite, key types.NamespacedName, old types.UID) {

@@ -211,6 +211,32 @@ func procNodeReady(cl client.Client, name string) func(context.Context) (bool, s
 	}
 }
 
+// restartNode brings a lost node back and waits until it is Ready again.
+// A node that does not come back fails the test with the simulator's
+// report on it (its kwok process, lease, Ready condition, taints and
+// kwok's last errors), which tells a simulation fault from an operator one.
+func (e *procEnv) restartNode(t *testing.T, name string) {
+	t.Helper()
+	if err := e.sim.RestartNode(name); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	ready := procNodeReady(e.cl, name)
+	for {
+		if ok, _, err := ready(ctx); err == nil && ok {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			rctx, rcancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer rcancel()
+			t.Fatalf("node %s Ready again: not within 1m0s after its restart; %s", name, e.sim.NodeReport(rctx, name))
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
 // procNodeNotReady is the opposite: the node lifecycle controller has
 // noticed a lost node.
 func procNodeNotReady(cl client.Client, name string) func(context.Context) (bool, string, error) {

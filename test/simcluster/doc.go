@@ -29,6 +29,16 @@
 // pods; kube-scheduler relies on that when it finds its cache inconsistent
 // (it logs "Scheduler cache is corrupted" and exits).
 //
+// Each kwok process has, beside it, the status sync a kubelet does: kwok
+// reports its node Ready only when it takes over the lease or sees the
+// node change, and drops a report for good on an API error it does not
+// retry. So every 5 s a node that is not Ready while its kwok keeps the
+// lease renewed gets the annotation StatusSyncAnnotation touched, which
+// makes kwok look again (logged: "touched it so kwok plays its stages
+// again"). A node whose lease stopped, a lost node, is left alone.
+// NodeReport says in a few lines why a node is not Ready (kwok process,
+// lease, condition, taints, kwok's last errors), for failure messages.
+//
 // Every process runs in its own process group with a parent-death signal,
 // so nothing survives the test binary, even when it is killed; Stop kills
 // the groups and waits for them.

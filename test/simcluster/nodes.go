@@ -125,7 +125,10 @@ func (c *Cluster) addNode(ctx context.Context) (*simNode, error) {
 	return n, c.startKwok(n)
 }
 
+// startKwok starts the node's kwok process and, beside it, the status sync
+// a kubelet would do (see syncStatus).
 func (c *Cluster) startKwok(n *simNode) error {
+	started := time.Now()
 	p, err := c.startComponent("kwok-"+n.name, "kwok", c.kwokArgs(n), c.kwokEnv())
 	if err != nil {
 		return fmt.Errorf("starting kwok for node %s: %w", n.name, err)
@@ -133,6 +136,7 @@ func (c *Cluster) startKwok(n *simNode) error {
 	c.mu.Lock()
 	n.kwok = p
 	c.mu.Unlock()
+	go c.syncStatus(n.name, p, started)
 	return nil
 }
 
