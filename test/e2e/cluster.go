@@ -101,6 +101,21 @@ func (e *Env) RayCluster(t *testing.T, ns, name string) *rayv1.RayCluster {
 	return rc
 }
 
+// EditRayCluster changes a RayCluster the way kubectl edit does, sending
+// only the change as a merge patch: the operator writes the status at any
+// moment, and an Update carrying an older resourceVersion would fail with
+// a conflict. It returns the object as the API server answered.
+func (e *Env) EditRayCluster(t *testing.T, ns, name string, edit func(*rayv1.RayCluster)) *rayv1.RayCluster {
+	t.Helper()
+	rc := e.RayCluster(t, ns, name)
+	before := rc.DeepCopy()
+	edit(rc)
+	if err := e.Client.Patch(context.Background(), rc, client.MergeFrom(before)); err != nil {
+		t.Fatalf("editing RayCluster %s/%s: %v", ns, name, err)
+	}
+	return rc
+}
+
 // HeadPod returns the head pod, nil when it does not exist.
 func (e *Env) HeadPod(t *testing.T, ns, cluster string) *corev1.Pod {
 	t.Helper()

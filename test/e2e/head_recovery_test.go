@@ -284,10 +284,9 @@ func notReadyOptIn(t *testing.T, env *Env, redisAddr string) {
 	}
 
 	optIn := time.Now()
-	rc.Annotations[raycluster.AnnotationNotReadyReplaceAfter] = "1"
-	if err := env.Client.Update(ctx, rc); err != nil {
-		t.Fatal(err)
-	}
+	env.EditRayCluster(t, ns, "rc", func(rc *rayv1.RayCluster) {
+		rc.Annotations[raycluster.AnnotationNotReadyReplaceAfter] = "1"
+	})
 	_, took := env.WaitNewHeadReady(t, ns, "rc", old.UID, recoveryTimeout)
 	t.Logf("opted in to the not-Ready replacement -> new head Ready in %s", took.Round(time.Millisecond))
 	rc = env.WaitRecoveryCount(t, ns, "rc", 1, recoveryTimeout)
@@ -401,11 +400,9 @@ func invalidSpecEdit(t *testing.T, env *Env, redisAddr string) {
 	ctx := context.Background()
 	env.Create(t, NewRayCluster(ns, "rc", ClusterOptions{RedisAddress: redisAddr, Workers: 1, Annotations: fastBounds(nil)}))
 	old := env.WaitReady(t, ns, "rc", readyTimeout)
-	rc := env.RayCluster(t, ns, "rc")
-	rc.Spec.RayVersion = "1.0.0" // parses, but is too old for GCS fault tolerance
-	if err := env.Client.Update(ctx, rc); err != nil {
-		t.Fatal(err)
-	}
+	rc := env.EditRayCluster(t, ns, "rc", func(rc *rayv1.RayCluster) {
+		rc.Spec.RayVersion = "1.0.0" // parses, but is too old for GCS fault tolerance
+	})
 	Eventually(t, 20*time.Second, "SpecValid False naming the field", func() (bool, error) {
 		rc := env.RayCluster(t, ns, "rc")
 		c := findCondition(rc, rayv1.SpecValid)
