@@ -91,7 +91,7 @@ func TestChaosSoak(t *testing.T) {
 	}
 	res := chaosResult{Seed: seed, Clusters: clusters, Failures: failures, Schedule: duration, SoakTook: soakTook,
 		DeleteTook: deleteTook, Wall: time.Since(began), Checks: checks, Blind: blind, Violations: len(violations),
-		Recovered: s.recovered, Processes: e.starts}
+		Recovered: s.recovered, Processes: len(e.started)}
 	t.Log(res.markdown())
 	if os.Getenv(chaosDocsEnv) == "1" && !t.Failed() {
 		chaosWriteDocs(t, res.markdown())

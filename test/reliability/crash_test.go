@@ -96,7 +96,7 @@ func TestCrashAnywhere(t *testing.T) {
 	slices.Sort(s.converge)
 	t.Logf("crash anywhere: %d runs (seed %d) in %s, %d operator processes, %d kills left a release pending, "+
 		"convergence after restart median %s max %s, %d head checks, %d with two heads",
-		runs, seed, procSince(began), e.starts, s.pendingAtKill, crashMedian(s.converge), crashMax(s.converge), checks, len(violations))
+		runs, seed, procSince(began), len(e.started), s.pendingAtKill, crashMedian(s.converge), crashMax(s.converge), checks, len(violations))
 }
 
 // crash kills the operator after delay, notes whether the kill left a

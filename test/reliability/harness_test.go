@@ -22,6 +22,10 @@ import (
 	"github.com/ray-ha-operator/ray-ha-operator/test/testbin"
 )
 
+// procCheckSlack is how long a procEventually check may still run after
+// the wait's timeout.
+const procCheckSlack = 10 * time.Second
+
 // procFastArgs are the operator flags of these tests: the production
 // bounds shortened to seconds, so one failure recovers in about ten
 // seconds, and no cap on replacements in a row, since a soak replaces the
@@ -48,9 +52,11 @@ type procEnv struct {
 	bin   string
 	dir   string
 	// args are the flags of every operator process of this env.
-	args   []string
-	starts int
-	op     *operatorproc.Process
+	args []string
+	// started are all operator processes in start order, for the logs
+	// written when a test fails.
+	started []*operatorproc.Process
+	op      *operatorproc.Process
 }
 
 // procStart brings up the simulated cluster with the RayCluster CRD, a
@@ -87,9 +93,8 @@ func procStartSim(t *testing.T, simOpts simcluster.Options, extraArgs ...string)
 		bin:   operatorproc.Shared(t),
 		args:  append(append([]string(nil), procFastArgs...), extraArgs...)}
 	t.Cleanup(func() {
-		if t.Failed() && e.op != nil {
-			t.Logf("errors in the last operator log:\n%s", procErrorLines(e.op.Log(), 40))
-			t.Logf("last operator log (end):\n%s", e.op.Tail(8000))
+		if t.Failed() {
+			e.logOperators()
 		}
 	})
 	t.Logf("simulated cluster, redis-server and operator binary ready in %s", time.Since(began).Round(time.Millisecond))
@@ -100,12 +105,25 @@ func procStartSim(t *testing.T, simOpts simcluster.Options, extraArgs ...string)
 // extra ones; each process logs to its own numbered file.
 func (e *procEnv) startOperator(extra ...string) *operatorproc.Process {
 	e.t.Helper()
-	e.starts++
-	return operatorproc.Start(e.t, operatorproc.Options{
+	p := operatorproc.Start(e.t, operatorproc.Options{
 		Bin: e.bin, Kubeconfig: e.sim.Kubeconfig(),
-		LogPath: filepath.Join(e.dir, fmt.Sprintf("operator-%03d.log", e.starts)),
+		LogPath: filepath.Join(e.dir, fmt.Sprintf("operator-%03d.log", len(e.started)+1)),
 		Args:    append(append([]string(nil), e.args...), extra...),
 	})
+	e.started = append(e.started, p)
+	return p
+}
+
+// logOperators writes, for a failed test, the error lines and the end of
+// the logs of the last two operator processes (a leader and its standby,
+// or a crashed operator and the one that replaced it).
+func (e *procEnv) logOperators() {
+	last := e.started[max(0, len(e.started)-2):]
+	for i, p := range last {
+		n := len(e.started) - len(last) + i + 1
+		e.t.Logf("errors in operator log %d of %d (pid %d):\n%s", n, len(e.started), p.Pid(), procErrorLines(p.Log(), 40))
+		e.t.Logf("operator log %d of %d (end):\n%s", n, len(e.started), p.Tail(6000))
+	}
 }
 
 // restartOperator SIGKILLs the env's operator (when one runs) and starts a
@@ -169,7 +187,11 @@ func procEnvDuration(t *testing.T, name string, def time.Duration) time.Duration
 func procEventually(t *testing.T, timeout time.Duration, what string, cond func(ctx context.Context) (bool, string, error)) time.Duration {
 	t.Helper()
 	began := time.Now()
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	end := began.Add(timeout)
+	// The checks' context outlives the wait by a little, so a check that
+	// runs at the very end fails by the timeout, with what it last saw,
+	// and not by its own context running out.
+	ctx, cancel := context.WithDeadline(context.Background(), end.Add(procCheckSlack))
 	defer cancel()
 	var why string
 	for {
@@ -181,11 +203,10 @@ func procEventually(t *testing.T, timeout time.Duration, what string, cond func(
 			return time.Since(began)
 		}
 		why = seen
-		select {
-		case <-ctx.Done():
+		if time.Now().After(end) {
 			t.Fatalf("%s: not within %s; last seen: %s", what, timeout, why)
-		case <-time.After(100 * time.Millisecond):
 		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
 
