@@ -3,6 +3,7 @@ package simcluster_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -54,6 +55,15 @@ func TestStatusSyncTouchesANodeLeftNotReady(t *testing.T) {
 	if status, _, err := nodeCondition(ctx, cl, name); err != nil || status != corev1.ConditionUnknown {
 		t.Fatalf("kwok disregards %s, so it must still be Ready=Unknown: got %q (%v)", name, status, err)
 	}
+	// The report a failed wait would print tells this state apart from a
+	// lost node: kwok runs and renews the lease, the node is not Ready.
+	report := c.NodeReport(ctx, name)
+	for _, want := range []string{"kwok running", "lease held by", "Ready=Unknown (NodeStatusUnknown", "taints ["} {
+		if !strings.Contains(report, want) {
+			t.Errorf("NodeReport = %q, want it to contain %q", report, want)
+		}
+	}
+	t.Logf("NodeReport: %s", report)
 
 	annotate(t, cl, name, simcluster.DisregardStatusAnnotation, "false")
 	eventually(t, 30*time.Second, name+" Ready again", func(ctx context.Context) (bool, string, error) {
