@@ -220,21 +220,16 @@ func (e *procEnv) restartNode(t *testing.T, name string) {
 	if err := e.sim.RestartNode(name); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	ready := procNodeReady(e.cl, name)
-	for {
-		if ok, _, err := ready(ctx); err == nil && ok {
-			return
+	back := false
+	defer func() {
+		if !back { // procEventually failed the test; say why the node stayed away
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			t.Logf("node %s after its restart: %s", name, e.sim.NodeReport(ctx, name))
 		}
-		select {
-		case <-ctx.Done():
-			rctx, rcancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer rcancel()
-			t.Fatalf("node %s Ready again: not within 1m0s after its restart; %s", name, e.sim.NodeReport(rctx, name))
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
+	}()
+	procEventually(t, time.Minute, "node "+name+" Ready again", procNodeReady(e.cl, name))
+	back = true
 }
 
 // procNodeNotReady is the opposite: the node lifecycle controller has
