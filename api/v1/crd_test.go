@@ -132,7 +132,9 @@ func testDefaults(t *testing.T, c client.Client) {
 }
 
 // testNeutralValues: KubeRay manifests often spell out the off value of an
-// unsupported feature; those mean what this operator does anyway.
+// unsupported feature; those mean what this operator does anyway. The same
+// object also carries KubeRay v1.5's group-level resources and labels, which
+// are supported.
 func testNeutralValues(t *testing.T, c client.Client) {
 	ctx := context.Background()
 	obj := minimal("neutral")
@@ -142,6 +144,11 @@ func testNeutralValues(t *testing.T, c client.Client) {
 	w["numOfHosts"] = int64(1)
 	w["priority"] = int64(0)
 	w["scaleStrategy"] = map[string]any{}
+	// KubeRay v1.5's group-level Ray resources and labels are supported.
+	head(obj)["resources"] = map[string]any{"CPU": "2"}
+	head(obj)["labels"] = map[string]any{"zone": "a"}
+	w["resources"] = map[string]any{"GPU": "1"}
+	w["labels"] = map[string]any{"zone": "a"}
 	spec(obj)["gcsFaultToleranceOptions"] = map[string]any{"redisAddress": "redis:6379", "backend": "redis"}
 	if err := create(ctx, c, obj); err != nil {
 		t.Fatalf("neutral values refused: %v", err)
@@ -163,11 +170,7 @@ func testUnsupportedRejected(t *testing.T, c client.Client) {
 		"tlsOptions":                {func(o map[string]any) { spec(o)["tlsOptions"] = map[string]any{"enabled": true} }, "spec.tlsOptions"},
 		"head enableIngress":        {func(o map[string]any) { head(o)["enableIngress"] = true }, "spec.headGroupSpec.enableIngress: true"},
 		"head ingressOptions":       {func(o map[string]any) { head(o)["ingressOptions"] = map[string]any{"ingressClassName": "nginx"} }, "spec.headGroupSpec.ingressOptions"},
-		"head resources":            {func(o map[string]any) { head(o)["resources"] = map[string]any{"CPU": "2"} }, "spec.headGroupSpec.resources"},
-		"head labels":               {func(o map[string]any) { head(o)["labels"] = map[string]any{"zone": "a"} }, "spec.headGroupSpec.labels"},
 		"worker idleTimeoutSeconds": {func(o map[string]any) { worker(o, 0)["idleTimeoutSeconds"] = int64(60) }, "spec.workerGroupSpecs[].idleTimeoutSeconds"},
-		"worker resources":          {func(o map[string]any) { worker(o, 0)["resources"] = map[string]any{"GPU": "1"} }, "spec.workerGroupSpecs[].resources"},
-		"worker labels":             {func(o map[string]any) { worker(o, 0)["labels"] = map[string]any{"zone": "a"} }, "spec.workerGroupSpecs[].labels"},
 		"worker numOfHosts 2":       {func(o map[string]any) { worker(o, 0)["numOfHosts"] = int64(2) }, "spec.workerGroupSpecs[].numOfHosts greater than 1"},
 		"worker priority":           {func(o map[string]any) { worker(o, 0)["priority"] = int64(5) }, "spec.workerGroupSpecs[].priority"},
 		"worker scaleStrategy": {func(o map[string]any) {

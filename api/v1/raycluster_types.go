@@ -108,8 +108,6 @@ type RayClusterSpec struct {
 // +kubebuilder:validation:XValidation:rule="!has(self.template.spec) || !has(self.template.spec.restartPolicy) || self.template.spec.restartPolicy == 'Always'",message="template.spec.restartPolicy must be Always or unset: the head runs in a StatefulSet, which allows only Always",fieldPath=".template.spec.restartPolicy",reason=FieldValueInvalid
 // +kubebuilder:validation:XValidation:rule="!has(self.enableIngress) || !self.enableIngress",message="spec.headGroupSpec.enableIngress: true is not supported by ray-ha-operator; see docs/compatibility.md",fieldPath=".enableIngress",reason=FieldValueForbidden
 // +kubebuilder:validation:XValidation:rule="!has(self.ingressOptions)",message="spec.headGroupSpec.ingressOptions is not supported by ray-ha-operator; see docs/compatibility.md",fieldPath=".ingressOptions",reason=FieldValueForbidden
-// +kubebuilder:validation:XValidation:rule="!has(self.resources)",message="spec.headGroupSpec.resources is not supported by ray-ha-operator; see docs/compatibility.md",fieldPath=".resources",reason=FieldValueForbidden
-// +kubebuilder:validation:XValidation:rule="!has(self.labels)",message="spec.headGroupSpec.labels is not supported by ray-ha-operator; see docs/compatibility.md",fieldPath=".labels",reason=FieldValueForbidden
 type HeadGroupSpec struct {
 	// RayStartParams are passed to `ray start --head` as --key=value.
 	// +optional
@@ -138,12 +136,18 @@ type HeadGroupSpec struct {
 	// +kubebuilder:validation:Type=object
 	IngressOptions *apiextensionsv1.JSON `json:"ingressOptions,omitempty"`
 
-	// Resources is KubeRay's Ray-resource override; not supported (set
-	// rayStartParams instead).
+	// Resources are the group's Ray resources (KubeRay v1.5): cpu, memory
+	// and GPUs (names ending in gpu) become ray start --num-cpus, --memory
+	// and --num-gpus, any other name a custom Ray resource. Values are
+	// Kubernetes quantities. They win over what the Ray container's
+	// resources would give, and may not be combined with num-cpus,
+	// num-gpus, memory or resources in rayStartParams.
 	// +optional
 	Resources map[string]string `json:"resources,omitempty"`
 
-	// Labels is KubeRay's Ray-node-label override; not supported.
+	// Labels are the group's Ray node labels (KubeRay v1.5), passed as ray
+	// start --labels and added to the pods' labels. They replace
+	// rayStartParams.labels, which is refused.
 	// +optional
 	Labels map[string]string `json:"labels,omitempty"`
 }
@@ -154,8 +158,6 @@ type HeadGroupSpec struct {
 // +kubebuilder:validation:XValidation:rule="!has(self.template.spec) || !has(self.template.spec.restartPolicy) || self.template.spec.restartPolicy == 'Always'",message="template.spec.restartPolicy must be Always or unset: workers run in a Deployment, which allows only Always",fieldPath=".template.spec.restartPolicy",reason=FieldValueInvalid
 // +kubebuilder:validation:XValidation:rule="!has(self.minReplicas) || !has(self.maxReplicas) || self.minReplicas <= self.maxReplicas",message="minReplicas must not be greater than maxReplicas",fieldPath=".minReplicas",reason=FieldValueInvalid
 // +kubebuilder:validation:XValidation:rule="!has(self.idleTimeoutSeconds)",message="spec.workerGroupSpecs[].idleTimeoutSeconds is not supported by ray-ha-operator; see docs/compatibility.md",fieldPath=".idleTimeoutSeconds",reason=FieldValueForbidden
-// +kubebuilder:validation:XValidation:rule="!has(self.resources)",message="spec.workerGroupSpecs[].resources is not supported by ray-ha-operator; see docs/compatibility.md",fieldPath=".resources",reason=FieldValueForbidden
-// +kubebuilder:validation:XValidation:rule="!has(self.labels)",message="spec.workerGroupSpecs[].labels is not supported by ray-ha-operator; see docs/compatibility.md",fieldPath=".labels",reason=FieldValueForbidden
 // +kubebuilder:validation:XValidation:rule="!has(self.numOfHosts) || self.numOfHosts == 1",message="spec.workerGroupSpecs[].numOfHosts greater than 1 is not supported by ray-ha-operator; see docs/compatibility.md",fieldPath=".numOfHosts",reason=FieldValueForbidden
 // +kubebuilder:validation:XValidation:rule="!has(self.priority) || self.priority == 0",message="spec.workerGroupSpecs[].priority is not supported by ray-ha-operator; see docs/compatibility.md",fieldPath=".priority",reason=FieldValueForbidden
 // +kubebuilder:validation:XValidation:rule="!has(self.scaleStrategy) || !has(self.scaleStrategy.workersToDelete) || size(self.scaleStrategy.workersToDelete) == 0",message="spec.workerGroupSpecs[].scaleStrategy.workersToDelete is not supported by ray-ha-operator; see docs/compatibility.md",fieldPath=".scaleStrategy",reason=FieldValueForbidden
@@ -211,11 +213,18 @@ type WorkerGroupSpec struct {
 	// +optional
 	Priority *int32 `json:"priority,omitempty"`
 
-	// Resources is KubeRay's Ray-resource override; not supported.
+	// Resources are the group's Ray resources (KubeRay v1.5): cpu, memory
+	// and GPUs (names ending in gpu) become ray start --num-cpus, --memory
+	// and --num-gpus, any other name a custom Ray resource. Values are
+	// Kubernetes quantities. They win over what the Ray container's
+	// resources would give, and may not be combined with num-cpus,
+	// num-gpus, memory or resources in rayStartParams.
 	// +optional
 	Resources map[string]string `json:"resources,omitempty"`
 
-	// Labels is KubeRay's Ray-node-label override; not supported.
+	// Labels are the group's Ray node labels (KubeRay v1.5), passed as ray
+	// start --labels and added to the pods' labels. They replace
+	// rayStartParams.labels, which is refused.
 	// +optional
 	Labels map[string]string `json:"labels,omitempty"`
 

@@ -16,6 +16,11 @@ const (
 	// AnnotationGCSFTDeletionTimeout bounds the Redis clean-up on delete,
 	// in whole seconds counted from the deletion timestamp.
 	AnnotationGCSFTDeletionTimeout = "ray.io/gcs-ft-deletion-timeout"
+
+	// AnnotationOverwriteContainerCmd, "true" (any case), keeps every Ray
+	// container's command and args as written instead of running ray start
+	// after them; the generated command is in KUBERAY_GEN_RAY_START_CMD.
+	AnnotationOverwriteContainerCmd = "ray.io/overwrite-container-cmd"
 )
 
 // Environment variables and ray start parameters of the Ray container that

@@ -47,7 +47,7 @@ func TestRender(t *testing.T) {
 				wantEqual(t, "worker replicas", w.Spec.Replicas, ptr.To[int32](1))
 				wantSubset(t, "worker pod labels", w.Spec.Template.Labels, map[string]string{
 					"ray.io/cluster": "demo", "ray.io/node-type": "worker", "ray.io/group": "workergroup",
-					"ray.io/identifier": "demo-workergroup-worker", "ray.io/is-ray-node": "yes", "app.kubernetes.io/component": "worker",
+					"ray.io/identifier": "demo-worker", "ray.io/is-ray-node": "yes", "app.kubernetes.io/component": "worker",
 				})
 				head := rayScript(t, r.headContainer())
 				wantContains(t, "head command", head, "exec ray start --head ", "--dashboard-host=0.0.0.0", "--block", "--metrics-export-port=8080", "--dashboard-agent-listen-port=52365")
@@ -131,8 +131,8 @@ cluster:
 				wantEnvValue(t, r.headContainer(), "RAY_REDIS_SERVER_NAME", "redis.example")
 				want := corev1.Volume{Name: "redis-tls-ca", VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{
 					SecretName: "redis-ca", Items: []corev1.KeyToPath{{Key: "root.pem", Path: "ca.crt"}}}}}
-				wantEqual(t, "head volumes", r.head.Spec.Template.Spec.Volumes, []corev1.Volume{want})
-				wantEqual(t, "head mounts", r.headContainer().VolumeMounts, []corev1.VolumeMount{{Name: "redis-tls-ca", MountPath: "/etc/ray/redis-tls", ReadOnly: true}})
+				wantEqual(t, "head volumes", withoutSharedMemory(r.head.Spec.Template.Spec.Volumes), []corev1.Volume{want})
+				wantEqual(t, "head mounts", withoutSharedMemoryMount(r.headContainer().VolumeMounts), []corev1.VolumeMount{{Name: "redis-tls-ca", MountPath: "/etc/ray/redis-tls", ReadOnly: true}})
 				wantNoEnv(t, r.worker(t, "workergroup").Spec.Template.Spec.Containers[0], "RAY_REDIS_CA_CERT")
 			},
 		},
@@ -156,8 +156,8 @@ headGroupSpec:
 				wantNoEnv(t, r.headContainer(), "RAY_REDIS_SERVER_NAME")
 				want := corev1.Volume{Name: "redis-tls-ca", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
 					LocalObjectReference: corev1.LocalObjectReference{Name: "trust-bundle"}, Items: []corev1.KeyToPath{{Key: "ca.crt", Path: "ca.crt"}}}}}
-				wantEqual(t, "head volumes", r.head.Spec.Template.Spec.Volumes, []corev1.Volume{want})
-				wantEqual(t, "head mounts", r.headContainer().VolumeMounts, []corev1.VolumeMount{{Name: "redis-tls-ca", MountPath: "/custom/ca"}})
+				wantEqual(t, "head volumes", withoutSharedMemory(r.head.Spec.Template.Spec.Volumes), []corev1.Volume{want})
+				wantEqual(t, "head mounts", withoutSharedMemoryMount(r.headContainer().VolumeMounts), []corev1.VolumeMount{{Name: "redis-tls-ca", MountPath: "/custom/ca"}})
 			},
 		},
 		"UID is the default storage namespace": {
@@ -243,7 +243,9 @@ rayVersion: "2.52.0"
 `,
 			check: func(t *testing.T, r *rendering) {
 				wantEqual(t, "Service ports", servicePorts(r.service), map[string]int32{"gcs": 6380, "dashboard": 8266, "9999-port": 9999, "metrics": 8080})
-				wantEqual(t, "head container ports kept", len(r.headContainer().Ports), 3)
+				// The user's ports are kept; a port named metrics is added, as KubeRay adds it.
+				wantEqual(t, "head container ports", len(r.headContainer().Ports), 4)
+				wantEqual(t, "added metrics port", r.headContainer().Ports[3].Name, "metrics")
 				w := r.worker(t, "workergroup")
 				wantContains(t, "worker command", rayScript(t, w.Spec.Template.Spec.Containers[0]), "--address=demo-head-svc.ray.svc.cluster.local:6380")
 				wantContains(t, "head GCS probe port", strings.Join(r.headContainer().ReadinessProbe.Exec.Command, " "), "localhost:8266/api/gcs_healthz")
@@ -270,7 +272,8 @@ workerGroupSpecs:
 				wantEqual(t, "gpu Deployment", gpu.Name, "demo-gpu-worker")
 				wantEqual(t, "gpu group label", gpu.Spec.Selector.MatchLabels["ray.io/group"], "gpu")
 				wantContains(t, "gpu command", rayScript(t, gpu.Spec.Template.Spec.Containers[0]), "--num-gpus=1")
-				wantEnvValue(t, gpu.Spec.Template.Spec.Containers[0], "RAY_NODE_TYPE_NAME", "gpu")
+				wantEnvFieldRef(t, gpu.Spec.Template.Spec.Containers[0], "RAY_NODE_TYPE_NAME", "metadata.labels['ray.io/group']")
+				wantEqual(t, "gpu pod group label", gpu.Spec.Template.Labels["ray.io/group"], "gpu")
 			},
 		},
 		"suspended cluster": {
@@ -378,8 +381,10 @@ workerGroupSpecs:
 				}
 			},
 		},
-		"user command and args are left alone": {
+		"user command and args are left alone with ray.io/overwrite-container-cmd": {
 			values: `
+cluster:
+  annotations: {ray.io/overwrite-container-cmd: "true"}
 headGroupSpec:
   template:
     spec:
@@ -479,7 +484,15 @@ func wantWaitGcsReady(t *testing.T, spec corev1.PodSpec, address string) {
 	wantEqual(t, "init image", init.Image, ray.Image)
 	wantEqual(t, "init imagePullPolicy", init.ImagePullPolicy, ray.ImagePullPolicy)
 	wantEqual(t, "init securityContext", init.SecurityContext, ray.SecurityContext)
-	wantEqual(t, "init env", init.Env, ray.Env)
+	// KubeRay's init container gets the user's env as written plus the head's address, not what the chart adds.
+	for _, name := range []string{"FQ_RAY_IP", "RAY_IP"} {
+		if envOf(*init, name) == nil {
+			t.Errorf("init env lacks %s: %+v", name, init.Env)
+		}
+	}
+	if e := envOf(*init, "KUBERAY_GEN_RAY_START_CMD"); e != nil {
+		t.Errorf("init env has the chart's Ray container env %+v, want only the user's and the head address", e)
+	}
 	wantEqual(t, "init cpu limit", init.Resources.Limits.Cpu().String(), "200m")
 	wantEqual(t, "init command", init.Command, []string{"/bin/bash", "-c", "--"})
 	if len(init.Args) != 1 {
@@ -548,6 +561,24 @@ func wantNoEnv(t *testing.T, c corev1.Container, names ...string) {
 			t.Errorf("container %s has env %s = %+v, want none", c.Name, n, e)
 		}
 	}
+}
+
+func wantEnvFieldRef(t *testing.T, c corev1.Container, name, fieldPath string) {
+	t.Helper()
+	e := envOf(c, name)
+	if e == nil || e.ValueFrom == nil || e.ValueFrom.FieldRef == nil || e.ValueFrom.FieldRef.FieldPath != fieldPath {
+		t.Errorf("container %s env %s = %+v, want exactly one from fieldRef %s", c.Name, name, e, fieldPath)
+	}
+}
+
+// withoutSharedMemory drops the /dev/shm volume every Ray pod has, for
+// checks about the other volumes.
+func withoutSharedMemory(volumes []corev1.Volume) []corev1.Volume {
+	return slices.DeleteFunc(slices.Clone(volumes), func(v corev1.Volume) bool { return v.Name == "shared-mem" })
+}
+
+func withoutSharedMemoryMount(mounts []corev1.VolumeMount) []corev1.VolumeMount {
+	return slices.DeleteFunc(slices.Clone(mounts), func(m corev1.VolumeMount) bool { return m.MountPath == "/dev/shm" })
 }
 
 func wantProbeTimings(t *testing.T, what string, p *corev1.Probe, initial, timeout, period, success, failure int32) {

@@ -20,6 +20,7 @@ import (
 var chartAnnotations = []string{
 	rayv1.AnnotationFTEnabled,
 	rayv1.AnnotationExternalStorageNamespace,
+	rayv1.AnnotationOverwriteContainerCmd,
 	// The Redis CA Ray's own client trusts for rediss:// (the head mounts it).
 	AnnotationRedisCASecret,
 	AnnotationRedisCAConfigMap,

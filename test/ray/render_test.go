@@ -38,7 +38,7 @@ func TestRenderedPodsResolve(t *testing.T) {
 		"head env": {got: head.env, want: []string{
 			"REDIS_PASSWORD=s3cret pw", "RAY_REDIS_ADDRESS=127.0.0.1:6390",
 			"RAY_external_storage_namespace=ns-a", "RAY_CLOUD_INSTANCE_ID=ft-head-0",
-			"RAY_CLUSTER_NAMESPACE=ray", "RAY_ADDRESS=127.0.0.1:26379", "RAY_USAGE_STATS_ENABLED=0"}},
+			"RAY_NODE_TYPE_NAME=headgroup", "RAY_ADDRESS=127.0.0.1:26379", "RAY_USAGE_STATS_ENABLED=0"}},
 		"worker env": {got: worker.env, want: []string{
 			"RAY_gcs_rpc_server_reconnect_timeout_s=600", "FQ_RAY_IP=127.0.0.2", "RAY_ADDRESS=127.0.0.2:26379",
 			"RAY_CLOUD_INSTANCE_ID=ft-small-worker-test-0"}},

@@ -83,23 +83,25 @@ ray.io/cluster: {{ include "ray-cluster.name" $root | quote }}
 {{- end -}}
 
 {{/*
-Labels on Ray pods, as JSON. Argument: dict root, nodeType, group, identifier.
-The ray.io labels are what the operator, the Service and the controllers'
-selectors match on, so they always override the template's labels.
+Labels on Ray pods, as JSON, as KubeRay v1.5 labels them. Argument: dict
+root, nodeType, group, user (the template's labels merged with the group's
+`labels`, which win). The user's labels win over the chart's, except
+ray.io/cluster, ray.io/node-type and ray.io/group: the Service, the
+workload selectors and the operator match on them.
 */}}
 {{- define "ray-cluster.podLabels" -}}
 {{- $root := .root -}}
-{{- toJson (dict
-  "ray.io/cluster" (include "ray-cluster.name" $root)
-  "ray.io/node-type" .nodeType
-  "ray.io/group" .group
-  "ray.io/identifier" .identifier
+{{- $name := include "ray-cluster.name" $root -}}
+{{- $fixed := dict "ray.io/cluster" $name "ray.io/node-type" .nodeType "ray.io/group" .group -}}
+{{- $chart := dict
+  "ray.io/identifier" (printf "%s-%s" $name .nodeType)
   "ray.io/is-ray-node" "yes"
   "app.kubernetes.io/name" "ray-cluster"
   "app.kubernetes.io/instance" $root.Release.Name
   "app.kubernetes.io/component" .nodeType
   "app.kubernetes.io/part-of" "ray"
-  "app.kubernetes.io/managed-by" $root.Release.Service) -}}
+  "app.kubernetes.io/managed-by" $root.Release.Service -}}
+{{- toJson (merge $fixed (deepCopy (.user | default dict)) $chart) -}}
 {{- end -}}
 
 {{/*

@@ -1,73 +1,121 @@
 {{/*
-Turns a user's PodTemplateSpec into a Ray pod template, in place. The first
-container is the Ray container. The rule throughout: what the user set wins;
-the chart only fills what is missing. The exceptions are the ray.io labels
-(selectors and the operator depend on them) and restartPolicy, which
-StatefulSets and Deployments only accept as Always.
+Turns a user's PodTemplateSpec into a Ray pod template, in place, as KubeRay
+v1.5's pod builder does: the first container is the Ray container; the chart
+fills what is missing and the user's settings win, except where KubeRay's
+win too (the ray.io/cluster, node-type and group labels, which selectors
+depend on; the forced env entries of _env.tpl). restartPolicy is always
+Always: StatefulSets and Deployments accept nothing else.
 
 Argument: dict
   root        the chart's root context
   pod         a deep copy of the template, changed in place
   nodeType    head | worker
   group       headgroup | the worker group name
-  identifier  <name>-head | <name>-<group>-worker
+  groupLabels the group's `labels` field (Ray node labels, also pod labels)
   command     the `ray start` line
-  env         EnvVars to add to the Ray container
-  ports       ports for the Ray container when it declares none
-  annotations pod annotations to add
-  params      final rayStartParams (for the probes)
+  env         env entries ({forced, env}) for the Ray container
+  annotations pod annotations to add (they win over the template's)
+  params      final rayStartParams (probes, metrics port)
   waitFor     workers: the GCS address the init container waits for
 */}}
 {{- define "ray-cluster.preparePod" -}}
 {{- $pod := .pod -}}
 {{- $meta := $pod.metadata | default dict -}}
-{{- $labels := merge (include "ray-cluster.podLabels" (dict "root" .root "nodeType" .nodeType "group" .group "identifier" .identifier) | fromJson) ($meta.labels | default dict) -}}
-{{- $_ := set $meta "labels" $labels -}}
+{{- $_ := set $meta "labels" (include "ray-cluster.podLabels" (dict "root" .root "nodeType" .nodeType "group" .group "user" (merge (deepCopy (.groupLabels | default dict)) ($meta.labels | default dict))) | fromJson) -}}
 {{- $annotations := merge (deepCopy .annotations) ($meta.annotations | default dict) -}}
+{{- if include "ray-cluster.overwriteCommand" .root }}{{ $_ = set $annotations "ray.io/overwrite-container-cmd" "true" }}{{ end -}}
 {{- if $annotations }}{{ $_ = set $meta "annotations" $annotations }}{{ end -}}
 {{- $_ = set $pod "metadata" $meta -}}
 {{- $spec := $pod.spec -}}
 {{- $_ = set $spec "restartPolicy" "Always" -}}
 {{- include "ray-cluster.podSecurityDefaults" $spec -}}
 {{- $c := index $spec.containers 0 -}}
-{{- include "ray-cluster.rayContainer" (dict "c" $c "ctx" .) -}}
-{{- range $spec.containers }}{{ include "ray-cluster.containerSecurityDefaults" . }}{{ end -}}
 {{- $inits := $spec.initContainers | default list -}}
-{{- range $inits }}{{ include "ray-cluster.containerSecurityDefaults" . }}{{ end -}}
 {{- if .waitFor -}}
+{{- /* Built from the Ray container as the user wrote it, before the chart adds to it. */ -}}
 {{- $names := list -}}
 {{- range $inits }}{{ $names = append $names .name }}{{ end -}}
 {{- if not (has "wait-gcs-ready" $names) -}}
 {{- $inits = append $inits (include "ray-cluster.waitGcsReady" (dict "c" $c "address" .waitFor) | fromJson) -}}
 {{- end -}}
 {{- end -}}
+{{- $overwrite := or (include "ray-cluster.overwriteCommand" .root) (eq (lower (index $annotations "ray.io/overwrite-container-cmd" | default "")) "true") -}}
+{{- include "ray-cluster.rayContainer" (dict "c" $c "ctx" . "overwrite" $overwrite) -}}
+{{- include "ray-cluster.sharedMemory" (dict "pod" $spec "c" $c) -}}
+{{- range $spec.containers }}{{ include "ray-cluster.containerSecurityDefaults" . }}{{ end -}}
+{{- $headEnv := include "ray-cluster.headAddressEnv" .root | fromJsonArray -}}
+{{- range $inits -}}
+{{- $_ := set . "env" (include "ray-cluster.mergeEnv" (dict "env" .env "add" $headEnv) | fromJsonArray) -}}
+{{- include "ray-cluster.containerSecurityDefaults" . -}}
+{{- end -}}
 {{- if $inits }}{{ $_ = set $spec "initContainers" $inits }}{{ end -}}
 {{- end -}}
 
-{{/* Fills the Ray container: command, env, ports, probes. Argument: dict c, ctx (preparePod's). */}}
+{{/* "true" when the RayCluster asks to keep the Ray container's command as written (ray.io/overwrite-container-cmd). */}}
+{{- define "ray-cluster.overwriteCommand" -}}
+{{- $a := include "ray-cluster.clusterAnnotations" . | fromJson -}}
+{{- if eq (lower (index $a "ray.io/overwrite-container-cmd" | default "")) "true" }}true{{ end -}}
+{{- end -}}
+
+{{/*
+Fills the Ray container: command, env, ports, probes. Argument: dict c, ctx
+(preparePod's), overwrite.
+
+The command as KubeRay builds it: a container command that already runs
+`ray start`, or one the RayCluster asks to keep (overwrite), is left as
+written; any other command and args run first, joined into one shell line,
+then ray start. Ray starts even when that command fails, as under KubeRay.
+*/}}
 {{- define "ray-cluster.rayContainer" -}}
 {{- $c := .c -}}
 {{- $ctx := .ctx -}}
-{{- /*
-A user-set command or args is the user's own way to start Ray (it can use
-$KUBERAY_GEN_RAY_START_CMD); the chart then leaves both alone.
-*/ -}}
-{{- if not (or $c.command $c.args) -}}
+{{- $userCmd := "" -}}
+{{- range (concat ($c.command | default list) ($c.args | default list)) }}{{ $userCmd = printf "%s %s " $userCmd . }}{{ end -}}
+{{- if not (or .overwrite (contains "ray start" $userCmd)) -}}
+{{- $script := include "ray-cluster.rayStartScript" $ctx.command -}}
 {{- $_ := set $c "command" (list "/bin/bash" "-c" "--") -}}
-{{- $_ = set $c "args" (list (include "ray-cluster.rayStartScript" $ctx.command)) -}}
+{{- $_ = set $c "args" (list (ternary (printf "%s && %s" $userCmd $script) $script (ne $userCmd ""))) -}}
 {{- end -}}
-{{- $env := $c.env | default list -}}
-{{- $names := list -}}
-{{- range $env }}{{ $names = append $names .name }}{{ end -}}
-{{- range $ctx.env -}}
-{{- if not (has .name $names) }}{{ $env = append $env . }}{{ end -}}
+{{- $_ := set $c "env" (include "ray-cluster.mergeEnv" (dict "env" $c.env "add" $ctx.env) | fromJsonArray) -}}
+{{- /* Prometheus finds Ray's metrics through a port named metrics, at the port Ray exports them on. */ -}}
+{{- $ports := $c.ports | default list -}}
+{{- $portNames := list -}}
+{{- range $ports }}{{ $portNames = append $portNames (.name | default "") }}{{ end -}}
+{{- if not (has "metrics" $portNames) -}}
+{{- $_ = set $c "ports" (append $ports (dict "name" "metrics" "containerPort" (int (index $ctx.params "metrics-export-port")) "protocol" "TCP")) -}}
 {{- end -}}
-{{- $_ := set $c "env" $env -}}
-{{- if not $c.ports }}{{ $_ = set $c "ports" $ctx.ports }}{{ end -}}
 {{- $probes := include "ray-cluster.probes" (dict "root" $ctx.root "head" (eq $ctx.nodeType "head") "params" $ctx.params) | fromJson -}}
 {{- /* A key present with null counts as set: that is how a probe is switched off. */ -}}
 {{- if not (hasKey $c "livenessProbe") }}{{ $_ = set $c "livenessProbe" $probes.liveness }}{{ end -}}
 {{- if not (hasKey $c "readinessProbe") }}{{ $_ = set $c "readinessProbe" $probes.readiness }}{{ end -}}
+{{- end -}}
+
+{{/*
+/dev/shm as a memory-backed emptyDir, as KubeRay mounts it: the container
+runtime's 64 MB default would push Ray's object store to disk. Its size limit
+is the Ray container's memory limit, else its request. A mount the user put
+at /dev/shm wins; a volume the user named shared-mem is used as it is.
+Argument: dict pod (the pod spec), c (the Ray container).
+*/}}
+{{- define "ray-cluster.sharedMemory" -}}
+{{- $c := .c -}}
+{{- $mounts := $c.volumeMounts | default list -}}
+{{- $paths := list -}}
+{{- range $mounts }}{{ $paths = append $paths .mountPath }}{{ end -}}
+{{- if not (has "/dev/shm" $paths) -}}
+{{- $volumes := .pod.volumes | default list -}}
+{{- $names := list -}}
+{{- range $volumes }}{{ $names = append $names .name }}{{ end -}}
+{{- if not (has "shared-mem" $names) -}}
+{{- $emptyDir := dict "medium" "Memory" -}}
+{{- $r := $c.resources | default dict -}}
+{{- $limits := $r.limits | default dict -}}
+{{- $requests := $r.requests | default dict -}}
+{{- if hasKey $limits "memory" }}{{ $_ := set $emptyDir "sizeLimit" $limits.memory }}{{ else if hasKey $requests "memory" }}{{ $_ := set $emptyDir "sizeLimit" $requests.memory }}{{ end -}}
+{{- $_ := set .pod "volumes" (append $volumes (dict "name" "shared-mem" "emptyDir" $emptyDir)) -}}
+{{- end -}}
+{{- $_ := set $c "volumeMounts" (append $mounts (dict "name" "shared-mem" "mountPath" "/dev/shm")) -}}
+{{- end -}}
 {{- end -}}
 
 {{/*
@@ -92,7 +140,7 @@ echo "GCS at $addr is ready"` (include "ray-cluster.shellWord" .address) -}}
   "command" (list "/bin/bash" "-c" "--")
   "args" (list $script)
   "resources" (dict "requests" (dict "cpu" "200m" "memory" "256Mi") "limits" (dict "cpu" "200m" "memory" "256Mi")) -}}
-{{- range list "imagePullPolicy" "env" "envFrom" "volumeMounts" "securityContext" -}}
+{{- range list "imagePullPolicy" "env" "volumeMounts" "securityContext" -}}
 {{- if hasKey $c . }}{{ $_ := set $init . (deepCopy (index $c .)) }}{{ end -}}
 {{- end -}}
 {{- include "ray-cluster.containerSecurityDefaults" $init -}}

@@ -80,9 +80,16 @@ true
 {{- end -}}
 {{- end -}}
 
-{{/* The head's rayStartParams after FT wiring and defaults, as JSON. */}}
+{{/*
+The head's rayStartParams as KubeRay v1.5 completes them, as JSON: the
+group's resources and labels, GCS FT credentials, defaults, then what the Ray
+container's resources add.
+*/}}
 {{- define "ray-cluster.headParams" -}}
-{{- $p := deepCopy (.Values.headGroupSpec.rayStartParams | default dict) -}}
+{{- $h := .Values.headGroupSpec -}}
+{{- $p := deepCopy ($h.rayStartParams | default dict) -}}
+{{- include "ray-cluster.applyGroupResources" (dict "params" $p "resources" $h.resources "field" "headGroupSpec") -}}
+{{- include "ray-cluster.applyGroupLabels" (dict "params" $p "labels" $h.labels) -}}
 {{- $ft := .Values.gcsFaultToleranceOptions -}}
 {{- if $ft -}}
 {{- /* Credentials only ever reach the command as variable references. */ -}}
@@ -91,24 +98,33 @@ true
 {{- else if include "ray-cluster.legacyPasswordToEnv" . -}}
 {{- $_ := set $p "redis-password" "$REDIS_PASSWORD" -}}
 {{- end -}}
-{{- include "ray-cluster.commonParamDefaults" $p -}}
 {{- if not (hasKey $p "dashboard-host") }}{{ $_ := set $p "dashboard-host" "0.0.0.0" }}{{ end -}}
+{{- include "ray-cluster.commonParamDefaults" $p -}}
+{{- include "ray-cluster.applyContainerResources" (dict "params" $p "container" (index $h.template.spec.containers 0) "field" "headGroupSpec.template.spec.containers[0]") -}}
 {{- toJson $p -}}
 {{- end -}}
 
-{{/* A worker group's rayStartParams after defaults, as JSON. Argument: dict root, group. */}}
+{{/* A worker group's rayStartParams, completed as the head's. Argument: dict root, group, field. */}}
 {{- define "ray-cluster.workerParams" -}}
-{{- $p := deepCopy (.group.rayStartParams | default dict) -}}
-{{- include "ray-cluster.commonParamDefaults" $p -}}
+{{- $g := .group -}}
+{{- $p := deepCopy ($g.rayStartParams | default dict) -}}
+{{- include "ray-cluster.applyGroupResources" (dict "params" $p "resources" $g.resources "field" .field) -}}
+{{- include "ray-cluster.applyGroupLabels" (dict "params" $p "labels" $g.labels) -}}
 {{- if not (hasKey $p "address") -}}
 {{- $_ := set $p "address" (printf "%s:%s" (include "ray-cluster.headFQDN" .root) (include "ray-cluster.gcsPort" .root)) -}}
 {{- end -}}
+{{- include "ray-cluster.commonParamDefaults" $p -}}
+{{- include "ray-cluster.applyContainerResources" (dict "params" $p "container" (index $g.template.spec.containers 0) "field" (printf "%s.template.spec.containers[0]" .field)) -}}
 {{- toJson $p -}}
 {{- end -}}
 
-{{/* Defaults for head and workers; mutates the dict it is given. */}}
+{{/*
+Defaults for head and workers; mutates the dict it is given. block is always
+on, as KubeRay sets it: ray start must stay in the foreground, or the
+container would exit while Ray runs.
+*/}}
 {{- define "ray-cluster.commonParamDefaults" -}}
 {{- if not (hasKey . "metrics-export-port") }}{{ $_ := set . "metrics-export-port" "8080" }}{{ end -}}
-{{- if not (hasKey . "block") }}{{ $_ := set . "block" "true" }}{{ end -}}
+{{- $_ := set . "block" "true" -}}
 {{- if not (hasKey . "dashboard-agent-listen-port") }}{{ $_ := set . "dashboard-agent-listen-port" "52365" }}{{ end -}}
 {{- end -}}
