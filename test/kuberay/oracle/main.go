@@ -127,8 +127,8 @@ func validate(rc *rayv1.RayCluster) string {
 }
 
 // buildHeadPod follows RayClusterReconciler.buildHeadPod with the default
-// reconciler options (no head sidecars, no default container envs), minus
-// the owner reference.
+// reconciler options (no head sidecars, no default container envs, no batch
+// scheduler, which createHeadPod would consult), minus the owner reference.
 func buildHeadPod(instance *rayv1.RayCluster) corev1.Pod {
 	ctx := context.Background()
 	podName := utils.PodName(instance.Name, rayv1.HeadNode, !utils.IsDeterministicHeadPodNameEnabled())

@@ -1,0 +1,66 @@
+package kuberay
+
+import (
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+)
+
+// Input is one RayCluster the tier compares, with the name it is reported
+// under ("sample <file>" or "generated <name>").
+type Input struct {
+	Spec   string
+	Object *unstructured.Unstructured
+}
+
+// Inputs lists every RayCluster of every KubeRay sample, then every
+// generated spec.
+func Inputs() ([]Input, error) {
+	samples, err := Samples()
+	if err != nil {
+		return nil, err
+	}
+	var in []Input
+	for _, s := range samples {
+		for i, o := range s.Objects {
+			name := "sample " + s.Name
+			if len(s.Objects) > 1 {
+				name += fmt.Sprintf(" #%d (%s)", i+1, o.GetName())
+			}
+			in = append(in, Input{Spec: name, Object: o})
+		}
+	}
+	for _, g := range GeneratedSpecs() {
+		in = append(in, Input{Spec: "generated " + g.Name, Object: g.Object})
+	}
+	return in, nil
+}
+
+// Compare has KubeRay's oracle and our chart build the pods of every input
+// and compares them. The oracle runs once for all inputs.
+func Compare(inputs []Input) ([]Outcome, error) {
+	objs := make([]*unstructured.Unstructured, len(inputs))
+	for i, in := range inputs {
+		o := in.Object.DeepCopy()
+		// The UID names GCS FT's storage namespace; both sides get the same.
+		o.SetUID(fixedUID)
+		objs[i] = o
+	}
+	results, err := runOracle(objs)
+	if err != nil {
+		return nil, err
+	}
+	outcomes := make([]Outcome, 0, len(inputs))
+	for i, in := range inputs {
+		ours, err := renderOurs(in.Object)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", in.Spec, err)
+		}
+		o, err := compareCluster(in.Spec, in.Object, results[i], ours)
+		if err != nil {
+			return nil, err
+		}
+		outcomes = append(outcomes, o)
+	}
+	return outcomes, nil
+}
