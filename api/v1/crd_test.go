@@ -168,7 +168,6 @@ func testUnsupportedRejected(t *testing.T, c client.Client) {
 		"historyServerOptions":      {func(o map[string]any) { spec(o)["historyServerOptions"] = map[string]any{} }, "spec.historyServerOptions"},
 		"networkPolicy":             {func(o map[string]any) { spec(o)["networkPolicy"] = map[string]any{"enabled": true} }, "spec.networkPolicy"},
 		"tlsOptions":                {func(o map[string]any) { spec(o)["tlsOptions"] = map[string]any{"enabled": true} }, "spec.tlsOptions"},
-		"head enableIngress":        {func(o map[string]any) { head(o)["enableIngress"] = true }, "spec.headGroupSpec.enableIngress: true"},
 		"head ingressOptions":       {func(o map[string]any) { head(o)["ingressOptions"] = map[string]any{"ingressClassName": "nginx"} }, "spec.headGroupSpec.ingressOptions"},
 		"worker idleTimeoutSeconds": {func(o map[string]any) { worker(o, 0)["idleTimeoutSeconds"] = int64(60) }, "spec.workerGroupSpecs[].idleTimeoutSeconds"},
 		"worker numOfHosts 2":       {func(o map[string]any) { worker(o, 0)["numOfHosts"] = int64(2) }, "spec.workerGroupSpecs[].numOfHosts greater than 1"},

@@ -106,7 +106,6 @@ type RayClusterSpec struct {
 // HeadGroupSpec describes the head pod, run as a StatefulSet of one.
 //
 // +kubebuilder:validation:XValidation:rule="!has(self.template.spec) || !has(self.template.spec.restartPolicy) || self.template.spec.restartPolicy == 'Always'",message="template.spec.restartPolicy must be Always or unset: the head runs in a StatefulSet, which allows only Always",fieldPath=".template.spec.restartPolicy",reason=FieldValueInvalid
-// +kubebuilder:validation:XValidation:rule="!has(self.enableIngress) || !self.enableIngress",message="spec.headGroupSpec.enableIngress: true is not supported by ray-ha-operator; see docs/compatibility.md",fieldPath=".enableIngress",reason=FieldValueForbidden
 // +kubebuilder:validation:XValidation:rule="!has(self.ingressOptions)",message="spec.headGroupSpec.ingressOptions is not supported by ray-ha-operator; see docs/compatibility.md",fieldPath=".ingressOptions",reason=FieldValueForbidden
 type HeadGroupSpec struct {
 	// RayStartParams are passed to `ray start --head` as --key=value.
@@ -127,7 +126,10 @@ type HeadGroupSpec struct {
 	// +optional
 	HeadService *corev1.Service `json:"headService,omitempty"`
 
-	// EnableIngress is KubeRay's; only false (or unset) is accepted.
+	// EnableIngress, true, adds an Ingress <name>-head-ingress routing
+	// /<name>/(.*) to the head's dashboard, as KubeRay makes it; the
+	// RayCluster's annotations are copied onto it, and
+	// kubernetes.io/ingress.class becomes its ingressClassName.
 	// +optional
 	EnableIngress *bool `json:"enableIngress,omitempty"`
 

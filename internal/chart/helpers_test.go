@@ -8,6 +8,7 @@ import (
 	helmchart "helm.sh/helm/v3/pkg/chart"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/yaml"
@@ -46,6 +47,7 @@ type rendering struct {
 	head    *appsv1.StatefulSet
 	service *corev1.Service
 	workers map[string]*appsv1.Deployment // by group name
+	ingress *networkingv1.Ingress         // with headGroupSpec.enableIngress
 }
 
 // renderValues renders the chart with values given as YAML (merged over
@@ -89,6 +91,9 @@ func typed(t *testing.T, objs []*unstructured.Unstructured) *rendering {
 			d := &appsv1.Deployment{}
 			fromUnstructured(t, o, d)
 			r.workers[d.Spec.Template.Labels["ray.io/group"]] = d
+		case "Ingress":
+			r.ingress = &networkingv1.Ingress{}
+			fromUnstructured(t, o, r.ingress)
 		default:
 			t.Fatalf("unexpected kind %s rendered", o.GetKind())
 		}

@@ -13,9 +13,11 @@ package helm
 // +kubebuilder:rbac:groups=ray.io,resources=rayclusters/finalizers,verbs=update
 
 // What helm-charts/ray-cluster renders: the head StatefulSet, one Deployment
-// per worker group and the headless head Service.
+// per worker group, the head Service and, when asked for, the head Ingress.
 // +kubebuilder:rbac:groups=apps,resources=statefulsets;deployments,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups="",resources=services,verbs=get;list;watch;create;update;patch;delete
+// The head Ingress, with headGroupSpec.enableIngress.
+// +kubebuilder:rbac:groups=networking.k8s.io,resources=ingresses,verbs=get;list;watch;create;update;patch;delete
 
 // Helm's Secrets storage driver keeps each release's revisions as Secrets in
 // the custom resource's namespace, and the release cache watches them. RBAC

@@ -16,7 +16,8 @@ import (
 // chart README, value cluster.annotations). Only these are passed: every
 // value is part of the release's input hash, and an annotation the chart
 // ignores (kubectl's last-applied configuration, say) must not make the
-// reconciler re-render the release.
+// reconciler re-render the release. The one exception is a cluster with
+// a head Ingress, which carries them all.
 var chartAnnotations = []string{
 	rayv1.AnnotationFTEnabled,
 	rayv1.AnnotationExternalStorageNamespace,
@@ -35,6 +36,13 @@ func MapValues(_ context.Context, obj *unstructured.Unstructured) (map[string]an
 	annotations := map[string]any{}
 	for _, k := range chartAnnotations {
 		if v, ok := obj.GetAnnotations()[k]; ok {
+			annotations[k] = v
+		}
+	}
+	// The head Ingress carries every annotation of the RayCluster, as
+	// KubeRay's does: users put their ingress controller's settings there.
+	if ingress, _, _ := unstructured.NestedBool(obj.Object, "spec", "headGroupSpec", "enableIngress"); ingress {
+		for k, v := range obj.GetAnnotations() {
 			annotations[k] = v
 		}
 	}

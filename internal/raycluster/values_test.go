@@ -15,6 +15,7 @@ import (
 func TestMapValues(t *testing.T) {
 	tests := map[string]struct {
 		annotations map[string]string
+		ingress     bool
 		want        map[string]any
 	}{
 		"no annotations": {
@@ -29,10 +30,22 @@ func TestMapValues(t *testing.T) {
 			},
 			want: map[string]any{"ray.io/ft-enabled": "true", "ray.io/external-storage-namespace": "ns1"},
 		},
+		"the overwrite-command switch is passed": {
+			annotations: map[string]string{"ray.io/overwrite-container-cmd": "true", "team": "a"},
+			want:        map[string]any{"ray.io/overwrite-container-cmd": "true"},
+		},
+		"with a head Ingress every annotation is passed": {
+			annotations: map[string]string{"nginx.ingress.kubernetes.io/rewrite-target": "/$1", "ray.io/ft-enabled": "true"},
+			ingress:     true,
+			want:        map[string]any{"nginx.ingress.kubernetes.io/rewrite-target": "/$1", "ray.io/ft-enabled": "true"},
+		},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			obj := &unstructured.Unstructured{Object: map[string]any{}}
+			if tc.ingress {
+				obj.Object["spec"] = map[string]any{"headGroupSpec": map[string]any{"enableIngress": true}}
+			}
 			obj.SetName("rc")
 			obj.SetUID("uid-1")
 			obj.SetAnnotations(tc.annotations)
