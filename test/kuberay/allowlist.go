@@ -54,6 +54,9 @@ var allowList = []allowed{
 	{Field: fieldPort, Name: "metrics", KubeRay: "8080/TCP", Match: metricsPortFollowsParam,
 		When:   "ours is rayStartParams' metrics-export-port",
 		Reason: "the port named metrics is where Ray exports metrics (metrics-export-port); KubeRay always names 8080"},
+	{Field: "admission", Name: "", Pod: "cluster", Ours: "accepted", Match: suspendedGroupRefused,
+		When:   "KubeRay refuses a suspended worker group (its RayJobDeletionPolicy feature gate is off by default)",
+		Reason: "per-group suspend is supported (issue 15); KubeRay v1.5 builds the same pods once its gate is on"},
 	{Field: fieldRayStart, Name: "redis-password", Pod: "head", Ours: "${REDIS_PASSWORD}", Match: legacyPasswordInEnv,
 		When: "env REDIS_PASSWORD holds KubeRay's value", Reason: reasonLegacyPassword},
 	{Field: fieldGenerated, Name: "redis-password", Pod: "head", Ours: "${REDIS_PASSWORD}", Match: legacyPasswordInEnv,
@@ -151,6 +154,13 @@ func healthzProbe(d Difference, _, ours Facts) bool {
 func metricsPortFollowsParam(d Difference, _, ours Facts) bool {
 	p, ok := ours[Fact{fieldRayStart, "metrics-export-port"}]
 	return ok && d.Ours == p+"/TCP"
+}
+
+// suspendedGroupRefused: KubeRay's only objection is a suspended worker
+// group without its feature gate.
+func suspendedGroupRefused(d Difference, _, _ Facts) bool {
+	return strings.HasPrefix(d.KubeRay, "rejected: worker group ") &&
+		strings.HasSuffix(d.KubeRay, " can be suspended only when the RayJobDeletionPolicy feature gate is enabled")
 }
 
 // legacyPasswordInEnv: our head's REDIS_PASSWORD holds the literal that

@@ -98,6 +98,8 @@ type Outcome struct {
 	Diffs           []Difference
 	// Dropped are spec fields our API type does not keep.
 	Dropped []string
+	// Err is what kept the comparison from being made (the test fails).
+	Err string
 }
 
 // Failures are the differences not on the allow-list.
@@ -126,7 +128,7 @@ func compareCluster(spec string, obj *unstructured.Unstructured, kr oracleResult
 		return out, nil // refusing what KubeRay runs is allowed; it is listed
 	case kr.Rejected != "":
 		d := Difference{Spec: spec, Pod: "cluster", Field: "admission", KubeRay: "rejected: " + kr.Rejected, Ours: "accepted"}
-		d.Reason = allowReason(d, nil, nil)
+		d.Reason = allowReason(d, Facts{}, Facts{})
 		out.Diffs = append(out.Diffs, d)
 		return out, nil
 	}
@@ -203,6 +205,8 @@ func userTemplate(obj *unstructured.Unstructured, path ...any) (corev1.PodTempla
 // summary is one line per outcome for the test log.
 func (o Outcome) summary() string {
 	switch {
+	case o.Err != "":
+		return "NOT COMPARED: " + o.Err
 	case o.KubeRayRejected != "" && o.OursRejected != "":
 		return fmt.Sprintf("rejected by KubeRay (%s) and by us (%s)", o.KubeRayRejected, o.OursRejected)
 	case o.OursRejected != "":

@@ -52,15 +52,21 @@ func Compare(inputs []Input) ([]Outcome, error) {
 	}
 	outcomes := make([]Outcome, 0, len(inputs))
 	for i, in := range inputs {
-		ours, err := renderOurs(in.Object)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", in.Spec, err)
-		}
-		o, err := compareCluster(in.Spec, in.Object, results[i], ours)
-		if err != nil {
-			return nil, err
-		}
-		outcomes = append(outcomes, o)
+		outcomes = append(outcomes, compareInput(in, results[i]))
 	}
 	return outcomes, nil
+}
+
+// compareInput compares one input; what keeps it from being compared is
+// recorded in its outcome, so one broken spec does not hide the others.
+func compareInput(in Input, kr oracleResult) Outcome {
+	ours, err := renderOurs(in.Object)
+	if err != nil {
+		return Outcome{Spec: in.Spec, Err: err.Error()}
+	}
+	o, err := compareCluster(in.Spec, in.Object, kr, ours)
+	if err != nil {
+		o.Err = err.Error()
+	}
+	return o
 }

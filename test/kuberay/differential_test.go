@@ -26,6 +26,9 @@ func TestDifferential(t *testing.T) {
 	logOutcomes(t, outcomes)
 	for _, o := range outcomes {
 		t.Run(o.Spec, func(t *testing.T) {
+			if o.Err != "" {
+				t.Fatalf("not compared: %s", o.Err)
+			}
 			if o.OursRejected != "" {
 				t.Logf("rejected by us: %s", o.OursRejected)
 				return

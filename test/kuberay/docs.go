@@ -49,6 +49,8 @@ func docsSection(outcomes []Outcome) string {
 
 func docsResult(o Outcome) string {
 	switch {
+	case o.Err != "":
+		return "**not compared**: " + o.Err
 	case o.KubeRayRejected != "" && o.OursRejected != "":
 		return "rejected by KubeRay and by us (" + o.OursRejected + ")"
 	case o.OursRejected != "":

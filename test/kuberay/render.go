@@ -66,7 +66,9 @@ func renderOurs(obj *unstructured.Unstructured) (ourRender, error) {
 	var out ourRender
 	rc, err := toOurCluster(obj)
 	if err != nil {
-		return out, err
+		// A value of the wrong type: our CRD's schema refuses it.
+		out.Rejected = err.Error()
+		return out, nil
 	}
 	out.Dropped = droppedFields(obj.Object["spec"], rc)
 	if errs := raycluster.Validate(rc); len(errs) > 0 {

@@ -56,6 +56,7 @@ func specTable() []specCase {
 	t = append(t, podSpecs()...)
 	t = append(t, groupSpecs()...)
 	t = append(t, ftSpecs()...)
+	t = append(t, refusedSpecs()...)
 	return t
 }
 
@@ -237,6 +238,22 @@ func groupSpecs() []specCase {
 			workerGroup(0, "labels", map[string]any{"ray.io/market-type": "spot", "tier": "batch"})),
 		spec("group-labels-and-template", workerGroup(0, "labels", map[string]any{"tier": "batch"}),
 			workerMeta(0, "labels", map[string]any{"tier": "template", "team": "x"})),
+		spec("group-num-of-hosts-2", workerGroup(0, "numOfHosts", int64(2)),
+			workerRay(0, resources(limits("cpu", "1", "google.com/tpu", "4"), nil))),
+		spec("group-suspended", workerGroup(0, "suspend", true)),
+	}
+}
+
+// refusedSpecs: specs KubeRay's controller refuses (it builds no pods); we
+// must refuse them too, or the comparison reports the admission.
+func refusedSpecs() []specCase {
+	return []specCase{
+		spec("refused-resources-twice", workerGroup(0, "resources", map[string]any{"cpu": "2"}), workerParams(0, "num-cpus", "2")),
+		spec("refused-labels-param", headParams("labels", "a=b")),
+		spec("refused-ft-annotation-and-options", annotation("ray.io/ft-enabled", "true"),
+			ftOptions(map[string]any{"redisAddress": "redis:6379"})),
+		spec("refused-redis-username-param", headParams("redis-username", "ray")),
+		spec("refused-redis-address-without-ft", headRay(env("RAY_REDIS_ADDRESS", "redis:6379"))),
 	}
 }
 
