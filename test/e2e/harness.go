@@ -44,6 +44,10 @@ import (
 type Options struct {
 	// Nodes is the number of simulated nodes (default 3).
 	Nodes int
+	// NodeCapacity is each node's capacity and allocatable (default:
+	// simcluster.DefaultNodeCapacity); extended resources such as GPUs go
+	// here.
+	NodeCapacity corev1.ResourceList
 	// Policy is the operator-wide head policy (default: DefaultPolicy).
 	// Tests shorten bounds per cluster with annotations instead, as users do.
 	Policy *raycluster.Policy
@@ -95,7 +99,7 @@ func Start(t *testing.T, opts Options) *Env {
 		opts.Nodes = 3
 	}
 	began := time.Now()
-	c := simcluster.StartForTest(t, simcluster.Options{Nodes: opts.Nodes, DisregardStatusSelector: true})
+	c := simcluster.StartForTest(t, simcluster.Options{Nodes: opts.Nodes, NodeCapacity: opts.NodeCapacity, DisregardStatusSelector: true})
 	cfg := c.RESTConfig()
 	root, err := testbin.ModuleRoot()
 	if err != nil {
