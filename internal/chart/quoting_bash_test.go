@@ -11,8 +11,9 @@ import (
 
 // TestRayStartScriptInBash runs the rendered container script in a real
 // bash, with a stand-in `ray` that records its arguments. Each hostile
-// value must arrive as exactly one argument, byte for byte, and nothing in
-// it may run: the values try to create a marker file.
+// value must arrive as exactly one argument, byte for byte but for its
+// $MARKER references, which expand as KubeRay's unquoted values do, and
+// nothing in it may run: the values try to create the marker file.
 func TestRayStartScriptInBash(t *testing.T) {
 	bash, err := exec.LookPath("bash")
 	if err != nil {
@@ -40,12 +41,12 @@ func TestRayStartScriptInBash(t *testing.T) {
 				t.Fatalf("render: %v", err)
 			}
 			c := typed(t, objs).headContainer()
-			args := runWithFakeRay(t, bash, c.Command, c.Args)
-			wantArg := "--hostile=" + value
+			args, marker := runWithFakeRay(t, bash, c.Command, c.Args)
+			wantArg := "--hostile=" + strings.ReplaceAll(value, "$MARKER", marker)
 			if strings.HasPrefix(value, `"`) && strings.HasSuffix(value, `"`) {
 				// A fully double-quoted value is KubeRay-style shell quoting;
 				// its wrapper is removed (see TestRayStartParamsQuoting).
-				wantArg = "--hostile=" + value[1:len(value)-1]
+				wantArg = "--hostile=" + strings.ReplaceAll(value[1:len(value)-1], "$MARKER", marker)
 			}
 			found := false
 			for _, a := range args {
@@ -65,12 +66,12 @@ func TestRayStartScriptInBash(t *testing.T) {
 
 // runWithFakeRay runs command+args with a `ray` on PATH that writes its
 // arguments, NUL-separated, to a file; it fails the test when the marker
-// file exists afterwards.
-func runWithFakeRay(t *testing.T, bash string, command, args []string) []string {
+// file ($MARKER in the script's environment) exists afterwards.
+func runWithFakeRay(t *testing.T, bash string, command, args []string) (rayArgs []string, marker string) {
 	t.Helper()
 	dir := t.TempDir()
 	out := filepath.Join(dir, "args")
-	marker := filepath.Join(dir, "marker")
+	marker = filepath.Join(dir, "marker")
 	fake := "#!" + bash + "\nprintf '%s\\0' \"$@\" > " + out + "\n"
 	if err := os.WriteFile(filepath.Join(dir, "ray"), []byte(fake), 0o755); err != nil {
 		t.Fatal(err)
@@ -93,5 +94,5 @@ func runWithFakeRay(t *testing.T, bash string, command, args []string) []string 
 	if err != nil {
 		t.Fatalf("fake ray did not run: %v\n%s", err, stderr.String())
 	}
-	return strings.Split(strings.TrimSuffix(string(b), "\x00"), "\x00")
+	return strings.Split(strings.TrimSuffix(string(b), "\x00"), "\x00"), marker
 }

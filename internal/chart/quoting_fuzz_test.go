@@ -2,6 +2,7 @@ package chart
 
 import (
 	"os/exec"
+	"regexp"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -43,7 +44,7 @@ func FuzzRayStartParamInBash(f *testing.F) {
 			if group == "worker" {
 				c = r.worker(t, "g").Spec.Template.Spec.Containers[0]
 			}
-			args := runWithFakeRay(t, bash, c.Command, c.Args)
+			args, _ := runWithFakeRay(t, bash, c.Command, c.Args)
 			quotingCheckArgs(t, group, value, args)
 		}
 	})
@@ -71,7 +72,7 @@ func quotingCheckArgs(t *testing.T, group, value string, args []string) {
 }
 
 // quotingVerbatim reports whether the chart passes value through unchanged:
-// not a boolean (a bare flag), not a Redis credential variable (expanded),
+// not a boolean (a bare flag), not one with variable references (expanded),
 // not wrapped in shell quotes (unwrapped, as KubeRay users write JSON).
 func quotingVerbatim(value string) bool {
 	switch strings.ToLower(value) {
@@ -81,5 +82,9 @@ func quotingVerbatim(value string) bool {
 	if len(value) >= 2 && (value[0] == '"' || value[0] == '\'') && value[len(value)-1] == value[0] {
 		return false
 	}
-	return true
+	// Environment variable references expand, as in KubeRay's unquoted command.
+	return !envReference.MatchString(value)
 }
+
+// envReference is a $NAME or ${NAME} reference, which the chart lets bash expand.
+var envReference = regexp.MustCompile(`\$([A-Za-z_][A-Za-z0-9_]*|\{[A-Za-z_][A-Za-z0-9_]*\})`)

@@ -9,21 +9,22 @@ import (
 )
 
 // TestRayStartParamsQuoting proves a rayStartParams value reaches ray start
-// as one literal shell word: whatever it contains, the shell interprets none
-// of it. Only the Redis credential variables expand.
+// as one shell word in which the shell interprets nothing but environment
+// variable references ($NAME, ${NAME}), which KubeRay manifests rely on.
 func TestRayStartParamsQuoting(t *testing.T) {
 	tests := map[string]struct {
 		value string
 		want  string // the flag as it must appear in the script
 	}{
-		"command separator":       {value: "; rm -rf /", want: `--hostile='; rm -rf /'`},
-		"command substitution":    {value: "$(rm -rf /)", want: `--hostile='$(rm -rf /)'`},
-		"backticks":               {value: "`rm -rf /`", want: "--hostile='`rm -rf /`'"},
-		"single quote breakout":   {value: "x'; rm -rf /; echo '", want: `--hostile='x'\''; rm -rf /; echo '\'''`},
-		"other variable":          {value: "$HOME", want: `--hostile='$HOME'`},
-		"newline":                 {value: "a\nrm -rf /", want: "--hostile='a\nrm -rf /'"},
-		"plain value stays plain": {value: "10.0.0.1:6379", want: "--hostile=10.0.0.1:6379"},
-		"empty value":             {value: "", want: "--hostile=''"},
+		"command separator":     {value: "; rm -rf /", want: `--hostile='; rm -rf /'`},
+		"command substitution":  {value: "$(rm -rf /)", want: `--hostile='$(rm -rf /)'`},
+		"backticks":             {value: "`rm -rf /`", want: "--hostile='`rm -rf /`'"},
+		"single quote breakout": {value: "x'; rm -rf /; echo '", want: `--hostile='x'\''; rm -rf /; echo '\'''`},
+		"variable expands, as KubeRay's unquoted values do": {value: "$MY_POD_IP", want: `--hostile="$MY_POD_IP"`},
+		"only the variable expands":                         {value: "${HOME}/x $(id) `id` \\ \"", want: "--hostile=\"${HOME}/x \\$(id) \\`id\\` \\\\ \\\"\""},
+		"newline":                                           {value: "a\nrm -rf /", want: "--hostile='a\nrm -rf /'"},
+		"plain value stays plain":                           {value: "10.0.0.1:6379", want: "--hostile=10.0.0.1:6379"},
+		"empty value":                                       {value: "", want: "--hostile=''"},
 		"KubeRay-style quoted JSON is unwrapped then re-quoted": {
 			value: `"{\"GPU\": 1, \"x\": \"$(rm -rf /)\"}"`,
 			want:  `--hostile='{"GPU": 1, "x": "$(rm -rf /)"}'`,

@@ -1,8 +1,12 @@
 {{/*
 The `ray start` command lines. Values reach a shell (bash -c), so every value
 is one shell word: plain when it only has harmless characters, else inside
-single quotes. The one exception is a reference to the Redis credentials'
-environment variables, which must expand and is double-quoted.
+single quotes. The exception is a value with environment variable references
+($NAME or ${NAME}): KubeRay pastes values unquoted, so manifests rely on
+bash expanding them (node-ip-address: $MY_POD_IP, the Redis credentials).
+Such a value is double-quoted with every other special character escaped:
+the variables expand, nothing else does (no command substitution, no word
+splitting, no globbing).
 */}}
 
 {{/* Shell word for a literal value. */}}
@@ -13,6 +17,18 @@ environment variables, which must expand and is double-quoted.
 {{- else -}}
 '{{ replace "'" "'\\''" $v }}'
 {{- end -}}
+{{- end -}}
+
+{{/* An environment variable reference, $NAME or ${NAME}. */}}
+{{- define "ray-cluster.envRefRegex" -}}
+\$([A-Za-z_][A-Za-z0-9_]*|\{[A-Za-z_][A-Za-z0-9_]*\})
+{{- end -}}
+
+{{/* Shell word in double quotes in which only variable references expand. */}}
+{{- define "ray-cluster.expandingWord" -}}
+{{- $v := toString . | replace "\\" "\\\\" | replace "\"" "\\\"" | replace "`" "\\`" | replace "$" "\\$" -}}
+{{- $v = regexReplaceAll (printf "\\\\%s" (include "ray-cluster.envRefRegex" .)) $v "$$${1}" -}}
+"{{ $v }}"
 {{- end -}}
 
 {{/*
@@ -43,8 +59,8 @@ after, so nothing inside is ever interpreted by the shell.
 {{- if and (has $lv (list "true" "false")) (not (has $k (list "log-color" "include-dashboard"))) -}}
 {{- /* ray start's boolean options are bare flags: --block, never --block=true. */ -}}
 {{- if eq $lv "true" }} --{{ $k }}{{ end -}}
-{{- else if has $v (list "$REDIS_PASSWORD" "${REDIS_PASSWORD}" "$REDIS_USERNAME" "${REDIS_USERNAME}") -}}
-{{- printf " --%s=\"%s\"" $k $v -}}
+{{- else if regexMatch (include "ray-cluster.envRefRegex" .) $v -}}
+{{- printf " --%s=%s" $k (include "ray-cluster.expandingWord" $v) -}}
 {{- else -}}
 {{- printf " --%s=%s" $k (include "ray-cluster.shellWord" $v) -}}
 {{- end -}}
