@@ -34,6 +34,8 @@ type Result struct {
 	Error   string      `json:"error,omitempty"`
 	Head    *corev1.Pod `json:"head,omitempty"`
 	Workers []Worker    `json:"workers,omitempty"`
+	// Network is the head Service and Ingress (services.go).
+	Network
 }
 
 // Worker is the pod KubeRay builds for one worker group.
@@ -81,6 +83,7 @@ func build(index int, raw json.RawMessage) (res Result) {
 		res.Rejected = msg
 		return res
 	}
+	res.Network = buildNetwork(rc.DeepCopy())
 	head := buildHeadPod(rc.DeepCopy())
 	res.Head = &head
 	for i := range rc.Spec.WorkerGroupSpecs {
