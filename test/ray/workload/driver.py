@@ -4,6 +4,8 @@ Run inside a "pod" (with a rendered container's env, like kubectl exec):
   driver.py --node-ip IP create    create the detached actor, count to 3
   driver.py --node-ip IP resume    find the actor, count once more, run a task
   driver.py --node-ip IP observe   the GCS-down observer, driven over stdin
+  driver.py --node-ip IP resources what each node advertises, where its
+                                   object store lives (resources.py)
 
 Each result is one stdout line "RESULT <json>"; times are Unix seconds, so
 the Go side can put them on its own clock. Ray's own output goes to stderr.
@@ -97,11 +99,15 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--node-ip", required=True)
     p.add_argument("--timeout", type=float, default=120)
-    p.add_argument("cmd", choices=["create", "resume", "observe"])
+    p.add_argument("cmd", choices=["create", "resume", "observe", "resources"])
     args = p.parse_args()
     if args.cmd == "observe":
         import observe
         observe.run(args, connect, result, Counter, where, sleeper, ON_WORKER)
+        return
+    if args.cmd == "resources":
+        import resources
+        resources.run(args, connect, result, ON_WORKER)
         return
     {"create": create, "resume": resume}[args.cmd](args)
 
