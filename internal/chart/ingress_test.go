@@ -29,6 +29,10 @@ headGroupSpec:
 `,
 			want: ingress("nginx", map[string]string{"nginx.ingress.kubernetes.io/rewrite-target": "/$1"}, 8266),
 		},
+		"dashboard port from rayStartParams when the head declares no ports": {
+			values: "headGroupSpec:\n  enableIngress: true\n  rayStartParams: {dashboard-port: \"8266\"}\n  template: {spec: {containers: [{name: ray-head, image: \"rayproject/ray:2.60.0\"}]}}\n",
+			want:   ingress("", nil, 8266),
+		},
 		"default dashboard port, no class": {
 			values: "headGroupSpec:\n  enableIngress: true\n  template: {spec: {containers: [{name: ray-head, image: \"rayproject/ray:2.60.0\"}]}}\n",
 			want:   ingress("", nil, 8265),

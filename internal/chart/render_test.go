@@ -431,6 +431,50 @@ headGroupSpec:
 				wantContains(t, "worker command", rayScript(t, r.worker(t, "workergroup").Spec.Template.Spec.Containers[0]), "--address=my-head.ray.svc.cluster.local:6379")
 			},
 		},
+		"head Service ports are KubeRay's: appProtocol tcp, after the ports written in headService": {
+			values: `
+headGroupSpec:
+  serviceType: NodePort
+  headService:
+    spec:
+      type: LoadBalancer
+      ports: [{name: custom, port: 12345, targetPort: 12345}, {name: dashboard, port: 8265, targetPort: 8265}]
+  template:
+    spec:
+      containers:
+        - name: ray-head
+          image: rayproject/ray:2.60.0
+          ports: [{name: gcs-server, containerPort: 6379}, {name: dashboard, containerPort: 8265}, {containerPort: 9000}]
+`,
+			check: func(t *testing.T, r *rendering) {
+				// headService.spec.type wins over serviceType, as in KubeRay.
+				wantEqual(t, "type", string(r.service.Spec.Type), "LoadBalancer")
+				wantEqual(t, "Service ports", servicePorts(r.service), map[string]int32{
+					"custom": 12345, "dashboard": 8265, "gcs-server": 6379, "9000-port": 9000, "metrics": 8080})
+				wantEqual(t, "first port", r.service.Spec.Ports[0].Name, "custom")
+				for _, p := range r.service.Spec.Ports {
+					want := ptr.To("tcp")
+					if p.Name == "custom" || p.Name == "dashboard" {
+						want = nil // written in headService: kept as written
+					}
+					wantEqual(t, p.Name+" appProtocol", p.AppProtocol, want)
+				}
+			},
+		},
+		"headService: a written clusterIP is kept, the head template's app name labels the Service": {
+			values: `
+headGroupSpec:
+  headService: {spec: {clusterIP: 10.96.0.42}}
+  template:
+    metadata: {labels: {app.kubernetes.io/name: my-app}}
+    spec: {containers: [{name: ray-head, image: "rayproject/ray:2.60.0"}]}
+`,
+			check: func(t *testing.T, r *rendering) {
+				wantEqual(t, "clusterIP", r.service.Spec.ClusterIP, "10.96.0.42")
+				wantEqual(t, "app name label", r.service.Labels["app.kubernetes.io/name"], "my-app")
+				wantEqual(t, "metrics appProtocol", r.service.Spec.Ports[len(r.service.Spec.Ports)-1].AppProtocol, ptr.To("tcp"))
+			},
+		},
 		"cluster domain": {
 			values: "cluster: {domain: corp.internal}\n",
 			check: func(t *testing.T, r *rendering) {
