@@ -34,7 +34,7 @@ const (
 // allowList is every deliberate difference. Keep it short and exact: each
 // entry is a promise, written in docs/compatibility.md, that the
 // difference does not change what Ray does, or changes it on purpose.
-var allowList = []allowed{
+var allowList = append([]allowed{
 	{Field: fieldEnv, Name: "RAY_USAGE_STATS_KUBERAY_IN_USE", Ours: absent,
 		Reason: "KubeRay's telemetry marker tells Ray's usage stats that KubeRay runs the cluster, which is not so here"},
 	{Field: fieldEnv, Name: "RAY_USAGE_STATS_EXTRA_TAGS", Pod: "head", Ours: absent,
@@ -61,7 +61,7 @@ var allowList = []allowed{
 		When: "env REDIS_PASSWORD holds KubeRay's value", Reason: reasonLegacyPassword},
 	{Field: fieldGenerated, Name: "redis-password", Pod: "head", Ours: "${REDIS_PASSWORD}", Match: legacyPasswordInEnv,
 		When: "env REDIS_PASSWORD holds KubeRay's value", Reason: reasonLegacyPassword},
-}
+}, networkAllowList...)
 
 // allowReason returns the reason of the allow-list entry that covers d
 // (with both pods' facts, for entries that check them), or "".

@@ -30,7 +30,10 @@ func docsSection(outcomes []Outcome) string {
 		"and the test compares what Ray sees: the parsed `ray start` parameters and mode, the command run before it, " +
 		"whether the container command is kept as written, `KUBERAY_GEN_RAY_START_CMD`, the Ray container's env, " +
 		"init containers' env and the GCS address they wait for, volumes and mounts, ports, pod labels, and which " +
-		"health endpoints the probes check. A difference not listed here fails the test.\n\n")
+		"health endpoints the probes check. KubeRay's `BuildServiceForHeadPod` and `BuildIngressForHeadService` and our chart " +
+		"also each build the head Service and, with `enableIngress`, the head Ingress, compared for name, type, headless or not, " +
+		"`publishNotReadyAddresses`, which pods the selector picks, ports, labels, annotations, other spec fields, and the " +
+		"Ingress's class, annotations, paths and backends. A difference not listed here fails the test.\n\n")
 	b.WriteString("### Deliberate differences\n\n| Property | Pods | When | Why |\n|---|---|---|---|\n")
 	for _, a := range allowList {
 		pods := a.Pod

@@ -26,6 +26,7 @@ type oracleResult struct {
 	Error    string         `json:"error,omitempty"`
 	Head     *corev1.Pod    `json:"head,omitempty"`
 	Workers  []oracleWorker `json:"workers,omitempty"`
+	oracleNetwork
 }
 
 type oracleWorker struct {

@@ -11,6 +11,7 @@ import (
 	helmchart "helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chartutil"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 
@@ -32,6 +33,9 @@ type ourRender struct {
 	Rejected string
 	Head     *corev1.PodTemplateSpec
 	Workers  map[string]*corev1.PodTemplateSpec
+	// HeadService and HeadIngress (nil when not rendered), see network.go.
+	HeadService *corev1.Service
+	HeadIngress *networkingv1.Ingress
 	// Dropped lists spec fields the RayCluster had that our API type does
 	// not keep (the API server would prune them): worth knowing when a
 	// difference follows from one.
@@ -88,7 +92,10 @@ func renderOurs(obj *unstructured.Unstructured) (ourRender, error) {
 		out.Rejected = err.Error()
 		return out, nil
 	}
-	return collectPods(objs, out)
+	if out, err = collectPods(objs, out); err != nil {
+		return out, err
+	}
+	return collectNetwork(objs, out)
 }
 
 // toOurCluster decodes a RayCluster into our API type, with the namespace,

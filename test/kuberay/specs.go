@@ -56,6 +56,7 @@ func specTable() []specCase {
 	t = append(t, podSpecs()...)
 	t = append(t, groupSpecs()...)
 	t = append(t, ftSpecs()...)
+	t = append(t, networkSpecs()...)
 	t = append(t, refusedSpecs()...)
 	return t
 }
