@@ -40,6 +40,11 @@ var version = "dev"
 // namespaces (OLM sets it for OwnNamespace/MultiNamespace installs).
 const watchNamespaceEnv = "WATCH_NAMESPACE"
 
+// batchSchedulerEnv sets the batch scheduler when --batch-scheduler is not
+// given: an OLM Subscription can set the operator's environment, not its
+// flags.
+const batchSchedulerEnv = "BATCH_SCHEDULER"
+
 type flags struct {
 	metricsAddr, probeAddr        string
 	leaderElect                   bool
@@ -57,6 +62,10 @@ type flags struct {
 	headPolicy   raycluster.Policy
 	reachability raycluster.ReachabilityOptions
 	cleanup      raycluster.CleanupOptions
+
+	// Batch scheduler, as KubeRay's flags of the same names.
+	batchScheduler       string
+	enableBatchScheduler bool
 }
 
 func parseFlags() flags {
@@ -89,6 +98,11 @@ func parseFlags() flags {
 		"Least time between two reachability checks of one RayCluster's Redis.")
 	flag.DurationVar(&f.reachability.Timeout, "redis-probe-timeout", rayredis.DefaultProbeTimeout,
 		"Bound of one Redis reachability check (connect, TLS, AUTH, PING).")
+	flag.StringVar(&f.batchScheduler, "batch-scheduler", "",
+		"Batch scheduler for Ray pods, as KubeRay's flag: volcano, yunikorn, kai-scheduler or scheduler-plugins "+
+			"(default: $"+batchSchedulerEnv+", else none).")
+	flag.BoolVar(&f.enableBatchScheduler, "enable-batch-scheduler", false,
+		"(Deprecated, as in KubeRay) Use volcano as the batch scheduler; use --batch-scheduler=volcano instead.")
 	f.zap.BindFlags(flag.CommandLine)
 	flag.Parse()
 	return f
@@ -111,6 +125,10 @@ func run(f flags) error {
 	}
 	if err := rayv1.AddToScheme(scheme); err != nil {
 		return fmt.Errorf("registering ray.io/v1 types: %w", err)
+	}
+	batchScheduler, err := raycluster.ResolveBatchScheduler(f.batchScheduler, os.Getenv(batchSchedulerEnv), f.enableBatchScheduler)
+	if err != nil {
+		return err
 	}
 	watches, err := helm.LoadWatches(f.watchesFile, os.Getenv, helm.WatchDefaults{
 		ReconcilePeriod:         helm.DefaultReconcilePeriod,
@@ -136,7 +154,7 @@ func run(f flags) error {
 		return fmt.Errorf("creating manager: %w", err)
 	}
 	for _, w := range watches {
-		if err := setupWatch(mgr, w, f, slices.Collect(maps.Keys(watched))); err != nil {
+		if err := setupWatch(mgr, w, f, slices.Collect(maps.Keys(watched)), batchScheduler); err != nil {
 			return err
 		}
 		log.Info("Watching", "gvk", w.GVK.String(), "chart", w.ChartPath, "reconcilePeriod", w.ReconcilePeriod.String())
@@ -147,11 +165,11 @@ func run(f flags) error {
 	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
 		return fmt.Errorf("adding ready check: %w", err)
 	}
-	log.Info("Starting manager", "version", version)
+	log.Info("Starting manager", "version", version, "batchScheduler", string(batchScheduler))
 	return mgr.Start(ctrl.SetupSignalHandler())
 }
 
-func setupWatch(mgr ctrl.Manager, w helm.Watch, f flags, namespaces []string) error {
+func setupWatch(mgr ctrl.Manager, w helm.Watch, f flags, namespaces []string, batchScheduler raycluster.BatchScheduler) error {
 	tune := func(opts *helm.Options) {
 		opts.OperatorVersion = version
 		opts.Namespaces = namespaces
@@ -170,6 +188,7 @@ func setupWatch(mgr ctrl.Manager, w helm.Watch, f flags, namespaces []string) er
 			OperatorVersion: version,
 			Reachability:    f.reachability,
 			Cleanup:         f.cleanup,
+			BatchScheduler:  batchScheduler,
 			Tune:            tune,
 		})
 		return err

@@ -39,6 +39,8 @@ type Config struct {
 	// clean-up on delete (Cleanup.Enabled is the operator-wide switch).
 	Reachability raycluster.ReachabilityOptions
 	Cleanup      raycluster.CleanupOptions
+	// BatchScheduler is the operator-wide batch scheduler (empty: none).
+	BatchScheduler raycluster.BatchScheduler
 	// Tune, when set, may change the reconciler options last (tests
 	// shorten periods with it).
 	Tune func(*helm.Options)
@@ -78,7 +80,7 @@ func SetupRayCluster(mgr ctrl.Manager, cfg Config) (*Setup, error) {
 	reach := raycluster.NewRedisReachability(secrets, rec, cfg.Clock, nil, cfg.Reachability)
 	hooks := raycluster.NewHooks(raycluster.Deps{
 		Client: mgr.GetClient(), Reader: mgr.GetCache(), Recorder: rec,
-		Clock: cfg.Clock, Policy: cfg.Policy, Metrics: metrics,
+		Clock: cfg.Clock, Policy: cfg.Policy, Metrics: metrics, BatchScheduler: cfg.BatchScheduler,
 		RedisPreHooks: []helm.PreReconcileHook{reach},
 		UninstallHooks: []helm.UninstallHook{
 			raycluster.NewRedisCleanup(mgr.GetCache(), secrets, rec, cfg.Clock, cfg.Cleanup),

@@ -30,6 +30,9 @@ type Deps struct {
 	// Policy is the operator-wide head-replacement policy (flags).
 	Policy  Policy
 	Metrics *Metrics
+	// BatchScheduler is the operator-wide batch scheduler (flag), passed
+	// to the chart with the RayCluster labels it reads.
+	BatchScheduler BatchScheduler
 
 	// RedisPreHooks run first: the Redis reachability check writes
 	// status.redis, which the head health hook reads in the same reconcile.
@@ -62,7 +65,7 @@ func NewHooks(d Deps) Hooks {
 		Pre:          pre,
 		Post:         []helm.PostReconcileHook{&StatusHook{Reader: d.Reader, Clock: d.Clock}},
 		Uninstall:    append([]helm.UninstallHook{}, d.UninstallHooks...),
-		ValuesMapper: MapValues,
+		ValuesMapper: MapValuesFor(d.BatchScheduler),
 	}
 }
 

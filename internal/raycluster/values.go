@@ -6,10 +6,12 @@ package raycluster
 
 import (
 	"context"
+	"slices"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	rayv1 "github.com/ray-ha-operator/ray-ha-operator/api/v1"
+	"github.com/ray-ha-operator/ray-ha-operator/internal/helm"
 )
 
 // chartAnnotations are the RayCluster annotations the chart reads (see the
@@ -29,12 +31,32 @@ var chartAnnotations = []string{
 	AnnotationRedisTLSServerName,
 }
 
-// MapValues is the Helm reconciler's ValuesMapper for RayCluster: the values
-// only the operator knows, under the chart's `cluster` key. They win over the
-// spec, so a spec cannot rename the cluster or pick another UID.
-func MapValues(_ context.Context, obj *unstructured.Unstructured) (map[string]any, error) {
+// MapValues is the Helm reconciler's ValuesMapper for RayCluster with no
+// batch scheduler: the values only the operator knows, under the chart's
+// `cluster` key. They win over the spec, so a spec cannot rename the
+// cluster or pick another UID.
+func MapValues(ctx context.Context, obj *unstructured.Unstructured) (map[string]any, error) {
+	return MapValuesFor(NoBatchScheduler)(ctx, obj)
+}
+
+// MapValuesFor is MapValues for an operator with a batch scheduler: it also
+// passes the scheduler as operator.batchScheduler and the RayCluster labels
+// and annotations that scheduler's KubeRay plugin reads. With none, the
+// values are exactly MapValues' (no empty keys), so releases rendered
+// before batch scheduler support keep their input hash.
+func MapValuesFor(scheduler BatchScheduler) helm.ValuesMapper {
+	return func(_ context.Context, obj *unstructured.Unstructured) (map[string]any, error) {
+		vals := clusterValues(obj, scheduler)
+		if scheduler != NoBatchScheduler {
+			vals["operator"] = map[string]any{"batchScheduler": string(scheduler)}
+		}
+		return vals, nil
+	}
+}
+
+func clusterValues(obj *unstructured.Unstructured, scheduler BatchScheduler) map[string]any {
 	annotations := map[string]any{}
-	for _, k := range chartAnnotations {
+	for _, k := range slices.Concat(chartAnnotations, schedulerAnnotations[scheduler]) {
 		if v, ok := obj.GetAnnotations()[k]; ok {
 			annotations[k] = v
 		}
@@ -46,11 +68,21 @@ func MapValues(_ context.Context, obj *unstructured.Unstructured) (map[string]an
 			annotations[k] = v
 		}
 	}
-	return map[string]any{
-		"cluster": map[string]any{
-			"name":        obj.GetName(),
-			"uid":         string(obj.GetUID()),
-			"annotations": annotations,
-		},
-	}, nil
+	cluster := map[string]any{
+		"name":        obj.GetName(),
+		"uid":         string(obj.GetUID()),
+		"annotations": annotations,
+	}
+	// A label present with an empty value counts: KubeRay turns gang
+	// scheduling on by the key alone.
+	labels := map[string]any{}
+	for _, k := range schedulerLabels[scheduler] {
+		if v, ok := obj.GetLabels()[k]; ok {
+			labels[k] = v
+		}
+	}
+	if len(labels) > 0 {
+		cluster["labels"] = labels
+	}
+	return map[string]any{"cluster": cluster}
 }

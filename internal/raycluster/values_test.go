@@ -60,3 +60,85 @@ func TestMapValues(t *testing.T) {
 		})
 	}
 }
+
+func TestMapValuesForBatchScheduler(t *testing.T) {
+	labels := map[string]string{
+		LabelVolcanoQueue:          "q1",
+		LabelPriorityClassName:     "high",
+		LabelGangSchedulingEnabled: "",
+		LabelYuniKornAppID:         "app-1",
+		LabelYuniKornQueue:         "root.a",
+		LabelKaiQueue:              "team-a",
+		"app.kubernetes.io/name":   "ray",
+	}
+	annotations := map[string]string{AnnotationYuniKornTaskGroups: "[]", "team": "a"}
+	tests := map[string]struct {
+		scheduler   BatchScheduler
+		labels      map[string]any // nil: no cluster.labels key
+		annotations map[string]any
+	}{
+		"no scheduler: no labels, no operator key": {scheduler: NoBatchScheduler, annotations: map[string]any{}},
+		"volcano: its queue and the priority class": {
+			scheduler:   Volcano,
+			labels:      map[string]any{LabelVolcanoQueue: "q1", LabelPriorityClassName: "high"},
+			annotations: map[string]any{},
+		},
+		"yunikorn: application, queue, gang switch (empty value kept) and the task groups annotation": {
+			scheduler:   YuniKorn,
+			labels:      map[string]any{LabelYuniKornAppID: "app-1", LabelYuniKornQueue: "root.a", LabelGangSchedulingEnabled: ""},
+			annotations: map[string]any{AnnotationYuniKornTaskGroups: "[]"},
+		},
+		"kai-scheduler: its queue": {
+			scheduler: KaiScheduler, labels: map[string]any{LabelKaiQueue: "team-a"}, annotations: map[string]any{},
+		},
+		"scheduler-plugins: the gang switch": {
+			scheduler: SchedulerPlugins, labels: map[string]any{LabelGangSchedulingEnabled: ""}, annotations: map[string]any{},
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			obj := &unstructured.Unstructured{Object: map[string]any{}}
+			obj.SetName("rc")
+			obj.SetUID("uid-1")
+			obj.SetLabels(labels)
+			obj.SetAnnotations(annotations)
+			got, err := MapValuesFor(tc.scheduler)(context.Background(), obj)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cluster := map[string]any{"name": "rc", "uid": "uid-1", "annotations": tc.annotations}
+			if tc.labels != nil {
+				cluster["labels"] = tc.labels
+			}
+			want := map[string]any{"cluster": cluster}
+			if tc.scheduler != NoBatchScheduler {
+				want["operator"] = map[string]any{"batchScheduler": string(tc.scheduler)}
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("MapValuesFor(%q) = %#v, want %#v", tc.scheduler, got, want)
+			}
+		})
+	}
+}
+
+// TestMapValuesForNoSchedulerIsMapValues: without a batch scheduler the
+// values, and so every release's input hash, are what they were before.
+func TestMapValuesForNoSchedulerIsMapValues(t *testing.T) {
+	obj := &unstructured.Unstructured{Object: map[string]any{}}
+	obj.SetName("rc")
+	obj.SetLabels(map[string]string{LabelVolcanoQueue: "q1"})
+	a, err := MapValues(context.Background(), obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := MapValuesFor(NoBatchScheduler)(context.Background(), obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(a, b) {
+		t.Errorf("MapValues = %#v, MapValuesFor(none) = %#v", a, b)
+	}
+	if _, ok := a["cluster"].(map[string]any)["labels"]; ok {
+		t.Errorf("labels passed with no batch scheduler: %#v", a)
+	}
+}

@@ -17,6 +17,8 @@ Argument: dict
   annotations pod annotations to add (they win over the template's)
   params      final rayStartParams (probes, metrics port)
   waitFor     workers: the GCS address the init container waits for
+Last, the batch scheduler's metadata (_batchscheduler.tpl), as KubeRay adds
+it to each pod it built.
 */}}
 {{- define "ray-cluster.preparePod" -}}
 {{- $pod := .pod -}}
@@ -49,6 +51,7 @@ Argument: dict
 {{- include "ray-cluster.containerSecurityDefaults" . -}}
 {{- end -}}
 {{- if $inits }}{{ $_ = set $spec "initContainers" $inits }}{{ end -}}
+{{- include "ray-cluster.batchSchedulerPod" (dict "root" .root "pod" $pod "group" .group) -}}
 {{- end -}}
 
 {{/* "true" when the RayCluster asks to keep the Ray container's command as written (ray.io/overwrite-container-cmd). */}}
