@@ -154,6 +154,7 @@ func compareCluster(spec string, obj *unstructured.Unstructured, kr oracleResult
 		out.Diffs = append(out.Diffs, comparePods(spec, "worker "+w.Group, ns, user, w.Pod.Labels, w.Pod.Spec, ours.Workers[w.Group])...)
 	}
 	out.Diffs = append(out.Diffs, networkDiffs(spec, obj, kr, ours)...)
+	out.Diffs = append(out.Diffs, batchDiffs(spec, kr, ours)...)
 	for g := range ours.Workers {
 		if !seen[g] {
 			d := Difference{Spec: spec, Pod: "worker " + g, Field: "pod", KubeRay: absent, Ours: "rendered"}

@@ -7,14 +7,16 @@ import (
 )
 
 // Input is one RayCluster the tier compares, with the name it is reported
-// under ("sample <file>" or "generated <name>").
+// under ("sample <file>" or "generated <name>"), and the batch scheduler
+// both operators run with ("" for none; see batch_specs.go).
 type Input struct {
-	Spec   string
-	Object *unstructured.Unstructured
+	Spec           string
+	Object         *unstructured.Unstructured
+	BatchScheduler string
 }
 
 // Inputs lists every RayCluster of every KubeRay sample, then every
-// generated spec.
+// generated spec, then both again with batch schedulers (batchInputs).
 func Inputs() ([]Input, error) {
 	samples, err := Samples()
 	if err != nil {
@@ -33,22 +35,32 @@ func Inputs() ([]Input, error) {
 	for _, g := range GeneratedSpecs() {
 		in = append(in, Input{Spec: "generated " + g.Name, Object: g.Object})
 	}
-	return in, nil
+	return append(in, batchInputs(in)...), nil
 }
 
 // Compare has KubeRay's oracle and our chart build the pods of every input
-// and compares them. The oracle runs once for all inputs.
+// and compares them. The oracle runs once per batch scheduler.
 func Compare(inputs []Input) ([]Outcome, error) {
-	objs := make([]*unstructured.Unstructured, len(inputs))
+	results := make([]oracleResult, len(inputs))
+	byScheduler := map[string][]int{}
 	for i, in := range inputs {
-		o := in.Object.DeepCopy()
-		// The UID names GCS FT's storage namespace; both sides get the same.
-		o.SetUID(fixedUID)
-		objs[i] = o
+		byScheduler[in.BatchScheduler] = append(byScheduler[in.BatchScheduler], i)
 	}
-	results, err := runOracle(objs)
-	if err != nil {
-		return nil, err
+	for scheduler, idx := range byScheduler {
+		objs := make([]*unstructured.Unstructured, len(idx))
+		for j, i := range idx {
+			o := inputs[i].Object.DeepCopy()
+			// The UID names GCS FT's storage namespace; both sides get the same.
+			o.SetUID(fixedUID)
+			objs[j] = o
+		}
+		got, err := runOracle(objs, "-batch-scheduler="+scheduler)
+		if err != nil {
+			return nil, err
+		}
+		for j, i := range idx {
+			results[i] = got[j]
+		}
 	}
 	outcomes := make([]Outcome, 0, len(inputs))
 	for i, in := range inputs {
@@ -60,7 +72,7 @@ func Compare(inputs []Input) ([]Outcome, error) {
 // compareInput compares one input; what keeps it from being compared is
 // recorded in its outcome, so one broken spec does not hide the others.
 func compareInput(in Input, kr oracleResult) Outcome {
-	ours, err := renderOurs(in.Object)
+	ours, err := renderOurs(in.Object, in.BatchScheduler)
 	if err != nil {
 		return Outcome{Spec: in.Spec, Err: err.Error()}
 	}

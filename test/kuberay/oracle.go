@@ -27,6 +27,7 @@ type oracleResult struct {
 	Head     *corev1.Pod    `json:"head,omitempty"`
 	Workers  []oracleWorker `json:"workers,omitempty"`
 	oracleNetwork
+	oracleBatch
 }
 
 type oracleWorker struct {
@@ -123,10 +124,11 @@ func sourcesHash(dir string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// runOracle has KubeRay build the pods of every cluster, in one run. The
-// oracle gets an empty environment: KubeRay reads feature switches from it,
-// and the comparison is with KubeRay's defaults.
-func runOracle(clusters []*unstructured.Unstructured) ([]oracleResult, error) {
+// runOracle has KubeRay build the pods of every cluster, in one run, with
+// the oracle's flags in args (-batch-scheduler). The oracle gets an empty
+// environment: KubeRay reads feature switches from it, and the comparison
+// is with KubeRay's defaults.
+func runOracle(clusters []*unstructured.Unstructured, args ...string) ([]oracleResult, error) {
 	bin, err := buildOracle()
 	if err != nil {
 		return nil, err
@@ -135,7 +137,7 @@ func runOracle(clusters []*unstructured.Unstructured) ([]oracleResult, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encoding RayClusters for the oracle: %w", err)
 	}
-	cmd := exec.Command(bin)
+	cmd := exec.Command(bin, args...)
 	cmd.Env = []string{}
 	cmd.Stdin = bytes.NewReader(in)
 	var stderr bytes.Buffer

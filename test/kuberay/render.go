@@ -36,6 +36,8 @@ type ourRender struct {
 	// HeadService and HeadIngress (nil when not rendered), see network.go.
 	HeadService *corev1.Service
 	HeadIngress *networkingv1.Ingress
+	// PodGroup is the batch scheduler's (nil when not rendered), see batch.go.
+	PodGroup *unstructured.Unstructured
 	// Dropped lists spec fields the RayCluster had that our API type does
 	// not keep (the API server would prune them): worth knowing when a
 	// difference follows from one.
@@ -64,9 +66,10 @@ func loadChart() (*helmchart.Chart, error) {
 // renderOurs runs a RayCluster through the operator's own path: decoded
 // into our API type (as the API server's pruning would leave it),
 // Validate, the values the Helm reconciler builds (the spec, with
-// MapValues' output winning), then the chart. A refusal by Validate or the
+// MapValues' output winning, for an operator run with --batch-scheduler
+// set to scheduler), then the chart. A refusal by Validate or the
 // chart is a result, not an error; errors are for the test's own failures.
-func renderOurs(obj *unstructured.Unstructured) (ourRender, error) {
+func renderOurs(obj *unstructured.Unstructured, scheduler string) (ourRender, error) {
 	var out ourRender
 	rc, err := toOurCluster(obj)
 	if err != nil {
@@ -79,7 +82,7 @@ func renderOurs(obj *unstructured.Unstructured) (ourRender, error) {
 		out.Rejected = errs.ToAggregate().Error()
 		return out, nil
 	}
-	vals, err := ourValues(rc)
+	vals, err := ourValues(rc, scheduler)
 	if err != nil {
 		return out, err
 	}
@@ -93,6 +96,9 @@ func renderOurs(obj *unstructured.Unstructured) (ourRender, error) {
 		return out, nil
 	}
 	if out, err = collectPods(objs, out); err != nil {
+		return out, err
+	}
+	if out, err = collectPodGroups(objs, out); err != nil {
 		return out, err
 	}
 	return collectNetwork(objs, out)
@@ -123,7 +129,7 @@ func toOurCluster(obj *unstructured.Unstructured) (*rayv1.RayCluster, error) {
 
 // ourValues builds the values as the Helm reconciler does: the spec as
 // JSON, with MapValues' values winning.
-func ourValues(rc *rayv1.RayCluster) (map[string]any, error) {
+func ourValues(rc *rayv1.RayCluster, scheduler string) (map[string]any, error) {
 	obj, err := runtime.DefaultUnstructuredConverter.ToUnstructured(rc)
 	if err != nil {
 		return nil, fmt.Errorf("converting RayCluster %s: %w", rc.Name, err)
@@ -133,7 +139,7 @@ func ourValues(rc *rayv1.RayCluster) (map[string]any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the spec of %s: %w", rc.Name, err)
 	}
-	mapped, err := raycluster.MapValues(context.Background(), u)
+	mapped, err := raycluster.MapValuesFor(raycluster.BatchScheduler(scheduler))(context.Background(), u)
 	if err != nil {
 		return nil, fmt.Errorf("MapValues of %s: %w", rc.Name, err)
 	}

@@ -13,6 +13,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"os"
 
@@ -36,6 +37,8 @@ type Result struct {
 	Workers []Worker    `json:"workers,omitempty"`
 	// Network is the head Service and Ingress (services.go).
 	Network
+	// Batch is the batch scheduler's PodGroup (batch.go).
+	Batch
 }
 
 // Worker is the pod KubeRay builds for one worker group.
@@ -45,6 +48,7 @@ type Worker struct {
 }
 
 func main() {
+	flag.Parse()
 	var raw []json.RawMessage
 	if err := json.NewDecoder(os.Stdin).Decode(&raw); err != nil {
 		fmt.Fprintf(os.Stderr, "oracle: reading a JSON list of RayClusters on stdin: %v\n", err)
@@ -91,6 +95,7 @@ func build(index int, raw json.RawMessage) (res Result) {
 		group := inst.Spec.WorkerGroupSpecs[i]
 		res.Workers = append(res.Workers, Worker{Group: group.GroupName, Pod: buildWorkerPod(inst, group)})
 	}
+	applyBatchScheduler(&rc, &res)
 	return res
 }
 
@@ -130,8 +135,9 @@ func validate(rc *rayv1.RayCluster) string {
 }
 
 // buildHeadPod follows RayClusterReconciler.buildHeadPod with the default
-// reconciler options (no head sidecars, no default container envs, no batch
-// scheduler, which createHeadPod would consult), minus the owner reference.
+// reconciler options (no head sidecars, no default container envs), minus
+// the owner reference. The batch scheduler createHeadPod would consult is
+// applied afterwards (batch.go).
 func buildHeadPod(instance *rayv1.RayCluster) corev1.Pod {
 	ctx := context.Background()
 	podName := utils.PodName(instance.Name, rayv1.HeadNode, !utils.IsDeterministicHeadPodNameEnabled())
