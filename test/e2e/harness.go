@@ -58,6 +58,8 @@ type Options struct {
 	// Tune, when set, may change the reconciler options last (tests wrap
 	// hooks with it to count calls).
 	Tune func(*helm.Options)
+	// BatchScheduler is the operator's --batch-scheduler (default: none).
+	BatchScheduler raycluster.BatchScheduler
 }
 
 // Env is a simulated cluster with the operator running against it.
@@ -160,6 +162,7 @@ func (e *Env) startOperator() {
 		Reachability:    raycluster.ReachabilityOptions{Interval: time.Second, Timeout: 500 * time.Millisecond},
 		Cleanup:         raycluster.CleanupOptions{Enabled: true, DefaultTimeout: 5 * time.Second, PollInterval: time.Second},
 		Tune:            e.opts.Tune,
+		BatchScheduler:  e.opts.BatchScheduler,
 	})
 	if err != nil {
 		t.Fatal(err)
