@@ -243,7 +243,7 @@ func testCELRules(t *testing.T, c client.Client) {
 		}, message: "the head runs in a StatefulSet"},
 		"worker restartPolicy OnFailure": {mutate: func(o map[string]any) {
 			worker(o, 0)["template"].(map[string]any)["spec"].(map[string]any)["restartPolicy"] = "OnFailure"
-		}, message: "workers run in a Deployment"},
+		}, message: "workers run in a ReplicaSet"},
 		"serviceType ExternalName": {mutate: func(o map[string]any) { head(o)["serviceType"] = "ExternalName" },
 			message: "Unsupported value: \"ExternalName\""},
 	}

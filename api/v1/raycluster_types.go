@@ -48,7 +48,7 @@ type RayClusterSpec struct {
 	// HeadGroupSpec describes the head pod.
 	HeadGroupSpec HeadGroupSpec `json:"headGroupSpec"`
 
-	// WorkerGroupSpecs describes the worker groups, one Deployment each.
+	// WorkerGroupSpecs describes the worker groups, one ReplicaSet each.
 	// The 100-item bound keeps the uniqueness rule's CEL cost estimate
 	// inside the API server's budget.
 	// +optional
@@ -149,9 +149,9 @@ type HeadGroupSpec struct {
 }
 
 // WorkerGroupSpec describes one group of identical worker pods, run as a
-// Deployment named <cluster>-<groupName>-worker.
+// ReplicaSet named <cluster>-<groupName>-worker.
 //
-// +kubebuilder:validation:XValidation:rule="!has(self.template.spec) || !has(self.template.spec.restartPolicy) || self.template.spec.restartPolicy == 'Always'",message="template.spec.restartPolicy must be Always or unset: workers run in a Deployment, which allows only Always",fieldPath=".template.spec.restartPolicy",reason=FieldValueInvalid
+// +kubebuilder:validation:XValidation:rule="!has(self.template.spec) || !has(self.template.spec.restartPolicy) || self.template.spec.restartPolicy == 'Always'",message="template.spec.restartPolicy must be Always or unset: workers run in a ReplicaSet, which allows only Always",fieldPath=".template.spec.restartPolicy",reason=FieldValueInvalid
 // +kubebuilder:validation:XValidation:rule="!has(self.minReplicas) || !has(self.maxReplicas) || self.minReplicas <= self.maxReplicas",message="minReplicas must not be greater than maxReplicas",fieldPath=".minReplicas",reason=FieldValueInvalid
 // +kubebuilder:validation:XValidation:rule="!has(self.idleTimeoutSeconds)",message="spec.workerGroupSpecs[].idleTimeoutSeconds is not supported by ray-ha-operator; see docs/compatibility.md",fieldPath=".idleTimeoutSeconds",reason=FieldValueForbidden
 // +kubebuilder:validation:XValidation:rule="!has(self.resources)",message="spec.workerGroupSpecs[].resources is not supported by ray-ha-operator; see docs/compatibility.md",fieldPath=".resources",reason=FieldValueForbidden
@@ -161,7 +161,7 @@ type HeadGroupSpec struct {
 // +kubebuilder:validation:XValidation:rule="!has(self.scaleStrategy) || !has(self.scaleStrategy.workersToDelete) || size(self.scaleStrategy.workersToDelete) == 0",message="spec.workerGroupSpecs[].scaleStrategy.workersToDelete is not supported by ray-ha-operator; see docs/compatibility.md",fieldPath=".scaleStrategy",reason=FieldValueForbidden
 type WorkerGroupSpec struct {
 	// GroupName names the group; unique in the cluster and a DNS-1123 label,
-	// since it becomes part of the Deployment name.
+	// since it becomes part of the ReplicaSet name.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=63
 	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$')",message="groupName must be a DNS-1123 label: lower-case letters, digits and '-', starting and ending with a letter or digit"
