@@ -77,7 +77,7 @@ func SetupRayCluster(mgr ctrl.Manager, cfg Config) (*Setup, error) {
 	secrets := mgr.GetAPIReader()
 	reach := raycluster.NewRedisReachability(secrets, rec, cfg.Clock, nil, cfg.Reachability)
 	hooks := raycluster.NewHooks(raycluster.Deps{
-		Client: mgr.GetClient(), Reader: mgr.GetCache(), Recorder: rec,
+		Client: mgr.GetClient(), Reader: mgr.GetCache(), APIReader: mgr.GetAPIReader(), Recorder: rec,
 		Clock: cfg.Clock, Policy: cfg.Policy, Metrics: metrics,
 		RedisPreHooks: []helm.PreReconcileHook{reach},
 		UninstallHooks: []helm.UninstallHook{

@@ -22,12 +22,16 @@ const (
 	EventHeadReplacementCapReached  = "HeadReplacementCapReached"
 	EventHeadReplacementHeld        = "HeadReplacementHeld"
 	EventHeadPolicyAnnotationsWrong = "InvalidHeadPolicyAnnotations"
+	// EventWorkerDeploymentOrphaned: a worker Deployment of an earlier chart
+	// was deleted with its pods left running, for the group's ReplicaSet.
+	EventWorkerDeploymentOrphaned = "WorkerDeploymentOrphaned"
 )
 
 // Event actions (the events.k8s.io "action" field).
 const (
-	actionObserveHead = "ObserveHead"
-	actionReplaceHead = "ReplaceHead"
+	actionObserveHead    = "ObserveHead"
+	actionReplaceHead    = "ReplaceHead"
+	actionMigrateWorkers = "MigrateWorkers"
 )
 
 // EventRecorder is the part of client-go's events.EventRecorder the hooks

@@ -22,11 +22,14 @@ import (
 // Deps are what the RayCluster hooks need, built once in main.
 type Deps struct {
 	// Client writes (head pod deletes). Reader is the manager's cache, for
-	// every read a reconcile makes (pods, nodes, Services).
-	Client   client.Client
-	Reader   client.Reader
-	Recorder EventRecorder
-	Clock    clock.PassiveClock
+	// every read a reconcile makes (pods, nodes, Services); APIReader reads
+	// from the API server, for the rare steps that must not trust a cache
+	// (handing workers over from an earlier chart's Deployments).
+	Client    client.Client
+	Reader    client.Reader
+	APIReader client.Reader
+	Recorder  EventRecorder
+	Clock     clock.PassiveClock
 	// Policy is the operator-wide head-replacement policy (flags).
 	Policy  Policy
 	Metrics *Metrics
@@ -48,7 +51,9 @@ type Hooks struct {
 
 // NewHooks assembles the hooks in their order. Head health runs before
 // validation on purpose: a spec edit that fails validation stops the chart
-// apply, but must not stop the recovery of a head that is down.
+// apply, but must not stop the recovery of a head that is down. The worker
+// hand-over runs last, right before the apply it prepares: it touches
+// nothing for a spec that will not be applied.
 func NewHooks(d Deps) Hooks {
 	if d.Clock == nil {
 		d.Clock = clock.RealClock{}
@@ -57,6 +62,7 @@ func NewHooks(d Deps) Hooks {
 	pre = append(pre,
 		&HeadHealthHook{Reader: d.Reader, Writer: d.Client, Recorder: d.Recorder, Clock: d.Clock, Policy: d.Policy, Metrics: d.Metrics},
 		&ValidationHook{Clock: d.Clock},
+		&WorkerMigrationHook{APIReader: d.APIReader, Writer: d.Client, Recorder: d.Recorder},
 	)
 	return Hooks{
 		Pre:          pre,
