@@ -19,7 +19,6 @@ const MaxNameLength = 47
 // declared only so that the API server can reject them with a message that
 // names them, instead of pruning them without a word.
 //
-// +kubebuilder:validation:XValidation:rule="!has(self.upgradeStrategy)",message="spec.upgradeStrategy is not supported by ray-ha-operator; see docs/compatibility.md",fieldPath=".upgradeStrategy",reason=FieldValueForbidden
 // +kubebuilder:validation:XValidation:rule="!has(self.authOptions)",message="spec.authOptions is not supported by ray-ha-operator; see docs/compatibility.md",fieldPath=".authOptions",reason=FieldValueForbidden
 // +kubebuilder:validation:XValidation:rule="!has(self.managedBy)",message="spec.managedBy is not supported by ray-ha-operator; see docs/compatibility.md",fieldPath=".managedBy",reason=FieldValueForbidden
 // +kubebuilder:validation:XValidation:rule="!has(self.autoscalerOptions)",message="spec.autoscalerOptions is not supported by ray-ha-operator; see docs/compatibility.md",fieldPath=".autoscalerOptions",reason=FieldValueForbidden
@@ -62,11 +61,11 @@ type RayClusterSpec struct {
 	// +optional
 	GcsFaultToleranceOptions *GcsFaultToleranceOptions `json:"gcsFaultToleranceOptions,omitempty"`
 
-	// UpgradeStrategy is KubeRay's; not supported (the head StatefulSet and
-	// worker Deployments roll on template changes instead).
+	// UpgradeStrategy says what a change of a pod template does to running
+	// Ray pods: nothing (None, the default, as in KubeRay), or replace them
+	// (Recreate). Pods created later always use the current template.
 	// +optional
-	// +kubebuilder:validation:Type=object
-	UpgradeStrategy *apiextensionsv1.JSON `json:"upgradeStrategy,omitempty"`
+	UpgradeStrategy *RayClusterUpgradeStrategy `json:"upgradeStrategy,omitempty"`
 
 	// AuthOptions is KubeRay's; not supported.
 	// +optional
@@ -339,4 +338,25 @@ type RayClusterList struct {
 
 func init() {
 	SchemeBuilder.Register(&RayCluster{}, &RayClusterList{})
+}
+
+// RayClusterUpgradeType is what a pod template change does to running pods.
+// +kubebuilder:validation:Enum=None;Recreate
+type RayClusterUpgradeType string
+
+const (
+	// UpgradeNone leaves running Ray pods alone: pods created later (a
+	// scale-up, the replacement of a failed pod or head) use the new
+	// template. The default.
+	UpgradeNone RayClusterUpgradeType = "None"
+	// UpgradeRecreate deletes the Ray pods whose template changed; their
+	// StatefulSet or ReplicaSet creates them again from the new template.
+	UpgradeRecreate RayClusterUpgradeType = "Recreate"
+)
+
+// RayClusterUpgradeStrategy is KubeRay's spec.upgradeStrategy.
+type RayClusterUpgradeStrategy struct {
+	// Type is None (default) or Recreate.
+	// +optional
+	Type *RayClusterUpgradeType `json:"type,omitempty"`
 }

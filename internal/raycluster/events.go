@@ -25,6 +25,9 @@ const (
 	// EventWorkerDeploymentOrphaned: a worker Deployment of an earlier chart
 	// was deleted with its pods left running, for the group's ReplicaSet.
 	EventWorkerDeploymentOrphaned = "WorkerDeploymentOrphaned"
+	// EventPodsRecreated: under upgradeStrategy Recreate, Ray pods whose
+	// template changed were deleted, to be created again from it.
+	EventPodsRecreated = "PodsRecreated"
 )
 
 // Event actions (the events.k8s.io "action" field).
@@ -32,6 +35,7 @@ const (
 	actionObserveHead    = "ObserveHead"
 	actionReplaceHead    = "ReplaceHead"
 	actionMigrateWorkers = "MigrateWorkers"
+	actionRecreatePods   = "RecreatePods"
 )
 
 // EventRecorder is the part of client-go's events.EventRecorder the hooks

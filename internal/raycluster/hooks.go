@@ -52,8 +52,9 @@ type Hooks struct {
 // NewHooks assembles the hooks in their order. Head health runs before
 // validation on purpose: a spec edit that fails validation stops the chart
 // apply, but must not stop the recovery of a head that is down. The worker
-// hand-over runs last, right before the apply it prepares: it touches
-// nothing for a spec that will not be applied.
+// hand-over and the opt-in Recreate run last: they touch nothing for a
+// spec that will not be applied, and Recreate never deletes a pod whose
+// group's hand-over holds the apply back.
 func NewHooks(d Deps) Hooks {
 	if d.Clock == nil {
 		d.Clock = clock.RealClock{}
@@ -63,6 +64,7 @@ func NewHooks(d Deps) Hooks {
 		&HeadHealthHook{Reader: d.Reader, Writer: d.Client, Recorder: d.Recorder, Clock: d.Clock, Policy: d.Policy, Metrics: d.Metrics},
 		&ValidationHook{Clock: d.Clock},
 		&WorkerMigrationHook{APIReader: d.APIReader, Writer: d.Client, Recorder: d.Recorder},
+		&RecreateHook{Reader: d.Reader, Writer: d.Client, Recorder: d.Recorder},
 	)
 	return Hooks{
 		Pre:          pre,

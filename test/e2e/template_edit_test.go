@@ -52,6 +52,7 @@ func TestTemplateEdits(t *testing.T) {
 	t.Run("OperatorUpgrade", func(t *testing.T) { operatorUpgrade(t, env) })
 	t.Run("group", func(t *testing.T) {
 		t.Run("EditKeepsPods", func(t *testing.T) { t.Parallel(); editKeepsPods(t, env) })
+		t.Run("RecreateOptIn", func(t *testing.T) { t.Parallel(); recreateOptIn(t, env) })
 	})
 }
 
@@ -104,6 +105,14 @@ func operatorUpgrade(t *testing.T, env *Env) {
 	}
 	if sts.Spec.UpdateStrategy.Type != appsv1.OnDeleteStatefulSetStrategyType {
 		t.Errorf("head StatefulSet updateStrategy %q, want OnDelete", sts.Spec.UpdateStrategy.Type)
+	}
+	// The current chart renders other pod templates than the earlier one
+	// (it adds the template hash), applied in the same upgrade as OnDelete.
+	if sts.Spec.Template.Annotations[raycluster.AnnotationPodTemplateHash] == "" || rs.Spec.Template.Annotations[raycluster.AnnotationPodTemplateHash] == "" {
+		t.Errorf("the upgraded templates carry no %s: the test would not show a template change", raycluster.AnnotationPodTemplateHash)
+	}
+	if h := env.HeadPod(t, ns, "rc"); h.Annotations[raycluster.AnnotationPodTemplateHash] != "" {
+		t.Errorf("the head pod has the new template's hash: it was replaced")
 	}
 	waitEventReason(t, env, ns, "rc", raycluster.EventWorkerDeploymentOrphaned)
 	if n := countString(env.EventReasons(t, ns, "rc"), raycluster.EventWorkerDeploymentOrphaned); n != 1 {
@@ -232,4 +241,52 @@ func countString(list []string, s string) int {
 		}
 	}
 	return n
+}
+
+// recreateOptIn: with upgradeStrategy Recreate, a template edit replaces
+// the head and the workers with pods of the new template; a scaling edit
+// does not.
+func recreateOptIn(t *testing.T, env *Env) {
+	ns := env.Namespace(t, "recreate")
+	rc := NewRayCluster(ns, "rc", ClusterOptions{Workers: 2})
+	rc.Spec.UpgradeStrategy = &rayv1.RayClusterUpgradeStrategy{Type: ptr.To(rayv1.UpgradeRecreate)}
+	env.Create(t, rc)
+	head := env.WaitReady(t, ns, "rc", readyTimeout)
+	workers := env.WorkerUIDs(t, ns, "rc")
+
+	env.EditRayCluster(t, ns, "rc", func(rc *rayv1.RayCluster) { rc.Spec.WorkerGroupSpecs[0].Replicas = ptr.To[int32](3) })
+	Eventually(t, 60*time.Second, "a third worker", func() (bool, error) {
+		n := len(workerPods(t, env, ns))
+		return n == 3, errorf("%d workers", n)
+	})
+	holdsFor(t, env, ns, head.UID, 2*time.Second)
+	for _, uid := range workers {
+		if !slices.Contains(env.WorkerUIDs(t, ns, "rc"), uid) {
+			t.Fatalf("worker %s replaced by a scaling edit", uid)
+		}
+	}
+	workers = env.WorkerUIDs(t, ns, "rc")
+
+	env.EditRayCluster(t, ns, "rc", func(rc *rayv1.RayCluster) {
+		setEnv(&rc.Spec.HeadGroupSpec.Template, "v2")
+		setEnv(&rc.Spec.WorkerGroupSpecs[0].Template, "v2")
+	})
+	fresh, _ := env.WaitNewHeadReady(t, ns, "rc", head.UID, recoveryTimeout)
+	if got := envValue(&fresh.Spec.Containers[0], editEnv); got != "v2" {
+		t.Errorf("the recreated head has %s=%q, want v2", editEnv, got)
+	}
+	Eventually(t, 60*time.Second, "three new workers of the new template", func() (bool, error) {
+		pods := workerPods(t, env, ns)
+		if len(pods) != 3 {
+			return false, errorf("%d workers", len(pods))
+		}
+		for _, p := range pods {
+			if slices.Contains(workers, string(p.UID)) || envValue(&p.Spec.Containers[0], editEnv) != "v2" || !podReady(&p) {
+				return false, errorf("worker %s: old or not Ready", p.Name)
+			}
+		}
+		return true, nil
+	})
+	waitEventReason(t, env, ns, "rc", raycluster.EventPodsRecreated)
+	env.WaitReady(t, ns, "rc", readyTimeout)
 }
