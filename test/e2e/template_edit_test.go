@@ -56,24 +56,63 @@ func TestTemplateEdits(t *testing.T) {
 	})
 }
 
-// operatorUpgrade: a cluster rendered by the chart of worker Deployments,
+// operatorUpgrade: clusters rendered by the chart of worker Deployments,
 // then the operator with the current chart. The workers are handed to the
-// group's ReplicaSet and the head stays: the same pods, none deleted.
+// group's ReplicaSet and the head stays: the same pods, none deleted. Two
+// clusters are left as an operator that crashed mid-way would leave them:
+// after the Deployment's orphaning delete, and after its ReplicaSet's too.
 func operatorUpgrade(t *testing.T, env *Env) {
-	ns := env.Namespace(t, "operator-upgrade")
-	env.Create(t, NewRayCluster(ns, "rc", ClusterOptions{Workers: 2}))
-	head := env.WaitReady(t, ns, "rc", readyTimeout)
+	type cluster struct {
+		ns      string
+		crash   func(t *testing.T, ns string)
+		events  int
+		head    types.UID
+		workers []string
+	}
+	clusters := []*cluster{
+		{ns: "upgrade", events: 1},
+		{ns: "upgrade-crash-1", crash: func(t *testing.T, ns string) { orphanDeploymentByHand(t, env, ns) }},
+		{ns: "upgrade-crash-2", crash: func(t *testing.T, ns string) {
+			orphanDeploymentByHand(t, env, ns)
+			orphanReplicaSetsByHand(t, env, ns)
+		}},
+	}
 	ctx := context.Background()
 	workerName := raycluster.WorkerReplicaSetName("rc", "small")
-	if err := env.Client.Get(ctx, types.NamespacedName{Namespace: ns, Name: workerName}, &appsv1.Deployment{}); err != nil {
-		t.Fatalf("the earlier chart's worker Deployment: %v", err)
+	for _, c := range clusters {
+		env.Namespace(t, c.ns)
+		env.Create(t, NewRayCluster(c.ns, "rc", ClusterOptions{Workers: 2}))
 	}
-	workers := env.WorkerUIDs(t, ns, "rc")
-	if len(workers) != 2 {
-		t.Fatalf("%d workers before the upgrade, want 2", len(workers))
+	for _, c := range clusters {
+		c.head = env.WaitReady(t, c.ns, "rc", readyTimeout).UID
+		if err := env.Client.Get(ctx, types.NamespacedName{Namespace: c.ns, Name: workerName}, &appsv1.Deployment{}); err != nil {
+			t.Fatalf("the earlier chart's worker Deployment: %v", err)
+		}
+		Eventually(t, 60*time.Second, "two workers before the upgrade", func() (bool, error) {
+			c.workers = env.WorkerUIDs(t, c.ns, "rc")
+			return len(c.workers) == 2, errorf("%d workers", len(c.workers))
+		})
+	}
+	env.StopOperator()
+	for _, c := range clusters {
+		if c.crash != nil {
+			c.crash(t, c.ns)
+		}
 	}
 
 	env.RestartOperatorWithChart("")
+	for _, c := range clusters {
+		t.Run(c.ns, func(t *testing.T) { checkUpgraded(t, env, c.ns, c.head, c.workers, c.events) })
+	}
+}
+
+// checkUpgraded checks one cluster after the upgrade: the same pods, the
+// workers controlled by the group's ReplicaSet, no Deployment left, the
+// head StatefulSet OnDelete with a changed template, events exactly as many
+// as Deployments the operator orphaned, and the cluster ready.
+func checkUpgraded(t *testing.T, env *Env, ns string, head types.UID, workers []string, events int) {
+	ctx := context.Background()
+	workerName := raycluster.WorkerReplicaSetName("rc", "small")
 	rs := &appsv1.ReplicaSet{}
 	Eventually(t, 60*time.Second, "the worker ReplicaSet owns the workers", func() (bool, error) {
 		if err := env.Client.Get(ctx, types.NamespacedName{Namespace: ns, Name: workerName}, rs); err != nil {
@@ -81,10 +120,7 @@ func operatorUpgrade(t *testing.T, env *Env) {
 		}
 		return ownedBy(t, env, ns, rs.UID, workers)
 	})
-	if got := env.WorkerUIDs(t, ns, "rc"); !slices.Equal(got, workers) {
-		t.Fatalf("worker pods %v after the upgrade, want the same %v", got, workers)
-	}
-	holdsFor(t, env, ns, head.UID, 3*time.Second)
+	holdsFor(t, env, ns, head, 3*time.Second)
 	if got := env.WorkerUIDs(t, ns, "rc"); !slices.Equal(got, workers) {
 		t.Fatalf("worker pods %v after the upgrade settled, want the same %v", got, workers)
 	}
@@ -114,14 +150,53 @@ func operatorUpgrade(t *testing.T, env *Env) {
 	if h := env.HeadPod(t, ns, "rc"); h.Annotations[raycluster.AnnotationPodTemplateHash] != "" {
 		t.Errorf("the head pod has the new template's hash: it was replaced")
 	}
-	waitEventReason(t, env, ns, "rc", raycluster.EventWorkerDeploymentOrphaned)
-	if n := countString(env.EventReasons(t, ns, "rc"), raycluster.EventWorkerDeploymentOrphaned); n != 1 {
-		t.Errorf("%d %s events, want 1 (one worker group)", n, raycluster.EventWorkerDeploymentOrphaned)
+	if events > 0 {
+		waitEventReason(t, env, ns, "rc", raycluster.EventWorkerDeploymentOrphaned)
+	}
+	if n := countString(env.EventReasons(t, ns, "rc"), raycluster.EventWorkerDeploymentOrphaned); n != events {
+		t.Errorf("%d %s events, want %d", n, raycluster.EventWorkerDeploymentOrphaned, events)
 	}
 	env.WaitReady(t, ns, "rc", readyTimeout)
 	if got := env.RayCluster(t, ns, "rc"); conditionStatus(got, rayv1.RayClusterConditionType(helm.ConditionIrreconcilable), metav1.ConditionTrue) {
 		t.Errorf("Irreconcilable after the upgrade: %s", conditionSummary(got))
 	}
+}
+
+// orphanDeploymentByHand deletes the worker Deployment keeping its
+// ReplicaSet, as the hand-over's first step does, and waits until it is gone.
+func orphanDeploymentByHand(t *testing.T, env *Env, ns string) {
+	t.Helper()
+	d := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: raycluster.WorkerReplicaSetName("rc", "small")}}
+	if err := env.Client.Delete(context.Background(), d, client.PropagationPolicy(metav1.DeletePropagationOrphan)); err != nil {
+		t.Fatal(err)
+	}
+	Eventually(t, 30*time.Second, "the Deployment gone", func() (bool, error) {
+		err := env.Client.Get(context.Background(), client.ObjectKeyFromObject(d), d)
+		return apierrors.IsNotFound(err), err
+	})
+}
+
+// orphanReplicaSetsByHand deletes the Deployment's ReplicaSets keeping
+// their pods, as the second step does, and waits until the pods are free.
+func orphanReplicaSetsByHand(t *testing.T, env *Env, ns string) {
+	t.Helper()
+	ctx := context.Background()
+	if err := env.Client.DeleteAllOf(ctx, &appsv1.ReplicaSet{}, client.InNamespace(ns),
+		client.PropagationPolicy(metav1.DeletePropagationOrphan)); err != nil {
+		t.Fatal(err)
+	}
+	Eventually(t, 30*time.Second, "the workers free of a controller", func() (bool, error) {
+		var sets appsv1.ReplicaSetList
+		if err := env.Client.List(ctx, &sets, client.InNamespace(ns)); err != nil || len(sets.Items) > 0 {
+			return false, errorf("%d ReplicaSets left (%v)", len(sets.Items), err)
+		}
+		for _, p := range workerPods(t, env, ns) {
+			if ref := metav1.GetControllerOf(&p); ref != nil {
+				return false, errorf("pod %s controlled by %s", p.Name, ref.Name)
+			}
+		}
+		return true, nil
+	})
 }
 
 // editKeepsPods: an env var added to the head's and the workers' templates
