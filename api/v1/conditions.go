@@ -23,7 +23,7 @@ const (
 	RayClusterProvisioned RayClusterConditionType = "RayClusterProvisioned"
 
 	// ReplicaFailure is True while the head StatefulSet or a worker
-	// Deployment reports that it cannot create or delete pods (quota,
+	// ReplicaSet reports that it cannot create or delete pods (quota,
 	// admission), or the operator's own delete of a head pod failed.
 	// It is removed once the failure clears.
 	ReplicaFailure RayClusterConditionType = "ReplicaFailure"
@@ -56,9 +56,9 @@ const (
 	ReasonFailedDeleteHeadPod = "FailedDeleteHeadPod"
 	// ReasonFailedCreateHeadPod: the head StatefulSet cannot create its pod.
 	ReasonFailedCreateHeadPod = "FailedCreateHeadPod"
-	// ReasonFailedDeleteWorkerPod: a worker Deployment cannot delete pods.
+	// ReasonFailedDeleteWorkerPod: a worker ReplicaSet cannot delete pods.
 	ReasonFailedDeleteWorkerPod = "FailedDeleteWorkerPod"
-	// ReasonFailedCreateWorkerPod: a worker Deployment cannot create pods.
+	// ReasonFailedCreateWorkerPod: a worker ReplicaSet cannot create pods.
 	ReasonFailedCreateWorkerPod = "FailedCreateWorkerPod"
 )
 

@@ -49,6 +49,7 @@ func TestCRD(t *testing.T) {
 	t.Run("neutral KubeRay values accepted", func(t *testing.T) { testNeutralValues(t, c) })
 	t.Run("unsupported fields rejected", func(t *testing.T) { testUnsupportedRejected(t, c) })
 	t.Run("CEL rules", func(t *testing.T) { testCELRules(t, c) })
+	t.Run("upgradeStrategy", func(t *testing.T) { testUpgradeStrategy(t, c) })
 	t.Run("status subresource", func(t *testing.T) { testStatus(t, c) })
 	t.Run("generateName", func(t *testing.T) { testGenerateName(t, c) })
 }
@@ -131,6 +132,41 @@ func testDefaults(t *testing.T, c client.Client) {
 	}
 }
 
+// testUpgradeStrategy: KubeRay's None and Recreate are accepted and read
+// back typed; anything else is refused with the allowed values.
+func testUpgradeStrategy(t *testing.T, c client.Client) {
+	tests := map[string]struct {
+		typ     string
+		wantErr string
+	}{
+		"None":          {typ: "None"},
+		"Recreate":      {typ: "Recreate"},
+		"RollingUpdate": {typ: "RollingUpdate", wantErr: `Unsupported value: "RollingUpdate"`},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			obj := minimal("upgrade-" + strings.ToLower(name))
+			spec(obj)["upgradeStrategy"] = map[string]any{"type": tc.typ}
+			err := create(ctx, c, obj)
+			if tc.wantErr != "" {
+				wantInvalid(t, err, tc.wantErr)
+				return
+			}
+			if err != nil {
+				t.Fatalf("upgradeStrategy.type %s refused: %v", tc.typ, err)
+			}
+			var rc rayv1.RayCluster
+			if err := c.Get(ctx, client.ObjectKey{Namespace: "default", Name: nestedString(obj, "metadata", "name")}, &rc); err != nil {
+				t.Fatal(err)
+			}
+			if rc.Spec.UpgradeStrategy == nil || string(ptr.Deref(rc.Spec.UpgradeStrategy.Type, "")) != tc.typ {
+				t.Errorf("upgradeStrategy read back as %+v, want type %s", rc.Spec.UpgradeStrategy, tc.typ)
+			}
+		})
+	}
+}
+
 // testNeutralValues: KubeRay manifests often spell out the off value of an
 // unsupported feature; those mean what this operator does anyway. The same
 // object also carries KubeRay v1.5's group-level resources and labels, which
@@ -160,7 +196,6 @@ func testUnsupportedRejected(t *testing.T, c client.Client) {
 		mutate func(map[string]any)
 		field  string
 	}{
-		"upgradeStrategy":           {func(o map[string]any) { spec(o)["upgradeStrategy"] = map[string]any{"type": "Recreate"} }, "spec.upgradeStrategy"},
 		"authOptions":               {func(o map[string]any) { spec(o)["authOptions"] = map[string]any{"mode": "token"} }, "spec.authOptions"},
 		"managedBy":                 {func(o map[string]any) { spec(o)["managedBy"] = "kueue.x-k8s.io/multikueue" }, "spec.managedBy"},
 		"autoscalerOptions":         {func(o map[string]any) { spec(o)["autoscalerOptions"] = map[string]any{"upscalingMode": "Default"} }, "spec.autoscalerOptions"},
@@ -245,7 +280,7 @@ func testCELRules(t *testing.T, c client.Client) {
 		}, message: "the head runs in a StatefulSet"},
 		"worker restartPolicy OnFailure": {mutate: func(o map[string]any) {
 			worker(o, 0)["template"].(map[string]any)["spec"].(map[string]any)["restartPolicy"] = "OnFailure"
-		}, message: "workers run in a Deployment"},
+		}, message: "workers run in a ReplicaSet"},
 		"serviceType ExternalName": {mutate: func(o map[string]any) { head(o)["serviceType"] = "ExternalName" },
 			message: "Unsupported value: \"ExternalName\""},
 	}

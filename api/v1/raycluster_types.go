@@ -19,7 +19,6 @@ const MaxNameLength = 47
 // declared only so that the API server can reject them with a message that
 // names them, instead of pruning them without a word.
 //
-// +kubebuilder:validation:XValidation:rule="!has(self.upgradeStrategy)",message="spec.upgradeStrategy is not supported by ray-ha-operator; see docs/compatibility.md",fieldPath=".upgradeStrategy",reason=FieldValueForbidden
 // +kubebuilder:validation:XValidation:rule="!has(self.authOptions)",message="spec.authOptions is not supported by ray-ha-operator; see docs/compatibility.md",fieldPath=".authOptions",reason=FieldValueForbidden
 // +kubebuilder:validation:XValidation:rule="!has(self.managedBy)",message="spec.managedBy is not supported by ray-ha-operator; see docs/compatibility.md",fieldPath=".managedBy",reason=FieldValueForbidden
 // +kubebuilder:validation:XValidation:rule="!has(self.autoscalerOptions)",message="spec.autoscalerOptions is not supported by ray-ha-operator; see docs/compatibility.md",fieldPath=".autoscalerOptions",reason=FieldValueForbidden
@@ -48,7 +47,7 @@ type RayClusterSpec struct {
 	// HeadGroupSpec describes the head pod.
 	HeadGroupSpec HeadGroupSpec `json:"headGroupSpec"`
 
-	// WorkerGroupSpecs describes the worker groups, one Deployment each.
+	// WorkerGroupSpecs describes the worker groups, one ReplicaSet each.
 	// The 100-item bound keeps the uniqueness rule's CEL cost estimate
 	// inside the API server's budget.
 	// +optional
@@ -62,11 +61,11 @@ type RayClusterSpec struct {
 	// +optional
 	GcsFaultToleranceOptions *GcsFaultToleranceOptions `json:"gcsFaultToleranceOptions,omitempty"`
 
-	// UpgradeStrategy is KubeRay's; not supported (the head StatefulSet and
-	// worker Deployments roll on template changes instead).
+	// UpgradeStrategy says what a change of a pod template does to running
+	// Ray pods: nothing (None, the default, as in KubeRay), or replace them
+	// (Recreate). Pods created later always use the current template.
 	// +optional
-	// +kubebuilder:validation:Type=object
-	UpgradeStrategy *apiextensionsv1.JSON `json:"upgradeStrategy,omitempty"`
+	UpgradeStrategy *RayClusterUpgradeStrategy `json:"upgradeStrategy,omitempty"`
 
 	// AuthOptions is KubeRay's; not supported.
 	// +optional
@@ -155,9 +154,9 @@ type HeadGroupSpec struct {
 }
 
 // WorkerGroupSpec describes one group of identical worker pods, run as a
-// Deployment named <cluster>-<groupName>-worker.
+// ReplicaSet named <cluster>-<groupName>-worker.
 //
-// +kubebuilder:validation:XValidation:rule="!has(self.template.spec) || !has(self.template.spec.restartPolicy) || self.template.spec.restartPolicy == 'Always'",message="template.spec.restartPolicy must be Always or unset: workers run in a Deployment, which allows only Always",fieldPath=".template.spec.restartPolicy",reason=FieldValueInvalid
+// +kubebuilder:validation:XValidation:rule="!has(self.template.spec) || !has(self.template.spec.restartPolicy) || self.template.spec.restartPolicy == 'Always'",message="template.spec.restartPolicy must be Always or unset: workers run in a ReplicaSet, which allows only Always",fieldPath=".template.spec.restartPolicy",reason=FieldValueInvalid
 // +kubebuilder:validation:XValidation:rule="!has(self.minReplicas) || !has(self.maxReplicas) || self.minReplicas <= self.maxReplicas",message="minReplicas must not be greater than maxReplicas",fieldPath=".minReplicas",reason=FieldValueInvalid
 // +kubebuilder:validation:XValidation:rule="!has(self.idleTimeoutSeconds)",message="spec.workerGroupSpecs[].idleTimeoutSeconds is not supported by ray-ha-operator; see docs/compatibility.md",fieldPath=".idleTimeoutSeconds",reason=FieldValueForbidden
 // +kubebuilder:validation:XValidation:rule="!has(self.numOfHosts) || self.numOfHosts == 1",message="spec.workerGroupSpecs[].numOfHosts greater than 1 is not supported by ray-ha-operator; see docs/compatibility.md",fieldPath=".numOfHosts",reason=FieldValueForbidden
@@ -165,7 +164,7 @@ type HeadGroupSpec struct {
 // +kubebuilder:validation:XValidation:rule="!has(self.scaleStrategy) || !has(self.scaleStrategy.workersToDelete) || size(self.scaleStrategy.workersToDelete) == 0",message="spec.workerGroupSpecs[].scaleStrategy.workersToDelete is not supported by ray-ha-operator; see docs/compatibility.md",fieldPath=".scaleStrategy",reason=FieldValueForbidden
 type WorkerGroupSpec struct {
 	// GroupName names the group; unique in the cluster and a DNS-1123 label,
-	// since it becomes part of the Deployment name.
+	// since it becomes part of the ReplicaSet name.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=63
 	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$')",message="groupName must be a DNS-1123 label: lower-case letters, digits and '-', starting and ending with a letter or digit"
@@ -350,4 +349,25 @@ type RayClusterList struct {
 
 func init() {
 	SchemeBuilder.Register(&RayCluster{}, &RayClusterList{})
+}
+
+// RayClusterUpgradeType is what a pod template change does to running pods.
+// +kubebuilder:validation:Enum=None;Recreate
+type RayClusterUpgradeType string
+
+const (
+	// UpgradeNone leaves running Ray pods alone: pods created later (a
+	// scale-up, the replacement of a failed pod or head) use the new
+	// template. The default.
+	UpgradeNone RayClusterUpgradeType = "None"
+	// UpgradeRecreate deletes the Ray pods whose template changed; their
+	// StatefulSet or ReplicaSet creates them again from the new template.
+	UpgradeRecreate RayClusterUpgradeType = "Recreate"
+)
+
+// RayClusterUpgradeStrategy is KubeRay's spec.upgradeStrategy.
+type RayClusterUpgradeStrategy struct {
+	// Type is None (default) or Recreate.
+	// +optional
+	Type *RayClusterUpgradeType `json:"type,omitempty"`
 }

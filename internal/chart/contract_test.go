@@ -39,7 +39,7 @@ func TestRayClusterSamplesRender(t *testing.T) {
 				wantEqual(t, enc+" head StatefulSet", r.head.Name, rc.Name+"-head")
 				wantEqual(t, enc+" worker groups", len(r.workers), len(rc.Spec.WorkerGroupSpecs))
 				for _, g := range rc.Spec.WorkerGroupSpecs {
-					wantEqual(t, enc+" worker Deployment", r.worker(t, g.GroupName).Name, rc.Name+"-"+g.GroupName+"-worker")
+					wantEqual(t, enc+" worker ReplicaSet", r.worker(t, g.GroupName).Name, rc.Name+"-"+g.GroupName+"-worker")
 				}
 				ft := rc.Spec.GcsFaultToleranceOptions != nil || rc.Annotations[rayv1.AnnotationFTEnabled] == "true"
 				if ft {

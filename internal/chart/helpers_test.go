@@ -46,7 +46,7 @@ type rendering struct {
 	objects []*unstructured.Unstructured
 	head    *appsv1.StatefulSet
 	service *corev1.Service
-	workers map[string]*appsv1.Deployment // by group name
+	workers map[string]*appsv1.ReplicaSet // by group name
 	ingress *networkingv1.Ingress         // with headGroupSpec.enableIngress
 }
 
@@ -72,7 +72,7 @@ func parseValues(t *testing.T, valuesYAML string) map[string]any {
 
 func typed(t *testing.T, objs []*unstructured.Unstructured) *rendering {
 	t.Helper()
-	r := &rendering{objects: objs, workers: map[string]*appsv1.Deployment{}}
+	r := &rendering{objects: objs, workers: map[string]*appsv1.ReplicaSet{}}
 	for _, o := range objs {
 		switch o.GetKind() {
 		case "StatefulSet":
@@ -87,10 +87,10 @@ func typed(t *testing.T, objs []*unstructured.Unstructured) *rendering {
 			}
 			r.service = &corev1.Service{}
 			fromUnstructured(t, o, r.service)
-		case "Deployment":
-			d := &appsv1.Deployment{}
-			fromUnstructured(t, o, d)
-			r.workers[d.Spec.Template.Labels["ray.io/group"]] = d
+		case "ReplicaSet":
+			rs := &appsv1.ReplicaSet{}
+			fromUnstructured(t, o, rs)
+			r.workers[rs.Spec.Template.Labels["ray.io/group"]] = rs
 		case "Ingress":
 			r.ingress = &networkingv1.Ingress{}
 			fromUnstructured(t, o, r.ingress)
@@ -116,13 +116,13 @@ func fromUnstructured(t *testing.T, u *unstructured.Unstructured, into any) {
 
 func (r *rendering) headContainer() corev1.Container { return r.head.Spec.Template.Spec.Containers[0] }
 
-func (r *rendering) worker(t *testing.T, group string) *appsv1.Deployment {
+func (r *rendering) worker(t *testing.T, group string) *appsv1.ReplicaSet {
 	t.Helper()
-	d, ok := r.workers[group]
+	rs, ok := r.workers[group]
 	if !ok {
-		t.Fatalf("no Deployment for worker group %q; have %v", group, keys(r.workers))
+		t.Fatalf("no ReplicaSet for worker group %q; have %v", group, keys(r.workers))
 	}
-	return d
+	return rs
 }
 
 func keys[V any](m map[string]V) []string {

@@ -50,5 +50,5 @@ func TestNotes(t *testing.T) {
 		"port-forward svc/demo-head-svc 8265:8265",
 		"get pods -l ray.io/cluster=demo",
 		"GCS fault tolerance: on; storage namespace ray-demo",
-		"Worker group:  workergroup (Deployment demo-workergroup-worker)")
+		"Worker group:  workergroup (ReplicaSet demo-workergroup-worker)")
 }

@@ -6,7 +6,9 @@ import (
 	"strings"
 	"testing"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 )
@@ -30,6 +32,8 @@ func TestRender(t *testing.T) {
 				wantEqual(t, "head replicas", r.head.Spec.Replicas, ptr.To[int32](1))
 				wantEqual(t, "serviceName", r.head.Spec.ServiceName, "demo-head-svc")
 				wantEqual(t, "podManagementPolicy", string(r.head.Spec.PodManagementPolicy), "Parallel")
+				// A template edit must not roll the head (KubeRay never kills a running Ray pod for one).
+				wantEqual(t, "head updateStrategy", r.head.Spec.UpdateStrategy, appsv1.StatefulSetUpdateStrategy{Type: appsv1.OnDeleteStatefulSetStrategyType})
 				wantEqual(t, "Service name", r.service.Name, "demo-head-svc")
 				wantEqual(t, "clusterIP", r.service.Spec.ClusterIP, "None")
 				wantEqual(t, "publishNotReadyAddresses", r.service.Spec.PublishNotReadyAddresses, true)
@@ -43,8 +47,11 @@ func TestRender(t *testing.T) {
 				})
 				wantSubset(t, "StatefulSet labels", r.head.Labels, map[string]string{"ray.io/cluster": "demo", "app.kubernetes.io/component": "head", "app.kubernetes.io/managed-by": "Helm"})
 				w := r.worker(t, "workergroup")
-				wantEqual(t, "worker Deployment name", w.Name, "demo-workergroup-worker")
+				wantEqual(t, "worker ReplicaSet name", w.Name, "demo-workergroup-worker")
 				wantEqual(t, "worker replicas", w.Spec.Replicas, ptr.To[int32](1))
+				// The selector adopts the pods of an earlier chart's worker Deployment (no pod-template-hash).
+				wantEqual(t, "worker selector", w.Spec.Selector, &metav1.LabelSelector{MatchLabels: map[string]string{
+					"ray.io/cluster": "demo", "ray.io/node-type": "worker", "ray.io/group": "workergroup"}})
 				wantSubset(t, "worker pod labels", w.Spec.Template.Labels, map[string]string{
 					"ray.io/cluster": "demo", "ray.io/node-type": "worker", "ray.io/group": "workergroup",
 					"ray.io/identifier": "demo-worker", "ray.io/is-ray-node": "yes", "app.kubernetes.io/component": "worker",
@@ -266,10 +273,10 @@ workerGroupSpecs:
 `,
 			check: func(t *testing.T, r *rendering) {
 				wantEqual(t, "worker groups", len(r.workers), 2)
-				wantEqual(t, "cpu Deployment", r.worker(t, "cpu").Name, "demo-cpu-worker")
+				wantEqual(t, "cpu ReplicaSet", r.worker(t, "cpu").Name, "demo-cpu-worker")
 				wantEqual(t, "cpu replicas", r.worker(t, "cpu").Spec.Replicas, ptr.To[int32](2))
 				gpu := r.worker(t, "gpu")
-				wantEqual(t, "gpu Deployment", gpu.Name, "demo-gpu-worker")
+				wantEqual(t, "gpu ReplicaSet", gpu.Name, "demo-gpu-worker")
 				wantEqual(t, "gpu group label", gpu.Spec.Selector.MatchLabels["ray.io/group"], "gpu")
 				wantContains(t, "gpu command", rayScript(t, gpu.Spec.Template.Spec.Containers[0]), "--num-gpus=1")
 				wantEnvFieldRef(t, gpu.Spec.Template.Spec.Containers[0], "RAY_NODE_TYPE_NAME", "metadata.labels['ray.io/group']")

@@ -10,7 +10,7 @@ import (
 )
 
 // runPreHooks runs the pre-reconcile hooks in order. stop is true when one
-// stopped the reconcile or failed; the caller then returns res and err.
+// stopped the reconcile, waits or failed; the caller then returns res and err.
 func (r *Reconciler) runPreHooks(ctx context.Context, s *scope) (res ctrl.Result, stop bool, err error) {
 	req := s.request(s.last)
 	for i, h := range r.opts.PreHooks {
@@ -19,6 +19,10 @@ func (r *Reconciler) runPreHooks(ctx context.Context, s *scope) (res ctrl.Result
 			err = fmt.Errorf("pre-reconcile hook %d of %s/%s: %w", i, s.obj.GetNamespace(), s.obj.GetName(), err)
 			r.blocked(s, out.Reason, err.Error())
 			return ctrl.Result{}, true, err
+		}
+		if out.Wait {
+			ctrl.LoggerFrom(ctx).V(1).Info("Pre-reconcile hook waits; nothing applied", "hook", i, "requeueAfter", out.RequeueAfter)
+			return ctrl.Result{RequeueAfter: out.RequeueAfter}, true, nil
 		}
 		if out.Stop {
 			msg := out.Message

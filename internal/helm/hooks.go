@@ -31,6 +31,12 @@ type Result struct {
 	// sets Irreconcilable=True with Reason and Message, emits a Warning event
 	// and requeues after RequeueAfter (if set). Nothing is deleted.
 	Stop bool
+	// Wait also ends the reconcile before anything is applied, but reports
+	// nothing: no condition, no event. It is for a hook waiting on a step it
+	// started itself that must finish before the apply (the RayCluster hooks
+	// wait for the garbage collector to orphan the pods of an earlier
+	// chart's workloads). The reconciler requeues after RequeueAfter.
+	Wait bool
 	// Reason is an UpperCamelCase reason for the condition and event.
 	Reason string
 	// Message is shown to users; it must not contain secrets.

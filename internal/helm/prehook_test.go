@@ -94,3 +94,59 @@ func TestPreHookBlocksApply(t *testing.T) {
 		})
 	}
 }
+
+// waitingHook waits while spec.hold is true, as a hook does while a step it
+// started must finish before the apply.
+type waitingHook struct{}
+
+func (waitingHook) PreReconcile(_ context.Context, req *Request) (Result, error) {
+	if v, _, _ := unstructured.NestedBool(req.Object.Object, "spec", "hold"); v {
+		return Result{Wait: true, RequeueAfter: 100 * time.Millisecond}, nil
+	}
+	return Result{}, nil
+}
+
+// TestPreHookWaitHoldsApplyQuietly: a waiting pre-hook keeps the apply
+// back without reporting a failure (no Irreconcilable, no event), and the
+// apply follows once it stops waiting.
+func TestPreHookWaitHoldsApplyQuietly(t *testing.T) {
+	api := startAPIServer(t)
+	op := api.startOperator(t, func(o *Options) { o.PreHooks = []PreReconcileHook{waitingHook{}} })
+	ctx := context.Background()
+	if err := api.client.Create(ctx, newWidget(op.ns, "w", map[string]any{"replicas": int64(1)})); err != nil {
+		t.Fatal(err)
+	}
+	api.waitDeployed(t, op.ns, "w", 1)
+	u := api.getWidget(t, op.ns, "w")
+	if err := api.client.Patch(ctx, u, client.RawPatch("application/merge-patch+json", []byte(`{"spec":{"hold":true,"replicas":5}}`))); err != nil {
+		t.Fatal(err)
+	}
+	// Long enough for several requeues.
+	time.Sleep(2 * time.Second)
+	var d appsv1.Deployment
+	if err := api.client.Get(ctx, client.ObjectKey{Namespace: op.ns, Name: "w-worker"}, &d); err != nil {
+		t.Fatal(err)
+	}
+	if *d.Spec.Replicas != 1 {
+		t.Errorf("replicas = %d while the hook waits, want the unchanged 1", *d.Spec.Replicas)
+	}
+	if c := findCondition(api.getWidget(t, op.ns, "w"), ConditionIrreconcilable); c != nil && c.Status == metav1.ConditionTrue {
+		t.Errorf("Irreconcilable=True (%s) while a hook waits", c.Message)
+	}
+	if err := api.hasEvent(op.ns, "w", EventReconcileBlocked); err == nil {
+		t.Errorf("a %s event while a hook waits", EventReconcileBlocked)
+	}
+	if err := api.client.Patch(ctx, u, client.RawPatch("application/merge-patch+json", []byte(`{"spec":{"hold":false}}`))); err != nil {
+		t.Fatal(err)
+	}
+	api.waitDeployed(t, op.ns, "w", 2)
+	eventually(t, 10*time.Second, "replicas 5 applied", func() error {
+		if err := api.client.Get(ctx, client.ObjectKey{Namespace: op.ns, Name: "w-worker"}, &d); err != nil {
+			return err
+		}
+		if *d.Spec.Replicas != 5 {
+			return fmt.Errorf("replicas %d", *d.Spec.Replicas)
+		}
+		return nil
+	})
+}

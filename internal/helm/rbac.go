@@ -12,9 +12,14 @@ package helm
 // +kubebuilder:rbac:groups=ray.io,resources=rayclusters/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=ray.io,resources=rayclusters/finalizers,verbs=update
 
-// What helm-charts/ray-cluster renders: the head StatefulSet, one Deployment
+// What helm-charts/ray-cluster renders: the head StatefulSet, one ReplicaSet
 // per worker group, the head Service and, when asked for, the head Ingress.
-// +kubebuilder:rbac:groups=apps,resources=statefulsets;deployments,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=apps,resources=statefulsets;replicasets,verbs=get;list;watch;create;update;patch;delete
+
+// Releases rendered by charts before the ReplicaSets hold one Deployment per
+// worker group: the upgrade removes them (after the RayCluster hooks have
+// orphaned their pods), and drift repair watches the kinds a release lists.
+// +kubebuilder:rbac:groups=apps,resources=deployments,verbs=get;list;watch;delete
 // +kubebuilder:rbac:groups="",resources=services,verbs=get;list;watch;create;update;patch;delete
 // The head Ingress, with headGroupSpec.enableIngress.
 // +kubebuilder:rbac:groups=networking.k8s.io,resources=ingresses,verbs=get;list;watch;create;update;patch;delete

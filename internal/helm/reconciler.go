@@ -69,7 +69,7 @@ type Options struct {
 	UninstallHooks []UninstallHook
 	// ExtraWatches are more event sources for the controller, for objects
 	// the release does not render but hooks depend on (for RayCluster: the
-	// pods the head StatefulSet and worker Deployments create, so that a
+	// pods the head StatefulSet and worker ReplicaSets create, so that a
 	// failed head is seen at once rather than at the next period).
 	ExtraWatches []source.TypedSource[reconcile.Request]
 	// OnGone is called when a reconcile finds the resource deleted, so that

@@ -53,7 +53,7 @@ type Setup struct {
 }
 
 // SetupRayCluster adds the RayCluster controller to mgr. The manager's
-// cache must hold Pods, Nodes, StatefulSets, Deployments and Services (the
+// cache must hold Pods, Nodes, StatefulSets, ReplicaSets and Services (the
 // default cache does: it starts an informer per type on first use).
 func SetupRayCluster(mgr ctrl.Manager, cfg Config) (*Setup, error) {
 	if cfg.Watch.GVK.GroupKind() != rayv1.GroupVersion.WithKind("RayCluster").GroupKind() {
@@ -79,7 +79,7 @@ func SetupRayCluster(mgr ctrl.Manager, cfg Config) (*Setup, error) {
 	secrets := mgr.GetAPIReader()
 	reach := raycluster.NewRedisReachability(secrets, rec, cfg.Clock, nil, cfg.Reachability)
 	hooks := raycluster.NewHooks(raycluster.Deps{
-		Client: mgr.GetClient(), Reader: mgr.GetCache(), Recorder: rec,
+		Client: mgr.GetClient(), Reader: mgr.GetCache(), APIReader: mgr.GetAPIReader(), Recorder: rec,
 		Clock: cfg.Clock, Policy: cfg.Policy, Metrics: metrics, BatchScheduler: cfg.BatchScheduler,
 		RedisPreHooks: []helm.PreReconcileHook{reach},
 		UninstallHooks: []helm.UninstallHook{
@@ -99,7 +99,7 @@ func SetupRayCluster(mgr ctrl.Manager, cfg Config) (*Setup, error) {
 	opts.OnGone = append(opts.OnGone, metrics.ForgetCluster)
 	// A created or changed Secret re-checks the RayClusters that read it
 	// (metadata-only watch: no credential is cached).
-	opts.ExtraWatches = append(opts.ExtraWatches, PodWatch(mgr.GetCache()), DeploymentWatch(mgr.GetCache()),
+	opts.ExtraWatches = append(opts.ExtraWatches, PodWatch(mgr.GetCache()), ReplicaSetWatch(mgr.GetCache()),
 		reach.SecretWatch(mgr.GetCache()))
 	if cfg.Tune != nil {
 		cfg.Tune(&opts)

@@ -24,7 +24,7 @@ import (
 // PodWatch enqueues the RayCluster named by a pod's ray.io/cluster label
 // when the pod appears, goes, or changes in a way the hooks care about.
 // The chart's objects are watched by the reconciler already, but pods are
-// made by the StatefulSet and the Deployments, so without this a failed
+// made by the StatefulSet and the ReplicaSets, so without this a failed
 // head would only be seen at the next period.
 func PodWatch(c cache.Cache) source.TypedSource[reconcile.Request] {
 	return source.Kind(c, &corev1.Pod{},
@@ -33,7 +33,7 @@ func PodWatch(c cache.Cache) source.TypedSource[reconcile.Request] {
 }
 
 // clusterOf maps an object the chart's workloads made (a pod, a worker
-// Deployment) to the RayCluster named by its ray.io/cluster label.
+// ReplicaSet) to the RayCluster named by its ray.io/cluster label.
 func clusterOf[T client.Object](_ context.Context, o T) []reconcile.Request {
 	name := o.GetLabels()[raycluster.LabelCluster]
 	if name == "" {

@@ -22,12 +22,20 @@ const (
 	EventHeadReplacementCapReached  = "HeadReplacementCapReached"
 	EventHeadReplacementHeld        = "HeadReplacementHeld"
 	EventHeadPolicyAnnotationsWrong = "InvalidHeadPolicyAnnotations"
+	// EventWorkerDeploymentOrphaned: a worker Deployment of an earlier chart
+	// was deleted with its pods left running, for the group's ReplicaSet.
+	EventWorkerDeploymentOrphaned = "WorkerDeploymentOrphaned"
+	// EventPodsRecreated: under upgradeStrategy Recreate, Ray pods whose
+	// template changed were deleted, to be created again from it.
+	EventPodsRecreated = "PodsRecreated"
 )
 
 // Event actions (the events.k8s.io "action" field).
 const (
-	actionObserveHead = "ObserveHead"
-	actionReplaceHead = "ReplaceHead"
+	actionObserveHead    = "ObserveHead"
+	actionReplaceHead    = "ReplaceHead"
+	actionMigrateWorkers = "MigrateWorkers"
+	actionRecreatePods   = "RecreatePods"
 )
 
 // EventRecorder is the part of client-go's events.EventRecorder the hooks

@@ -42,7 +42,7 @@ func TestNodeLostOnSimulatedCluster(t *testing.T) {
 	if old.Spec.NodeName != victim {
 		t.Fatalf("head started on %s, want %s (preferred)", old.Spec.NodeName, victim)
 	}
-	// The head can be Ready before the worker Deployment's pods exist.
+	// The head can be Ready before the worker ReplicaSet's pods exist.
 	workers := waitWorkers(ctx, t, cl, ns, 60*time.Second)
 
 	// Steady state: nothing to do.
@@ -212,17 +212,18 @@ func simHeadStatefulSet(ns, preferred, avoid string) *appsv1.StatefulSet {
 	return &appsv1.StatefulSet{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "rc-head"},
 		Spec: appsv1.StatefulSetSpec{Replicas: ptr.To[int32](1), ServiceName: "rc-head-svc",
-			Selector: &metav1.LabelSelector{MatchLabels: labels}, Template: tmpl},
+			UpdateStrategy: appsv1.StatefulSetUpdateStrategy{Type: appsv1.OnDeleteStatefulSetStrategyType},
+			Selector:       &metav1.LabelSelector{MatchLabels: labels}, Template: tmpl},
 	}
 }
 
-func simWorkers(ns, node string) *appsv1.Deployment {
+func simWorkers(ns, node string) *appsv1.ReplicaSet {
 	labels := map[string]string{LabelCluster: "rc", LabelNodeType: NodeTypeWork}
 	tmpl := simPodTemplate(labels)
 	tmpl.Spec.NodeSelector = map[string]string{corev1.LabelHostname: node}
-	return &appsv1.Deployment{
+	return &appsv1.ReplicaSet{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "rc-workers"},
-		Spec: appsv1.DeploymentSpec{Replicas: ptr.To[int32](2),
+		Spec: appsv1.ReplicaSetSpec{Replicas: ptr.To[int32](2),
 			Selector: &metav1.LabelSelector{MatchLabels: labels}, Template: tmpl},
 	}
 }

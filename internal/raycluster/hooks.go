@@ -22,11 +22,14 @@ import (
 // Deps are what the RayCluster hooks need, built once in main.
 type Deps struct {
 	// Client writes (head pod deletes). Reader is the manager's cache, for
-	// every read a reconcile makes (pods, nodes, Services).
-	Client   client.Client
-	Reader   client.Reader
-	Recorder EventRecorder
-	Clock    clock.PassiveClock
+	// every read a reconcile makes (pods, nodes, Services); APIReader reads
+	// from the API server, for the rare steps that must not trust a cache
+	// (handing workers over from an earlier chart's Deployments).
+	Client    client.Client
+	Reader    client.Reader
+	APIReader client.Reader
+	Recorder  EventRecorder
+	Clock     clock.PassiveClock
 	// Policy is the operator-wide head-replacement policy (flags).
 	Policy  Policy
 	Metrics *Metrics
@@ -51,7 +54,10 @@ type Hooks struct {
 
 // NewHooks assembles the hooks in their order. Head health runs before
 // validation on purpose: a spec edit that fails validation stops the chart
-// apply, but must not stop the recovery of a head that is down.
+// apply, but must not stop the recovery of a head that is down. The worker
+// hand-over and the opt-in Recreate run last: they touch nothing for a
+// spec that will not be applied, and Recreate never deletes a pod whose
+// group's hand-over holds the apply back.
 func NewHooks(d Deps) Hooks {
 	if d.Clock == nil {
 		d.Clock = clock.RealClock{}
@@ -60,6 +66,8 @@ func NewHooks(d Deps) Hooks {
 	pre = append(pre,
 		&HeadHealthHook{Reader: d.Reader, Writer: d.Client, Recorder: d.Recorder, Clock: d.Clock, Policy: d.Policy, Metrics: d.Metrics},
 		&ValidationHook{Clock: d.Clock},
+		&WorkerMigrationHook{APIReader: d.APIReader, Writer: d.Client, Recorder: d.Recorder},
+		&RecreateHook{Reader: d.Reader, Writer: d.Client, Recorder: d.Recorder},
 	)
 	return Hooks{
 		Pre:          pre,

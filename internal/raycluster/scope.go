@@ -19,6 +19,7 @@ import (
 const (
 	LabelCluster  = "ray.io/cluster"
 	LabelNodeType = "ray.io/node-type"
+	LabelGroup    = "ray.io/group"
 	NodeTypeHead  = "head"
 	NodeTypeWork  = "worker"
 )

@@ -20,10 +20,10 @@ import (
 	"github.com/ray-ha-operator/ray-ha-operator/internal/helm"
 )
 
-// The status hook reads the head Service and the worker Deployments from
+// The status hook reads the head Service and the worker ReplicaSets from
 // the cache.
 // +kubebuilder:rbac:groups="",resources=services,verbs=get;list;watch
-// +kubebuilder:rbac:groups=apps,resources=deployments,verbs=get;list;watch
+// +kubebuilder:rbac:groups=apps,resources=replicasets,verbs=get;list;watch
 
 // StatusHook is the post-reconcile hook that fills KubeRay's status fields
 // (state, head, endpoints, worker counts, HeadPodReady,
@@ -63,12 +63,12 @@ func (k *StatusHook) gather(ctx context.Context, rc *rayv1.RayCluster) (statusFa
 	s.sortPods(pods.Items)
 	f.Head, f.Workers = s.HeadPod, s.Workers
 
-	var deps appsv1.DeploymentList
-	if err := k.Reader.List(ctx, &deps, client.InNamespace(rc.Namespace),
+	var sets appsv1.ReplicaSetList
+	if err := k.Reader.List(ctx, &sets, client.InNamespace(rc.Namespace),
 		client.MatchingLabels{LabelCluster: rc.Name, LabelNodeType: NodeTypeWork}); err != nil {
-		return f, fmt.Errorf("listing worker Deployments of RayCluster %s/%s: %w", rc.Namespace, rc.Name, err)
+		return f, fmt.Errorf("listing worker ReplicaSets of RayCluster %s/%s: %w", rc.Namespace, rc.Name, err)
 	}
-	f.Deployments = deps.Items
+	f.ReplicaSets = sets.Items
 
 	var svc corev1.Service
 	err := k.Reader.Get(ctx, types.NamespacedName{Namespace: rc.Namespace, Name: f.ServiceName}, &svc)

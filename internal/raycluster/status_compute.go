@@ -31,8 +31,8 @@ type statusFacts struct {
 	// not exist (yet).
 	ServiceName string
 	Service     *corev1.Service
-	// Deployments are the worker Deployments.
-	Deployments []appsv1.Deployment
+	// ReplicaSets are the worker ReplicaSets.
+	ReplicaSets []appsv1.ReplicaSet
 	Now         metav1.Time
 }
 
@@ -93,7 +93,7 @@ func endpoints(svc *corev1.Service) map[string]string {
 
 // setWorkerCounts counts worker pods (Running: available; Running and
 // Ready: ready; pods being deleted count as neither) and sums the groups'
-// bounds as the chart sizes the Deployments.
+// bounds as the chart sizes the ReplicaSets.
 func setWorkerCounts(st *rayv1.RayClusterStatus, f statusFacts) {
 	st.ReadyWorkerReplicas, st.AvailableWorkerReplicas = 0, 0
 	for i := range f.Workers {
@@ -120,7 +120,7 @@ func setWorkerCounts(st *rayv1.RayClusterStatus, f statusFacts) {
 }
 
 // desiredReplicas is a group's replicas clamped to [minReplicas,
-// maxReplicas], as the chart sizes its Deployment.
+// maxReplicas], as the chart sizes its ReplicaSet.
 func desiredReplicas(g *rayv1.WorkerGroupSpec) int32 {
 	lo, hi := ptr.Deref(g.MinReplicas, 0), ptr.Deref(g.MaxReplicas, math.MaxInt32)
 	return min(max(ptr.Deref(g.Replicas, lo), lo), hi)
@@ -217,9 +217,9 @@ func podReady(p *corev1.Pod) bool {
 	return c != nil && c.Status == corev1.ConditionTrue
 }
 
-// setWorkerReplicaFailure reports a worker Deployment that cannot create or
+// setWorkerReplicaFailure reports a worker ReplicaSet that cannot create or
 // delete pods (quota, admission) as ReplicaFailure, KubeRay's
-// FailedCreateWorkerPod, and clears it once no Deployment reports one. The
+// FailedCreateWorkerPod, and clears it once no ReplicaSet reports one. The
 // head health hook's FailedDeleteHeadPod is left alone: it says more about
 // the head than a worker's trouble does.
 func setWorkerReplicaFailure(st *rayv1.RayClusterStatus, f statusFacts) {
@@ -227,12 +227,12 @@ func setWorkerReplicaFailure(st *rayv1.RayClusterStatus, f statusFacts) {
 	if cur != nil && cur.Reason == rayv1.ReasonFailedDeleteHeadPod {
 		return
 	}
-	for i := range f.Deployments {
-		d := &f.Deployments[i]
-		for _, c := range d.Status.Conditions {
-			if c.Type == appsv1.DeploymentReplicaFailure && c.Status == corev1.ConditionTrue {
+	for i := range f.ReplicaSets {
+		rs := &f.ReplicaSets[i]
+		for _, c := range rs.Status.Conditions {
+			if c.Type == appsv1.ReplicaSetReplicaFailure && c.Status == corev1.ConditionTrue {
 				setCondition(st, rayv1.ReplicaFailure, metav1.ConditionTrue, rayv1.ReasonFailedCreateWorkerPod,
-					fmt.Sprintf("Deployment %s: %s", d.Name, c.Message), f.Generation, f.Now)
+					fmt.Sprintf("ReplicaSet %s: %s", rs.Name, c.Message), f.Generation, f.Now)
 				return
 			}
 		}

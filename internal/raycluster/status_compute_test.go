@@ -214,27 +214,27 @@ func TestComputeStatus(t *testing.T) {
 }
 
 func TestSetWorkerReplicaFailure(t *testing.T) {
-	failing := appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "rc-small-worker"},
-		Status: appsv1.DeploymentStatus{Conditions: []appsv1.DeploymentCondition{{
-			Type: appsv1.DeploymentReplicaFailure, Status: corev1.ConditionTrue, Reason: "FailedCreate", Message: "exceeded quota"}}}}
-	healthy := appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "rc-small-worker"}}
+	failing := appsv1.ReplicaSet{ObjectMeta: metav1.ObjectMeta{Name: "rc-small-worker"},
+		Status: appsv1.ReplicaSetStatus{Conditions: []appsv1.ReplicaSetCondition{{
+			Type: appsv1.ReplicaSetReplicaFailure, Status: corev1.ConditionTrue, Reason: "FailedCreate", Message: "exceeded quota"}}}}
+	healthy := appsv1.ReplicaSet{ObjectMeta: metav1.ObjectMeta{Name: "rc-small-worker"}}
 	headFailure := metav1.Condition{Type: string(rayv1.ReplicaFailure), Status: metav1.ConditionTrue, Reason: rayv1.ReasonFailedDeleteHeadPod}
 	workerFailure := metav1.Condition{Type: string(rayv1.ReplicaFailure), Status: metav1.ConditionTrue, Reason: rayv1.ReasonFailedCreateWorkerPod}
 	tests := map[string]struct {
 		start      []metav1.Condition
-		deps       []appsv1.Deployment
+		sets       []appsv1.ReplicaSet
 		wantReason string // "" : absent
 		wantMsg    string
 	}{
-		"no failure":                      {deps: []appsv1.Deployment{healthy}},
-		"a Deployment cannot create pods": {deps: []appsv1.Deployment{healthy, failing}, wantReason: rayv1.ReasonFailedCreateWorkerPod, wantMsg: "Deployment rc-small-worker: exceeded quota"},
-		"cleared once it can":             {start: []metav1.Condition{workerFailure}, deps: []appsv1.Deployment{healthy}},
-		"the head hook's failure is kept": {start: []metav1.Condition{headFailure}, deps: []appsv1.Deployment{failing}, wantReason: rayv1.ReasonFailedDeleteHeadPod},
+		"no failure":                      {sets: []appsv1.ReplicaSet{healthy}},
+		"a ReplicaSet cannot create pods": {sets: []appsv1.ReplicaSet{healthy, failing}, wantReason: rayv1.ReasonFailedCreateWorkerPod, wantMsg: "ReplicaSet rc-small-worker: exceeded quota"},
+		"cleared once it can":             {start: []metav1.Condition{workerFailure}, sets: []appsv1.ReplicaSet{healthy}},
+		"the head hook's failure is kept": {start: []metav1.Condition{headFailure}, sets: []appsv1.ReplicaSet{failing}, wantReason: rayv1.ReasonFailedDeleteHeadPod},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			st := &rayv1.RayClusterStatus{Conditions: tc.start}
-			setWorkerReplicaFailure(st, statusFacts{Deployments: tc.deps, Now: mt(0)})
+			setWorkerReplicaFailure(st, statusFacts{ReplicaSets: tc.sets, Now: mt(0)})
 			c := findCondition(st, rayv1.ReplicaFailure)
 			switch {
 			case tc.wantReason == "" && c != nil:

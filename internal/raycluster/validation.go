@@ -49,12 +49,12 @@ func headRayContainerPath() *field.Path {
 // validateTemplates requires a container in every pod template (the first
 // container of each runs Ray, and the chart wires Ray's settings into it) and
 // refuses a restartPolicy that the head StatefulSet and the worker
-// Deployments cannot have: they allow only Always.
+// ReplicaSets cannot have: they allow only Always.
 func validateTemplates(spec *rayv1.RayClusterSpec) field.ErrorList {
 	errs := validateTemplate(headPath.Child("template", "spec"), &spec.HeadGroupSpec.Template.Spec, "head", "StatefulSet")
 	for i := range spec.WorkerGroupSpecs {
 		errs = append(errs, validateTemplate(workersPath.Index(i).Child("template", "spec"),
-			&spec.WorkerGroupSpecs[i].Template.Spec, "worker", "Deployment")...)
+			&spec.WorkerGroupSpecs[i].Template.Spec, "worker", "ReplicaSet")...)
 	}
 	return errs
 }

@@ -23,7 +23,7 @@ const maxObjectNameLength = validation.DNS1123LabelMaxLength
 // validateNames checks that every object name the chart derives from the
 // cluster fits: the head StatefulSet (and so the head pod <name>-head-0), the
 // head Service <name>-head-svc (or the name set in headService), and one
-// Deployment <name>-<group>-worker per worker group.
+// ReplicaSet <name>-<group>-worker per worker group.
 func validateNames(rc *rayv1.RayCluster) field.ErrorList {
 	errs := validateClusterName(rc.Name)
 	errs = append(errs, validateHeadServiceName(rc)...)
@@ -82,17 +82,18 @@ func validateGroupName(path *field.Path, cluster, group string) field.ErrorList 
 	var errs field.ErrorList
 	if msgs := validation.IsDNS1123Label(group); len(msgs) > 0 {
 		errs = append(errs, field.Invalid(path, group,
-			"becomes part of the worker Deployment name, so it must be a DNS-1123 label: "+strings.Join(msgs, "; ")))
+			"becomes part of the worker ReplicaSet name, so it must be a DNS-1123 label: "+strings.Join(msgs, "; ")))
 	}
-	if deployment := workerDeploymentName(cluster, group); len(deployment) > maxObjectNameLength {
+	if rs := WorkerReplicaSetName(cluster, group); len(rs) > maxObjectNameLength {
 		errs = append(errs, field.Invalid(path, group, fmt.Sprintf(
-			"the worker Deployment name %q is %d characters; at most %d are allowed, so shorten the group or the cluster name",
-			deployment, len(deployment), maxObjectNameLength)))
+			"the worker ReplicaSet name %q is %d characters; at most %d are allowed, so shorten the group or the cluster name",
+			rs, len(rs), maxObjectNameLength)))
 	}
 	return errs
 }
 
-// workerDeploymentName is the chart's name for a worker group's Deployment.
-func workerDeploymentName(cluster, group string) string {
+// WorkerReplicaSetName is the chart's name for a worker group's ReplicaSet
+// (and the name of the group's Deployment in charts before it).
+func WorkerReplicaSetName(cluster, group string) string {
 	return cluster + "-" + group + "-worker"
 }

@@ -374,7 +374,7 @@ func TestValidate(t *testing.T) {
 			},
 			want: []wantErr{{field.ErrorTypeInvalid, "spec.headGroupSpec.headService.metadata.name", ""}},
 		},
-		"worker Deployment name too long": {
+		"worker ReplicaSet name too long": {
 			cluster: func() *rayv1.RayCluster {
 				rc := noFTCluster()
 				rc.Name = strings.Repeat("c", 40)
@@ -420,7 +420,7 @@ func TestValidate(t *testing.T) {
 			},
 			want: []wantErr{
 				{field.ErrorTypeInvalid, "spec.headGroupSpec.template.spec.restartPolicy", "runs in a StatefulSet"},
-				{field.ErrorTypeInvalid, "spec.workerGroupSpecs[0].template.spec.restartPolicy", "runs in a Deployment"},
+				{field.ErrorTypeInvalid, "spec.workerGroupSpecs[0].template.spec.restartPolicy", "runs in a ReplicaSet"},
 			},
 		},
 		"rayStartParams keys that are no flag name": {

@@ -447,16 +447,16 @@ func waitHeadRunning(t *testing.T, c client.Client, ns, cluster string, oldUID t
 func waitWorkersRunning(t *testing.T, c client.Client, ns, cluster string) {
 	t.Helper()
 	waitFor(t, time.Minute, "worker pods running", func(ctx context.Context) (bool, string, error) {
-		var deps appsv1.DeploymentList
-		if err := c.List(ctx, &deps, client.InNamespace(ns), client.MatchingLabels{"ray.io/cluster": cluster}); err != nil {
+		var sets appsv1.ReplicaSetList
+		if err := c.List(ctx, &sets, client.InNamespace(ns), client.MatchingLabels{"ray.io/cluster": cluster}); err != nil {
 			return false, "", err
 		}
-		if len(deps.Items) == 0 {
-			return false, "no worker Deployment", nil
+		if len(sets.Items) == 0 {
+			return false, "no worker ReplicaSet", nil
 		}
-		for _, d := range deps.Items {
-			if d.Status.ReadyReplicas < *d.Spec.Replicas {
-				return false, fmt.Sprintf("%s: %d/%d ready; %s", d.Name, d.Status.ReadyReplicas, *d.Spec.Replicas, replicaSetFailures(ctx, c, ns)), nil
+		for _, rs := range sets.Items {
+			if rs.Status.ReadyReplicas < *rs.Spec.Replicas {
+				return false, fmt.Sprintf("%s: %d/%d ready; %s", rs.Name, rs.Status.ReadyReplicas, *rs.Spec.Replicas, replicaSetFailures(ctx, c, ns)), nil
 			}
 		}
 		return true, "", nil

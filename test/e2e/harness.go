@@ -60,6 +60,10 @@ type Options struct {
 	Tune func(*helm.Options)
 	// BatchScheduler is the operator's --batch-scheduler (default: none).
 	BatchScheduler raycluster.BatchScheduler
+	// ChartDir is the chart the operator renders (default: the source
+	// tree's helm-charts/ray-cluster). Upgrade tests start with an earlier
+	// chart and switch with RestartOperatorWithChart.
+	ChartDir string
 }
 
 // Env is a simulated cluster with the operator running against it.
@@ -129,6 +133,14 @@ func (e *Env) RestartOperator() {
 	e.startOperator()
 }
 
+// RestartOperatorWithChart stops the operator and starts one that renders
+// the chart in dir ("" for the source tree's): an operator upgrade.
+func (e *Env) RestartOperatorWithChart(dir string) {
+	e.StopOperator()
+	e.opts.ChartDir = dir
+	e.startOperator()
+}
+
 // StopOperator stops the running operator.
 func (e *Env) StopOperator() { e.stopOperator() }
 
@@ -155,7 +167,7 @@ func (e *Env) startOperator() {
 		t.Fatal(err)
 	}
 	e.Setup, err = operator.SetupRayCluster(mgr, operator.Config{
-		Watch:           rayClusterWatch(t),
+		Watch:           rayClusterWatch(t, e.opts.ChartDir),
 		Policy:          policy,
 		Registerer:      e.Registry,
 		OperatorVersion: "e2e",
@@ -189,12 +201,15 @@ func (e *Env) logger() logr.Logger {
 	return zap.New(zap.WriteTo(e.opts.LogOutput), zap.Level(zapcore.Level(-127)))
 }
 
-// rayClusterWatch is the watches.yaml entry main.go reads for RayCluster.
-func rayClusterWatch(t *testing.T) helm.Watch {
+// rayClusterWatch is the watches.yaml entry main.go reads for RayCluster,
+// with the chart in dir ("" for the source tree's).
+func rayClusterWatch(t *testing.T, dir string) helm.Watch {
 	t.Helper()
-	dir, err := chart.DefaultDir()
-	if err != nil {
-		t.Fatal(err)
+	if dir == "" {
+		var err error
+		if dir, err = chart.DefaultDir(); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return helm.Watch{
 		GVK:                     rayv1.GroupVersion.WithKind("RayCluster"),

@@ -253,8 +253,8 @@ func deletesExactlyItsKeys(ctx context.Context, t *testing.T, c client.Client, e
 		}
 		t.Errorf("%s events %q, want exactly one", raycluster.EventRedisCleanupSucceeded, notes)
 	}
-	// The worker pods go through two levels of garbage collection
-	// (Deployment, then ReplicaSet), which may lag behind the RayCluster.
+	// The worker pods go through garbage collection (their ReplicaSet is
+	// deleted first), which may lag behind the RayCluster.
 	eventually(t, 30*time.Second, "no pods of the deleted cluster "+describe(a), func() (bool, error) {
 		var pods corev1.PodList
 		if err := c.List(ctx, &pods, client.InNamespace(ns), client.MatchingLabels{"ray.io/cluster": a.Name}); err != nil {

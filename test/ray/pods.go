@@ -51,15 +51,15 @@ func collect(objs []*unstructured.Unstructured, namespace string) (*RenderedClus
 			}
 			rc.Head = sts.Spec.Template
 			rc.Head.Name = sts.Name + "-0"
-		case "Deployment":
-			var d appsv1.Deployment
-			if err := fromUnstructured(o, &d); err != nil {
+		case "ReplicaSet":
+			var rs appsv1.ReplicaSet
+			if err := fromUnstructured(o, &rs); err != nil {
 				return nil, err
 			}
-			group := d.Spec.Template.Labels["ray.io/group"]
-			d.Spec.Template.Name = d.Name + "-test-0"
-			rc.Workers[group] = d.Spec.Template
-			if fqdn := envValue(d.Spec.Template.Spec.Containers[0].Env, "FQ_RAY_IP"); fqdn != "" {
+			group := rs.Spec.Template.Labels["ray.io/group"]
+			rs.Spec.Template.Name = rs.Name + "-test-0"
+			rc.Workers[group] = rs.Spec.Template
+			if fqdn := envValue(rs.Spec.Template.Spec.Containers[0].Env, "FQ_RAY_IP"); fqdn != "" {
 				rc.HeadFQDN = fqdn
 			}
 		}

@@ -250,7 +250,7 @@ func apiserverNoScheduleTaintMissing(e *procEnv, node string) (bool, error) {
 // missing is the operator's to do (status, release) rather than a pod
 // that Kubernetes' controllers or the scheduler must create.
 func apiserverOperatorsPart(why string) bool {
-	for _, kubernetes := range []string{"no head pod", "not Ready (phase", "worker Deployment"} {
+	for _, kubernetes := range []string{"no head pod", "not Ready (phase", "worker ReplicaSet"} {
 		if strings.Contains(why, kubernetes) {
 			return false
 		}

@@ -24,7 +24,7 @@ import (
 // procConverged tells whether a RayCluster is where the operator must
 // bring it after any crash: the latest generation deployed
 // (Deployed=True observed at the current generation), state ready, the
-// head pod Ready, the worker Deployment at the spec's replicas and no
+// head pod Ready, the worker ReplicaSet at the spec's replicas and no
 // release revision left pending. The string says what is missing.
 func procConverged(ctx context.Context, cl client.Client, key types.NamespacedName) (bool, string, error) {
 	rc := &rayv1.RayCluster{}
@@ -72,22 +72,22 @@ func procHeadReady(ctx context.Context, cl client.Client, key types.NamespacedNa
 	return true, "", nil
 }
 
-// procWorkersAtSpec checks that every worker group's Deployment asks for
+// procWorkersAtSpec checks that every worker group's ReplicaSet asks for
 // and has the replicas of the current spec: proof that the latest spec,
 // not an older revision, is applied.
 func procWorkersAtSpec(ctx context.Context, cl client.Client, rc *rayv1.RayCluster) (bool, string, error) {
 	for _, g := range rc.Spec.WorkerGroupSpecs {
-		d := &appsv1.Deployment{}
-		name := rc.Name + "-" + g.GroupName + "-worker"
-		if err := cl.Get(ctx, types.NamespacedName{Namespace: rc.Namespace, Name: name}, d); err != nil {
-			return false, fmt.Sprintf("worker Deployment %s: %v", name, err), client.IgnoreNotFound(err)
+		rs := &appsv1.ReplicaSet{}
+		name := raycluster.WorkerReplicaSetName(rc.Name, g.GroupName)
+		if err := cl.Get(ctx, types.NamespacedName{Namespace: rc.Namespace, Name: name}, rs); err != nil {
+			return false, fmt.Sprintf("worker ReplicaSet %s: %v", name, err), client.IgnoreNotFound(err)
 		}
 		want := int32(1)
 		if g.Replicas != nil {
 			want = *g.Replicas
 		}
-		if d.Spec.Replicas == nil || *d.Spec.Replicas != want || d.Status.ReadyReplicas != want {
-			return false, fmt.Sprintf("worker Deployment %s: spec %v ready %d, want %d", name, d.Spec.Replicas, d.Status.ReadyReplicas, want), nil
+		if rs.Spec.Replicas == nil || *rs.Spec.Replicas != want || rs.Status.ReadyReplicas != want {
+			return false, fmt.Sprintf("worker ReplicaSet %s: spec %v ready %d, want %d", name, rs.Spec.Replicas, rs.Status.ReadyReplicas, want), nil
 		}
 	}
 	return true, "", nil
@@ -110,7 +110,8 @@ func procPendingReleases(ctx context.Context, cl client.Client, ns, release stri
 }
 
 // procLeftovers lists what remains of a deleted RayCluster: the CR itself,
-// its pods, StatefulSets, Deployments, Services and release Secrets.
+// its pods, StatefulSets, ReplicaSets, Deployments (of earlier charts),
+// Services and release Secrets.
 func procLeftovers(ctx context.Context, cl client.Client, key types.NamespacedName) ([]string, error) {
 	var left []string
 	rc := &rayv1.RayCluster{}
@@ -123,7 +124,7 @@ func procLeftovers(ctx context.Context, cl client.Client, key types.NamespacedNa
 	byLabel := client.MatchingLabels{raycluster.LabelCluster: key.Name}
 	lists := map[string]client.ObjectList{
 		"Pod": &corev1.PodList{}, "StatefulSet": &appsv1.StatefulSetList{},
-		"Deployment": &appsv1.DeploymentList{}, "Service": &corev1.ServiceList{},
+		"ReplicaSet": &appsv1.ReplicaSetList{}, "Deployment": &appsv1.DeploymentList{}, "Service": &corev1.ServiceList{},
 	}
 	for kind, list := range lists {
 		if err := cl.List(ctx, list, client.InNamespace(key.Namespace), byLabel); err != nil {

@@ -157,7 +157,7 @@ func inputRun(t *testing.T, env *e2e.Env, ns string, tc inputCase) {
 	case err != nil:
 		t.Fatalf("the API server rejected it: %v", err)
 	}
-	// Whatever fails below, the cluster goes: a million-replica Deployment
+	// Whatever fails below, the cluster goes: a million-replica ReplicaSet
 	// left behind would load the simulated cluster for the other cases.
 	t.Cleanup(func() { inputDelete(t, env, ns, tc.name) })
 	switch {
@@ -274,9 +274,9 @@ func inputReadyWithLongNames(t *testing.T, env *e2e.Env, ns, name string) {
 
 func inputZeroWorkers(t *testing.T, env *e2e.Env, ns, name string) {
 	env.WaitReady(t, ns, name, 90*time.Second)
-	d := inputWorkerDeployment(t, env, ns, name)
-	if d.Spec.Replicas == nil || *d.Spec.Replicas != 0 {
-		t.Errorf("worker Deployment replicas %v, want 0", d.Spec.Replicas)
+	rs := inputWorkerReplicaSet(t, env, ns, name)
+	if rs.Spec.Replicas == nil || *rs.Spec.Replicas != 0 {
+		t.Errorf("worker ReplicaSet replicas %v, want 0", rs.Spec.Replicas)
 	}
 	if uids := env.WorkerUIDs(t, ns, name); len(uids) != 0 {
 		t.Errorf("%d worker pods, want none", len(uids))
@@ -291,10 +291,10 @@ const inputHugeQuota = 4
 // ResourceQuota is what bounds the pods, and the operator reports the
 // refused pods as ReplicaFailure without writing to the cluster in a loop.
 func inputHugeReplicas(t *testing.T, env *e2e.Env, ns, name string) {
-	var d *appsv1.Deployment
-	e2e.Eventually(t, 60*time.Second, "worker Deployment with a million replicas", func() (bool, error) {
-		d = inputWorkerDeploymentOrNil(t, env, ns, name)
-		return d != nil && d.Spec.Replicas != nil && *d.Spec.Replicas == 1000000, nil
+	var rs *appsv1.ReplicaSet
+	e2e.Eventually(t, 60*time.Second, "worker ReplicaSet with a million replicas", func() (bool, error) {
+		rs = inputWorkerReplicaSetOrNil(t, env, ns, name)
+		return rs != nil && rs.Spec.Replicas != nil && *rs.Spec.Replicas == 1000000, nil
 	})
 	e2e.Eventually(t, 60*time.Second, "ReplicaFailure reported", func() (bool, error) {
 		if n := inputPodCount(t, env, ns); n > inputHugeQuota {
@@ -440,7 +440,7 @@ func inputRunScript(t *testing.T, bash string, c corev1.Container) []string {
 	return strings.Split(strings.TrimSuffix(string(b), "\x00"), "\x00")
 }
 
-// inputContainers waits for the head StatefulSet and the worker Deployment
+// inputContainers waits for the head StatefulSet and the worker ReplicaSet
 // and returns their Ray containers.
 func inputContainers(t *testing.T, env *e2e.Env, ns, name string) []corev1.Container {
 	t.Helper()
@@ -449,8 +449,8 @@ func inputContainers(t *testing.T, env *e2e.Env, ns, name string) []corev1.Conta
 		err := env.Client.Get(context.Background(), types.NamespacedName{Namespace: ns, Name: name + "-head"}, sts)
 		return err == nil, err
 	})
-	d := inputWorkerDeployment(t, env, ns, name)
-	return []corev1.Container{sts.Spec.Template.Spec.Containers[0], d.Spec.Template.Spec.Containers[0]}
+	rs := inputWorkerReplicaSet(t, env, ns, name)
+	return []corev1.Container{sts.Spec.Template.Spec.Containers[0], rs.Spec.Template.Spec.Containers[0]}
 }
 
 func inputScripts(t *testing.T, env *e2e.Env, ns, name string) []string {
@@ -462,19 +462,19 @@ func inputScripts(t *testing.T, env *e2e.Env, ns, name string) []string {
 	return out
 }
 
-func inputWorkerDeployment(t *testing.T, env *e2e.Env, ns, name string) *appsv1.Deployment {
+func inputWorkerReplicaSet(t *testing.T, env *e2e.Env, ns, name string) *appsv1.ReplicaSet {
 	t.Helper()
-	var d *appsv1.Deployment
-	e2e.Eventually(t, 60*time.Second, "worker Deployment", func() (bool, error) {
-		d = inputWorkerDeploymentOrNil(t, env, ns, name)
-		return d != nil, nil
+	var rs *appsv1.ReplicaSet
+	e2e.Eventually(t, 60*time.Second, "worker ReplicaSet", func() (bool, error) {
+		rs = inputWorkerReplicaSetOrNil(t, env, ns, name)
+		return rs != nil, nil
 	})
-	return d
+	return rs
 }
 
-func inputWorkerDeploymentOrNil(t *testing.T, env *e2e.Env, ns, name string) *appsv1.Deployment {
+func inputWorkerReplicaSetOrNil(t *testing.T, env *e2e.Env, ns, name string) *appsv1.ReplicaSet {
 	t.Helper()
-	var list appsv1.DeploymentList
+	var list appsv1.ReplicaSetList
 	if err := env.Client.List(context.Background(), &list, client.InNamespace(ns),
 		client.MatchingLabels{raycluster.LabelCluster: name}); err != nil {
 		t.Fatal(err)

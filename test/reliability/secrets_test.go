@@ -304,10 +304,10 @@ func (h *secretHaystack) addWorkloads(t *testing.T, env *e2e.Env, ns string) {
 	t.Helper()
 	ctx := context.Background()
 	var sts appsv1.StatefulSetList
-	var deps appsv1.DeploymentList
+	var sets appsv1.ReplicaSetList
 	var pods corev1.PodList
 	var svcs corev1.ServiceList
-	for _, l := range []client.ObjectList{&sts, &deps, &pods, &svcs} {
+	for _, l := range []client.ObjectList{&sts, &sets, &pods, &svcs} {
 		if err := env.Client.List(ctx, l, client.InNamespace(ns)); err != nil {
 			t.Fatal(err)
 		}
@@ -315,8 +315,8 @@ func (h *secretHaystack) addWorkloads(t *testing.T, env *e2e.Env, ns string) {
 	for _, s := range sts.Items {
 		h.addJSON(t, "StatefulSet", s.Labels[raycluster.LabelCluster], s)
 	}
-	for _, d := range deps.Items {
-		h.addJSON(t, "Deployment", d.Labels[raycluster.LabelCluster], d)
+	for _, rs := range sets.Items {
+		h.addJSON(t, "ReplicaSet", rs.Labels[raycluster.LabelCluster], rs)
 	}
 	for _, p := range pods.Items {
 		h.addJSON(t, "Pod", p.Labels[raycluster.LabelCluster], p)

@@ -155,3 +155,29 @@ the same CA for its own checks, so Ray and the operator agree on what to trust.
 
 {{/* Where the head mounts that CA. */}}
 {{- define "ray-cluster.redisCADir" -}}/etc/ray/redis-tls{{- end -}}
+
+{{/*
+The annotation on every Ray pod that names the spec it was made from, and
+the hash it holds: the group's spec (head or worker group) without what
+only scales the group or shapes its Service, as JSON (keys sorted), SHA-256,
+first 16 hex digits. With spec.upgradeStrategy Recreate the operator
+replaces a pod whose hash differs from its workload's template. It hashes
+the user's spec, not the rendered pod, so an operator upgrade whose chart
+renders pods differently changes no hash and restarts nothing.
+*/}}
+{{- define "ray-cluster.templateHashKey" -}}ray.io/pod-template-hash{{- end -}}
+
+{{/* Argument: dict spec (a group spec), omit (keys left out). */}}
+{{- define "ray-cluster.templateHash" -}}
+{{- $spec := .spec -}}
+{{- range .omit }}{{ $spec = omit $spec . }}{{ end -}}
+{{- toJson $spec | sha256sum | trunc 16 -}}
+{{- end -}}
+
+{{/* Stamps the hash on a prepared pod template, in place. Argument: dict pod, spec, omit. */}}
+{{- define "ray-cluster.stampTemplateHash" -}}
+{{- $meta := .pod.metadata -}}
+{{- $annotations := $meta.annotations | default dict -}}
+{{- $_ := set $annotations (include "ray-cluster.templateHashKey" .) (include "ray-cluster.templateHash" .) -}}
+{{- $_ = set $meta "annotations" $annotations -}}
+{{- end -}}

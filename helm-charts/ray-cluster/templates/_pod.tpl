@@ -4,7 +4,7 @@ v1.5's pod builder does: the first container is the Ray container; the chart
 fills what is missing and the user's settings win, except where KubeRay's
 win too (the ray.io/cluster, node-type and group labels, which selectors
 depend on; the forced env entries of _env.tpl). restartPolicy is always
-Always: StatefulSets and Deployments accept nothing else.
+Always: StatefulSets and ReplicaSets accept nothing else.
 
 Argument: dict
   root        the chart's root context
