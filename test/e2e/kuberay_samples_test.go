@@ -141,7 +141,7 @@ func readSamples(t *testing.T, samples []kuberay.Sample) ([][]*unstructured.Unst
 	objects := make([][]*unstructured.Unstructured, len(samples))
 	var all []*unstructured.Unstructured
 	for i, s := range samples {
-		objs, err := sampleObjects(s.Path)
+		objs, err := kuberay.Documents(s.Path)
 		if err != nil {
 			t.Fatal(err)
 		}

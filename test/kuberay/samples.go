@@ -101,9 +101,25 @@ func kubeRayModuleDir() (string, error) {
 	return moduleDir, moduleDirErr
 }
 
-// readRayClusters decodes every YAML document of a file and keeps the
-// RayClusters.
+// readRayClusters keeps the RayClusters of a sample file.
 func readRayClusters(path string) ([]*unstructured.Unstructured, error) {
+	docs, err := Documents(path)
+	if err != nil {
+		return nil, err
+	}
+	var objs []*unstructured.Unstructured
+	for _, d := range docs {
+		if d.GetKind() == "RayCluster" {
+			objs = append(objs, d)
+		}
+	}
+	return objs, nil
+}
+
+// Documents decodes every YAML document of a sample file, in file order,
+// skipping empty ones. A KubeRay sample is meant to be applied whole, so
+// callers that apply it also get its Redis, Secrets and ConfigMaps.
+func Documents(path string) ([]*unstructured.Unstructured, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading sample: %w", err)
@@ -119,9 +135,8 @@ func readRayClusters(path string) ([]*unstructured.Unstructured, error) {
 			}
 			return nil, fmt.Errorf("decoding sample %s: %w", filepath.Base(path), err)
 		}
-		u := &unstructured.Unstructured{Object: obj}
-		if obj != nil && u.GetKind() == "RayCluster" {
-			objs = append(objs, u)
+		if len(obj) > 0 {
+			objs = append(objs, &unstructured.Unstructured{Object: obj})
 		}
 	}
 }
