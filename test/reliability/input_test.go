@@ -97,7 +97,7 @@ func inputCases() map[string]inputCase {
 		}, check: inputHugeReplicas},
 		"unknown field, default validation": {name: "unknown", mutate: inputSet("spec", "bogusField", "x"), check: inputUnknownPruned},
 		"unknown field, strict validation":  {name: "strict", strict: true, mutate: inputSet("spec", "bogusField", "x"), rejected: `unknown field "spec.bogusField"`},
-		"unsupported KubeRay field":         {name: "ingress", mutate: inputSet("spec", "headGroupSpec", "enableIngress", true), rejected: "spec.headGroupSpec.enableIngress"},
+		"unsupported KubeRay field":         {name: "ingress", mutate: inputSet("spec", "headGroupSpec", "ingressOptions", map[string]any{"ingressClassName": "nginx"}), rejected: "spec.headGroupSpec.ingressOptions"},
 		"head template without containers": {name: "nohead", mutate: inputSet("spec", "headGroupSpec", "template", "spec", "containers", []any{}),
 			refused: "spec.headGroupSpec.template.spec.containers"},
 		"worker template without containers": {name: "noworker", mutate: inputWorker("template", map[string]any{"spec": map[string]any{"containers": []any{}}}),
@@ -119,13 +119,14 @@ var inputDestructive = map[string]string{
 }
 
 // inputProbes are values that create a marker file if the shell runs any
-// part of them; the test runs the rendered script with them.
+// part of them; the test runs the rendered script with them. Their $MARKER
+// references expand (as KubeRay's unquoted values do); nothing else may run.
 var inputProbes = map[string]string{
 	"node-name":        "; touch $MARKER",
 	"temp-dir":         "$(touch $MARKER)",
 	"plasma-directory": "`touch $MARKER`",
 	"resources":        "x'; touch $MARKER; echo '",
-	"labels":           "a\ntouch $MARKER",
+	"log-style":        "a\ntouch $MARKER",
 }
 
 // inputRun creates the case's RayCluster and checks its outcome, then that
@@ -402,10 +403,11 @@ func inputNothingRuns(t *testing.T, env *e2e.Env, ns, name string) {
 		t.Skip("bash not installed")
 	}
 	for _, c := range inputContainers(t, env, ns, name) {
-		args := inputRunScript(t, bash, c)
+		args, marker := inputRunScript(t, bash, c)
 		for k, v := range inputProbes {
-			if !redisHas(args, "--"+k+"="+v) {
-				t.Errorf("container %s: ray start got %q, want one argument %q", c.Name, args, "--"+k+"="+v)
+			want := "--" + k + "=" + strings.ReplaceAll(v, "$MARKER", marker)
+			if !redisHas(args, want) {
+				t.Errorf("container %s: ray start got %q, want one argument %q", c.Name, args, want)
 			}
 		}
 	}
@@ -413,10 +415,11 @@ func inputNothingRuns(t *testing.T, env *e2e.Env, ns, name string) {
 
 // inputRunScript runs a container's command with a `ray` on PATH that
 // records its arguments, and fails when a value created the marker file.
-func inputRunScript(t *testing.T, bash string, c corev1.Container) []string {
+func inputRunScript(t *testing.T, bash string, c corev1.Container) (args []string, marker string) {
 	t.Helper()
 	dir := t.TempDir()
-	out, marker := filepath.Join(dir, "args"), filepath.Join(dir, "marker")
+	out := filepath.Join(dir, "args")
+	marker = filepath.Join(dir, "marker")
 	fake := "#!" + bash + "\nprintf '%s\\0' \"$@\" > " + out + "\n"
 	if err := os.WriteFile(filepath.Join(dir, "ray"), []byte(fake), 0o755); err != nil {
 		t.Fatal(err)
@@ -437,7 +440,7 @@ func inputRunScript(t *testing.T, bash string, c corev1.Container) []string {
 	if err != nil {
 		t.Fatalf("container %s: ray did not run: %v", c.Name, err)
 	}
-	return strings.Split(strings.TrimSuffix(string(b), "\x00"), "\x00")
+	return strings.Split(strings.TrimSuffix(string(b), "\x00"), "\x00"), marker
 }
 
 // inputContainers waits for the head StatefulSet and the worker ReplicaSet
