@@ -19,6 +19,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	rayv1 "github.com/ray-ha-operator/ray-ha-operator/api/v1"
 	"github.com/ray-ha-operator/ray-ha-operator/internal/helm"
@@ -43,8 +44,9 @@ func TestStatusFollowsRealityWhileBlocked(t *testing.T) {
 	}{
 		"InvalidSpec": {
 			block: func(t *testing.T, env *Env, ns string) {
+				// The API server cannot check annotations; Validate does.
 				env.EditRayCluster(t, ns, "rc", func(rc *rayv1.RayCluster) {
-					rc.Spec.HeadGroupSpec.Template.Spec.RestartPolicy = corev1.RestartPolicyNever
+					rc.Annotations = map[string]string{rayv1.AnnotationFTEnabled: "maybe"}
 				})
 			},
 			blocked: conditionIs(rayv1.SpecValid, metav1.ConditionFalse, rayv1.ReasonInvalidSpec),
@@ -87,8 +89,9 @@ func TestStatusFollowsRealityWhileBlocked(t *testing.T) {
 				env.WaitReady(t, ns, "rc", readyTimeout)
 
 				tc.block(t, env, ns)
-				expectStatus(t, env, ns, "blocked", false, tc.blocked)
-				if err := env.Client.Delete(context.Background(), old); err != nil {
+				expectStatus(t, env, ns, "blocked", true, tc.blocked)
+				// Deleted as a kubelet confirms it: no test kubelet runs here.
+				if err := env.Client.Delete(context.Background(), old, client.GracePeriodSeconds(0)); err != nil {
 					t.Fatal(err)
 				}
 				expectStatus(t, env, ns, "head deleted while blocked", false, tc.blocked)
@@ -100,7 +103,7 @@ func TestStatusFollowsRealityWhileBlocked(t *testing.T) {
 }
 
 // startHead plays the kubelet for the head pod (other than old): once it
-// is bound, it is made Running and Ready.
+// is bound, it is made Running and Ready. Until then it stays Pending.
 func startHead(t *testing.T, env *Env, ns string, old types.UID) *corev1.Pod {
 	t.Helper()
 	var head *corev1.Pod
