@@ -6,6 +6,7 @@ package e2e
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -99,6 +100,52 @@ func TestStatusFollowsRealityWhileBlocked(t *testing.T) {
 				expectStatus(t, env, ns, "new head Ready while blocked", true, tc.blocked)
 			})
 		}
+		t.Run("HeadCreateRefused", func(t *testing.T) { t.Parallel(); headCreateRefused(t, env) })
+	})
+}
+
+// headCreateRefused: a head the StatefulSet cannot create (a quota refuses
+// the pod) shows in ReplicaFailure, and the condition goes once the head
+// exists again.
+func headCreateRefused(t *testing.T, env *Env) {
+	ns := env.Namespace(t, "head-create-refused")
+	ctx := context.Background()
+	env.Create(t, NewRayCluster(ns, "rc", ClusterOptions{Workers: blockedWorkers, HeadStatusByTest: true}))
+	old := startHead(t, env, ns, "")
+	env.WaitReady(t, ns, "rc", readyTimeout)
+	// Room for the workers only: the running head is over the quota, and
+	// its replacement will be refused.
+	quota := &corev1.ResourceQuota{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "pods"},
+		Spec: corev1.ResourceQuotaSpec{Hard: corev1.ResourceList{corev1.ResourcePods: resource.MustParse(strconv.Itoa(blockedWorkers))}}}
+	if err := env.Client.Create(ctx, quota); err != nil {
+		t.Fatal(err)
+	}
+	Eventually(t, 30*time.Second, "the quota counted", func() (bool, error) {
+		if err := env.Client.Get(ctx, client.ObjectKeyFromObject(quota), quota); err != nil {
+			return false, err
+		}
+		used := quota.Status.Used[corev1.ResourcePods]
+		return used.Value() == blockedWorkers+1, errorf("quota used %v", quota.Status.Used)
+	})
+	// Deleted as a kubelet confirms it.
+	if err := env.Client.Delete(ctx, old, client.GracePeriodSeconds(0)); err != nil {
+		t.Fatal(err)
+	}
+	Eventually(t, recoveryTimeout, "ReplicaFailure FailedCreateHeadPod", func() (bool, error) {
+		rc := env.RayCluster(t, ns, "rc")
+		c := findCondition(rc, rayv1.ReplicaFailure)
+		ok := c != nil && c.Status == metav1.ConditionTrue && c.Reason == rayv1.ReasonFailedCreateHeadPod &&
+			strings.Contains(c.Message, "exceeded quota") && env.HeadPod(t, ns, "rc") == nil
+		return ok, errorf("ReplicaFailure %+v, head exists %v", c, env.HeadPod(t, ns, "rc") != nil)
+	})
+	if err := env.Client.Delete(ctx, quota); err != nil {
+		t.Fatal(err)
+	}
+	startHead(t, env, ns, old.UID)
+	Eventually(t, recoveryTimeout, "ReplicaFailure gone with the new head", func() (bool, error) {
+		rc := env.RayCluster(t, ns, "rc")
+		c := findCondition(rc, rayv1.ReplicaFailure)
+		return c == nil && conditionStatus(rc, rayv1.HeadPodReady, metav1.ConditionTrue), errorf("ReplicaFailure %+v, %s", c, conditionSummary(rc))
 	})
 }
 
