@@ -39,9 +39,15 @@ demo: testbin redis-server-check ## Simulated cluster + Redis + operator + a Ray
 	@$(GO) build -o $(BIN)/demo ./hack/demo
 	@$(BIN)/demo $(DEMO_ARGS)
 
+# The run's output goes through hack/testreport: each package's result as it
+# finishes, the whole output of failed tests, then the skipped tests with
+# their reasons. TEST_PKGS narrows the run, e.g. TEST_PKGS=./internal/...
+TEST_PKGS ?= ./...
+
 .PHONY: test
-test: testbin redis-server-check ray-venv-if-possible $(CONTROLLER_GEN) ## Run every test tier: unit, envtest, simulated cluster, real Ray (when installable).
-	$(GO) test -timeout $(GOTEST_TIMEOUT) -count=1 ./...
+test: testbin redis-server-check ray-venv-if-possible $(CONTROLLER_GEN) ## Run every test tier: unit, envtest, simulated cluster, real Ray (when installable); ends with the skipped tests and why.
+	@$(GO) build -o $(BIN)/testreport ./hack/testreport
+	$(GO) test -json -timeout $(GOTEST_TIMEOUT) -count=1 $(TEST_PKGS) 2>&1 | $(BIN)/testreport
 
 ##@ Development
 

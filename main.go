@@ -46,18 +46,17 @@ const watchNamespaceEnv = "WATCH_NAMESPACE"
 const batchSchedulerEnv = "BATCH_SCHEDULER"
 
 type flags struct {
-	metricsAddr, probeAddr        string
-	leaderElect                   bool
-	leaderElectionNamespace       string
-	leaderElectionID, watchesFile string
-	pendingGrace                  time.Duration
-	fullCheckInterval             time.Duration
-	maxHistory                    int
-	helmTimeout                   time.Duration
-	maxRetryBackoff               time.Duration
-	maxRejectedBackoff            time.Duration
-	rollbackOnFailure             bool
-	zap                           zap.Options
+	metricsAddr, probeAddr string
+	leaderElection         operator.LeaderElection
+	watchesFile            string
+	pendingGrace           time.Duration
+	fullCheckInterval      time.Duration
+	maxHistory             int
+	helmTimeout            time.Duration
+	maxRetryBackoff        time.Duration
+	maxRejectedBackoff     time.Duration
+	rollbackOnFailure      bool
+	zap                    zap.Options
 
 	// RayCluster hooks.
 	headPolicy   raycluster.Policy
@@ -73,13 +72,12 @@ func parseFlags() flags {
 	var f flags
 	flag.StringVar(&f.metricsAddr, "metrics-bind-address", ":8080", "Address the Prometheus metrics endpoint binds to; 0 disables it.")
 	flag.StringVar(&f.probeAddr, "health-probe-bind-address", ":8081", "Address the /healthz and /readyz endpoints bind to.")
-	flag.BoolVar(&f.leaderElect, "leader-elect", false, "Elect a leader so that only one replica reconciles at a time.")
-	flag.StringVar(&f.leaderElectionNamespace, "leader-election-namespace", "", "Namespace of the leader election lease (default: the operator's own namespace).")
-	flag.StringVar(&f.leaderElectionID, "leader-election-id", "ray-ha-operator-leader", "Name of the leader election lease.")
+	f.leaderElection = operator.DefaultLeaderElection()
+	f.leaderElection.BindFlags(flag.CommandLine)
 	flag.StringVar(&f.watchesFile, "watches-file", "watches.yaml", "Path of the watches file mapping kinds to charts.")
 	flag.DurationVar(&f.pendingGrace, "pending-release-grace", helm.DefaultPendingGrace,
 		"How long a release left pending-install/-upgrade/-rollback is left alone before it is recovered. "+
-			"Keep it above the leader election lease duration (15s), so an old leader can finish first.")
+			"Keep it above --leader-election-lease-duration, so an old leader can finish first.")
 	flag.DurationVar(&f.fullCheckInterval, "full-check-interval", 0,
 		"Maximum age of a release's last Helm dry-run check while its inputs are unchanged (default: the watch's reconcilePeriod).")
 	flag.IntVar(&f.maxHistory, "max-release-history", helm.DefaultMaxHistory, "Release revisions kept per resource.")
@@ -142,18 +140,17 @@ func run(f flags) error {
 		return err
 	}
 	watched := namespaces(os.Getenv(watchNamespaceEnv))
-	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
-		Scheme:                  scheme,
-		Metrics:                 metricsserver.Options{BindAddress: f.metricsAddr},
-		HealthProbeBindAddress:  f.probeAddr,
-		LeaderElection:          f.leaderElect,
-		LeaderElectionID:        f.leaderElectionID,
-		LeaderElectionNamespace: f.leaderElectionNamespace,
-		// A new leader must not wait out a lease the old one could have
-		// given up: a restarted operator resumes head recovery sooner.
-		LeaderElectionReleaseOnCancel: true,
-		Cache:                         operator.CacheOptions(watched),
-	})
+	if err := f.leaderElection.Validate(); err != nil {
+		return err
+	}
+	opts := ctrl.Options{
+		Scheme:                 scheme,
+		Metrics:                metricsserver.Options{BindAddress: f.metricsAddr},
+		HealthProbeBindAddress: f.probeAddr,
+		Cache:                  operator.CacheOptions(watched),
+	}
+	f.leaderElection.Apply(&opts)
+	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), opts)
 	if err != nil {
 		return fmt.Errorf("creating manager: %w", err)
 	}

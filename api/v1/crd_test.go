@@ -185,6 +185,14 @@ func testNeutralValues(t *testing.T, c client.Client) {
 	head(obj)["labels"] = map[string]any{"zone": "a"}
 	w["resources"] = map[string]any{"GPU": "1"}
 	w["labels"] = map[string]any{"zone": "a"}
+	// Multi-host replicas are supported too.
+	multi := map[string]any{}
+	for k, v := range w {
+		multi[k] = v
+	}
+	multi["groupName"] = "tpu"
+	multi["numOfHosts"] = int64(4)
+	spec(obj)["workerGroupSpecs"] = append(spec(obj)["workerGroupSpecs"].([]any), multi)
 	spec(obj)["gcsFaultToleranceOptions"] = map[string]any{"redisAddress": "redis:6379", "backend": "redis"}
 	if err := create(ctx, c, obj); err != nil {
 		t.Fatalf("neutral values refused: %v", err)
@@ -205,7 +213,6 @@ func testUnsupportedRejected(t *testing.T, c client.Client) {
 		"tlsOptions":                {func(o map[string]any) { spec(o)["tlsOptions"] = map[string]any{"enabled": true} }, "spec.tlsOptions"},
 		"head ingressOptions":       {func(o map[string]any) { head(o)["ingressOptions"] = map[string]any{"ingressClassName": "nginx"} }, "spec.headGroupSpec.ingressOptions"},
 		"worker idleTimeoutSeconds": {func(o map[string]any) { worker(o, 0)["idleTimeoutSeconds"] = int64(60) }, "spec.workerGroupSpecs[].idleTimeoutSeconds"},
-		"worker numOfHosts 2":       {func(o map[string]any) { worker(o, 0)["numOfHosts"] = int64(2) }, "spec.workerGroupSpecs[].numOfHosts greater than 1"},
 		"worker priority":           {func(o map[string]any) { worker(o, 0)["priority"] = int64(5) }, "spec.workerGroupSpecs[].priority"},
 		"worker scaleStrategy": {func(o map[string]any) {
 			worker(o, 0)["scaleStrategy"] = map[string]any{"workersToDelete": []any{"pod-a"}}

@@ -159,7 +159,6 @@ type HeadGroupSpec struct {
 // +kubebuilder:validation:XValidation:rule="!has(self.template.spec) || !has(self.template.spec.restartPolicy) || self.template.spec.restartPolicy == 'Always'",message="template.spec.restartPolicy must be Always or unset: workers run in a ReplicaSet, which allows only Always",fieldPath=".template.spec.restartPolicy",reason=FieldValueInvalid
 // +kubebuilder:validation:XValidation:rule="!has(self.minReplicas) || !has(self.maxReplicas) || self.minReplicas <= self.maxReplicas",message="minReplicas must not be greater than maxReplicas",fieldPath=".minReplicas",reason=FieldValueInvalid
 // +kubebuilder:validation:XValidation:rule="!has(self.idleTimeoutSeconds)",message="spec.workerGroupSpecs[].idleTimeoutSeconds is not supported by ray-ha-operator; see docs/compatibility.md",fieldPath=".idleTimeoutSeconds",reason=FieldValueForbidden
-// +kubebuilder:validation:XValidation:rule="!has(self.numOfHosts) || self.numOfHosts == 1",message="spec.workerGroupSpecs[].numOfHosts greater than 1 is not supported by ray-ha-operator; see docs/compatibility.md",fieldPath=".numOfHosts",reason=FieldValueForbidden
 // +kubebuilder:validation:XValidation:rule="!has(self.priority) || self.priority == 0",message="spec.workerGroupSpecs[].priority is not supported by ray-ha-operator; see docs/compatibility.md",fieldPath=".priority",reason=FieldValueForbidden
 // +kubebuilder:validation:XValidation:rule="!has(self.scaleStrategy) || !has(self.scaleStrategy.workersToDelete) || size(self.scaleStrategy.workersToDelete) == 0",message="spec.workerGroupSpecs[].scaleStrategy.workersToDelete is not supported by ray-ha-operator; see docs/compatibility.md",fieldPath=".scaleStrategy",reason=FieldValueForbidden
 type WorkerGroupSpec struct {
@@ -200,7 +199,10 @@ type WorkerGroupSpec struct {
 	// +optional
 	Suspend *bool `json:"suspend,omitempty"`
 
-	// NumOfHosts is KubeRay's multi-host replica size; only 1 is accepted.
+	// NumOfHosts is the number of pods (hosts) per replica, as in KubeRay:
+	// the group runs replicas × numOfHosts worker pods, and a cluster with
+	// such a group gets the headless worker Service <cluster>-headless.
+	// Values below 1 count as 1 for the pods, as KubeRay counts them.
 	// Defaulted to 1 as in KubeRay, so objects read back look the same.
 	// +optional
 	// +kubebuilder:default=1

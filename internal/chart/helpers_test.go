@@ -46,6 +46,9 @@ type rendering struct {
 	objects []*unstructured.Unstructured
 	head    *appsv1.StatefulSet
 	service *corev1.Service
+	// headless is the headless worker Service, rendered for multi-host
+	// worker groups (numOfHosts > 1).
+	headless *corev1.Service
 	workers map[string]*appsv1.ReplicaSet // by group name
 	ingress *networkingv1.Ingress         // with headGroupSpec.enableIngress
 }
@@ -82,11 +85,15 @@ func typed(t *testing.T, objs []*unstructured.Unstructured) *rendering {
 			r.head = &appsv1.StatefulSet{}
 			fromUnstructured(t, o, r.head)
 		case "Service":
-			if r.service != nil {
-				t.Fatalf("more than one Service rendered")
+			target := &r.service
+			if _, ok := o.GetLabels()["ray.io/headless-worker-svc"]; ok {
+				target = &r.headless
 			}
-			r.service = &corev1.Service{}
-			fromUnstructured(t, o, r.service)
+			if *target != nil {
+				t.Fatalf("more than one Service %s rendered", o.GetName())
+			}
+			*target = &corev1.Service{}
+			fromUnstructured(t, o, *target)
 		case "ReplicaSet":
 			rs := &appsv1.ReplicaSet{}
 			fromUnstructured(t, o, rs)

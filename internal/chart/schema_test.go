@@ -108,8 +108,8 @@ func TestSchemaRejectsBadValues(t *testing.T) {
 			values: `cluster: {name: a-very-long-ray-cluster-name-that-is-over-47-chars}`,
 			want:   []string{"/cluster/name", "maxLength"},
 		},
-		"numOfHosts other than 1": {
-			values: `workerGroupSpecs: [{groupName: g, numOfHosts: 2, template: {spec: {containers: [{name: w, image: i}]}}}]`,
+		"numOfHosts not a number": {
+			values: `workerGroupSpecs: [{groupName: g, numOfHosts: two, template: {spec: {containers: [{name: w, image: i}]}}}]`,
 			want:   []string{"/workerGroupSpecs/0/numOfHosts"},
 		},
 	}

@@ -116,24 +116,42 @@ func setWorkerCounts(st *rayv1.RayClusterStatus, f statusFacts) {
 	suspended := ptr.Deref(f.Spec.Suspend, false)
 	for i := range f.Spec.WorkerGroupSpecs {
 		g := &f.Spec.WorkerGroupSpecs[i]
-		st.MinWorkerReplicas = saturatingAdd(st.MinWorkerReplicas, ptr.Deref(g.MinReplicas, 0))
-		st.MaxWorkerReplicas = saturatingAdd(st.MaxWorkerReplicas, ptr.Deref(g.MaxReplicas, math.MaxInt32))
-		if suspended || ptr.Deref(g.Suspend, false) {
+		// As KubeRay: a suspended group counts in none of the three, a
+		// suspended cluster's groups still count in min and max.
+		if ptr.Deref(g.Suspend, false) {
 			continue
 		}
-		st.DesiredWorkerReplicas = saturatingAdd(st.DesiredWorkerReplicas, desiredReplicas(g))
+		hosts := int64(hostsPerReplica(g))
+		st.MinWorkerReplicas = saturatingAdd(st.MinWorkerReplicas, int64(ptr.Deref(g.MinReplicas, 0))*hosts)
+		st.MaxWorkerReplicas = saturatingAdd(st.MaxWorkerReplicas, int64(ptr.Deref(g.MaxReplicas, math.MaxInt32))*hosts)
+		if suspended {
+			continue
+		}
+		st.DesiredWorkerReplicas = saturatingAdd(st.DesiredWorkerReplicas, desiredPods(g))
 	}
 }
 
 // desiredReplicas is a group's replicas clamped to [minReplicas,
-// maxReplicas], as the chart sizes its ReplicaSet.
+// maxReplicas], as KubeRay clamps them.
 func desiredReplicas(g *rayv1.WorkerGroupSpec) int32 {
 	lo, hi := ptr.Deref(g.MinReplicas, 0), ptr.Deref(g.MaxReplicas, math.MaxInt32)
 	return min(max(ptr.Deref(g.Replicas, lo), lo), hi)
 }
 
-func saturatingAdd(a, b int32) int32 {
-	if s := int64(a) + int64(b); s < math.MaxInt32 {
+// hostsPerReplica is a group's numOfHosts; below 1 it counts as 1, as
+// KubeRay creates the pods (an object from before the field had no value).
+func hostsPerReplica(g *rayv1.WorkerGroupSpec) int32 {
+	return max(g.NumOfHosts, 1)
+}
+
+// desiredPods is the number of worker pods a group wants: its desired
+// replicas times its hosts per replica, as the chart sizes its ReplicaSet.
+func desiredPods(g *rayv1.WorkerGroupSpec) int64 {
+	return int64(desiredReplicas(g)) * int64(hostsPerReplica(g))
+}
+
+func saturatingAdd(a int32, b int64) int32 {
+	if s := int64(a) + b; s < math.MaxInt32 {
 		return int32(s)
 	}
 	return math.MaxInt32

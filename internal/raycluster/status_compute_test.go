@@ -98,6 +98,20 @@ func TestSetWorkerCounts(t *testing.T) {
 			}},
 			desired: 2, lo: 0, hi: math.MaxInt32,
 		},
+		"multi-host groups count pods: replicas times numOfHosts": {
+			spec: rayv1.RayClusterSpec{WorkerGroupSpecs: []rayv1.WorkerGroupSpec{
+				hosts(group(ptr.To[int32](5), ptr.To[int32](1), ptr.To[int32](3), false), 4), // 3 × 4
+				hosts(group(ptr.To[int32](1), nil, ptr.To[int32](2), false), 0),              // 0 counts as 1
+			}},
+			desired: 13, lo: 4, hi: 14,
+		},
+		"a suspended group counts in neither min nor max, as KubeRay": {
+			spec: rayv1.RayClusterSpec{WorkerGroupSpecs: []rayv1.WorkerGroupSpec{
+				group(ptr.To[int32](2), ptr.To[int32](2), ptr.To[int32](5), true),
+				group(ptr.To[int32](1), ptr.To[int32](1), ptr.To[int32](3), false),
+			}},
+			desired: 1, lo: 1, hi: 3,
+		},
 		"suspended cluster desires nothing": {
 			spec: rayv1.RayClusterSpec{Suspend: ptr.To(true), WorkerGroupSpecs: []rayv1.WorkerGroupSpec{
 				group(ptr.To[int32](2), ptr.To[int32](1), ptr.To[int32](3), false),
@@ -265,4 +279,10 @@ func TestSetReplicaFailure(t *testing.T) {
 			}
 		})
 	}
+}
+
+// hosts sets a group's numOfHosts.
+func hosts(g rayv1.WorkerGroupSpec, n int32) rayv1.WorkerGroupSpec {
+	g.NumOfHosts = n
+	return g
 }

@@ -24,7 +24,8 @@ type desiredResources struct {
 }
 
 // setDesiredResources fills desiredCPU/Memory/GPU/TPU as KubeRay does: the
-// head pod once plus each worker group's pod times its desired replicas;
+// head pod once plus each worker group's pod times its desired pods
+// (replicas times numOfHosts);
 // per container the limit, or the request when there is no limit. GPUs are
 // every resource named "<vendor>/gpu". A suspended cluster asks for nothing.
 // Sums use arbitrary precision: a million replicas must not overflow.
@@ -37,7 +38,7 @@ func setDesiredResources(st *rayv1.RayClusterStatus, spec *rayv1.RayClusterSpec)
 			if ptr.Deref(g.Suspend, false) {
 				continue
 			}
-			d.addPod(&g.Template.Spec, int64(desiredReplicas(g)))
+			d.addPod(&g.Template.Spec, desiredPods(g))
 		}
 	}
 	st.DesiredCPU = decQuantity(d.cpu, resource.DecimalSI)

@@ -58,6 +58,12 @@ func TestSetDesiredResources(t *testing.T) {
 				}},
 			cpu: "5", mem: "5Gi", gpu: "2", tpu: "8",
 		},
+		"a multi-host replica asks for each of its hosts": {
+			spec: rayv1.RayClusterSpec{HeadGroupSpec: rayv1.HeadGroupSpec{Template: head},
+				WorkerGroupSpecs: []rayv1.WorkerGroupSpec{{GroupName: "tpu", Replicas: ptr.To[int32](2), NumOfHosts: 4, Template: worker}}},
+			// head 1 + 2 × 4 × limit 2; memory 2Gi + 8 × 1.5Gi
+			cpu: "17", mem: "14Gi", gpu: "8", tpu: "32",
+		},
 		"a suspended cluster asks nothing": {
 			spec: rayv1.RayClusterSpec{Suspend: ptr.To(true), HeadGroupSpec: rayv1.HeadGroupSpec{Template: head},
 				WorkerGroupSpecs: []rayv1.WorkerGroupSpec{{GroupName: "g", Replicas: ptr.To[int32](3), Template: worker}}},

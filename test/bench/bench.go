@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/ray-ha-operator/ray-ha-operator/internal/operator"
+	"github.com/ray-ha-operator/ray-ha-operator/test/simcluster"
 	"github.com/ray-ha-operator/ray-ha-operator/test/testbin"
 )
 
@@ -40,6 +42,10 @@ type Settings struct {
 	Nodes                int     `json:"nodes"`
 	OperatorQPS          float32 `json:"operatorQPS"`
 	OperatorBurst        int     `json:"operatorBurst"`
+	// The leader-failover mode's timings: the operators' lease (the
+	// shipped default) and the node lifecycle controller's grace.
+	LeaseDurationSeconds    float64 `json:"leaseDurationSeconds"`
+	NodeMonitorGraceSeconds float64 `json:"nodeMonitorGraceSeconds"`
 }
 
 // Run starts a simulated cluster with Redis and runs the three phases in
@@ -89,6 +95,14 @@ func runPhases(ctx context.Context, e *env, cfg Config, logDir string, res *Resu
 		if err != nil {
 			return err
 		}
+		if cfg.runsMode(failoverMode) {
+			cfg.Log("recovery latency across a leader failover: %d runs", cfg.Runs)
+			failover, err := runFailover(ctx, e, cfg, logDir)
+			if err != nil {
+				return err
+			}
+			res.Recovery = append(res.Recovery, failover)
+		}
 	}
 	if cfg.runs("steady") {
 		cfg.Log("steady-state reconcile cost: %d reconciles per path", cfg.Reconciles)
@@ -110,5 +124,6 @@ func settingsOf(cfg Config) Settings {
 		Runs: cfg.Runs, NodeLostGraceSeconds: cfg.NodeLostGrace.Seconds(), StuckGraceSeconds: cfg.StuckGrace.Seconds(),
 		RestartDelaySeconds: cfg.RestartDelay.Seconds(), Reconciles: cfg.Reconciles, Clusters: cfg.Scale, Nodes: cfg.nodes(),
 		OperatorQPS: cfg.OperatorQPS, OperatorBurst: cfg.OperatorBurst,
+		LeaseDurationSeconds: operator.DefaultLeaseDuration.Seconds(), NodeMonitorGraceSeconds: simcluster.DefaultNodeMonitorGracePeriod.Seconds(),
 	}
 }

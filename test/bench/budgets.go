@@ -31,6 +31,9 @@ func checkBudgets(r *Result, cfg Config) []Budget {
 	if b, ok := nodeLostBudget(r, cfg); ok {
 		out = append(out, b)
 	}
+	if b, ok := failoverBudget(r, cfg); ok {
+		out = append(out, b)
+	}
 	if len(r.Steady) > 0 {
 		out = append(out, steadyBudget(r))
 	}
@@ -63,6 +66,29 @@ func nodeLostBudget(r *Result, cfg Config) (Budget, bool) {
 			if s.Milestone == msReady {
 				limit := cfg.NodeLostGrace.Seconds() + 5
 				return Budget{Name: "node lost: new head Ready after the node shows NotReady, max", Limit: fmt.Sprintf("< grace + 5 s = %.0f s", limit),
+					Actual: fmt.Sprintf("%.3f s", s.Seconds.Max), Met: s.Seconds.Max < limit}, true
+			}
+		}
+	}
+	return Budget{}, false
+}
+
+// failoverBudget: with the leader lost together with the head's node, the
+// new head is Ready within the lease, the node's time to NotReady and the
+// node-lost grace, plus 5 s, of the kill (docs/operator-ha.md). The lease and
+// the node's grace run at the same time, so their sum is a bound, not the
+// expectation.
+func failoverBudget(r *Result, cfg Config) (Budget, bool) {
+	for _, m := range r.Recovery {
+		if m.Mode != failoverMode {
+			continue
+		}
+		for _, s := range m.Metrics {
+			if s.Milestone == msReadyKill {
+				st := r.Settings
+				limit := st.LeaseDurationSeconds + st.NodeMonitorGraceSeconds + cfg.NodeLostGrace.Seconds() + 5
+				return Budget{Name: "leader and head's node lost together: new head Ready after the kill, max",
+					Limit:  fmt.Sprintf("< lease + node-monitor grace + node-lost grace + 5 s = %.0f s", limit),
 					Actual: fmt.Sprintf("%.3f s", s.Seconds.Max), Met: s.Seconds.Max < limit}, true
 			}
 		}

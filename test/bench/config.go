@@ -88,6 +88,9 @@ func (c *Config) Bind(fs *flag.FlagSet) {
 	fs.StringVar(&c.HeapProfile, "heap-profile", c.HeapProfile, "write a heap profile here when the largest scale stage is Ready")
 }
 
+// runsMode reports whether recovery mode name is selected.
+func (c Config) runsMode(name string) bool { return len(c.Modes) == 0 || contains(c.Modes, name) }
+
 // runs reports whether phase is selected.
 func (c Config) runs(phase string) bool { return len(c.Phases) == 0 || contains(c.Phases, phase) }
 

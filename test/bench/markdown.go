@@ -52,6 +52,13 @@ func writeRecovery(b *strings.Builder, r *Result) {
 		"so the configured grace is not counted as latency; the other rows include it. "+
 		"The simulated kubelet restarts an exited container %.0f s after it exits. Rows marked **operator** are the operator's own share (the budget).\n\n",
 		s.Runs, s.StuckGraceSeconds, s.NodeLostGraceSeconds, s.RestartDelaySeconds)
+	if hasMode(r, failoverMode) {
+		fmt.Fprintf(b, "In the last mode two operators run with leader election and the shipped lease timings (lease %.0f s); "+
+			"the leader is stopped without releasing the Lease, as a crash leaves it, at the moment the head's node is killed "+
+			"(node-monitor grace %.0f s), so only the standby can recover the head, once the dead leader's lease has run out. "+
+			"Its force-delete row is timed from the moment the node-lost grace allowed it, so it is the wait for the Lease: what losing the leader adds.\n\n",
+			s.LeaseDurationSeconds, s.NodeMonitorGraceSeconds)
+	}
 	b.WriteString("| failure | milestone | from | p50 | p90 | p99 | max |\n|---|---|---|---|---|---|---|\n")
 	for _, m := range r.Recovery {
 		for _, x := range m.Metrics {
@@ -65,6 +72,15 @@ func writeRecovery(b *strings.Builder, r *Result) {
 	b.WriteString("\n\"detected\" is the operator's HeadRecovering condition turning True; \"recovery recorded\" is it turning False again (status.recovery updated, " +
 		"the `rayha_head_recovery_seconds` histogram observed). Where Kubernetes replaces the head (deleted, Failed) the StatefulSet controller creates the new pod; " +
 		"where the head is stuck (Terminating on a live or a lost node) only the operator's force-delete lets it.\n\n")
+}
+
+func hasMode(r *Result, name string) bool {
+	for _, m := range r.Recovery {
+		if m.Mode == name {
+			return true
+		}
+	}
+	return false
 }
 
 func writeSteady(b *strings.Builder, r *Result) {

@@ -38,6 +38,10 @@ type operatorOptions struct {
 	// QPS and Burst are the client rate limit.
 	QPS   float32
 	Burst int
+	// LeaderElection, when set, makes the operator a candidate for the
+	// Lease, as main.go's --leader-elect does. The Lease is never released
+	// on stop: the bench stops a leader only to play a crash.
+	LeaderElection *operator.LeaderElection
 }
 
 // runningOperator is the operator running in this process, as main.go
@@ -45,7 +49,12 @@ type operatorOptions struct {
 type runningOperator struct {
 	setup    *operator.Setup
 	requests *requestCounter
-	stop     func()
+	// elected is closed once the operator leads (at once without leader
+	// election).
+	elected <-chan struct{}
+	// crash stops the operator without waiting for it, as a SIGKILL or a
+	// lost node would; stop also waits until it has stopped.
+	crash, stop func()
 }
 
 // startOperator builds the manager and the RayCluster controller and
@@ -58,7 +67,7 @@ func (e *env) startOperator(ctx context.Context, o operatorOptions) (*runningOpe
 	// limit (20/s, burst 30); the simulated cluster's config has none.
 	cfg.QPS, cfg.Burst = o.QPS, o.Burst
 	logger := zap.New(zap.WriteTo(o.Log), zap.UseDevMode(false))
-	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+	opts := ctrl.Options{
 		Scheme:                 e2e.Scheme(),
 		Metrics:                metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress: "0",
@@ -66,7 +75,12 @@ func (e *env) startOperator(ctx context.Context, o operatorOptions) (*runningOpe
 		Controller: config.Controller{SkipNameValidation: ptr.To(true)},
 		Logger:     logger,
 		Cache:      operator.CacheOptions(nil),
-	})
+	}
+	if o.LeaderElection != nil {
+		o.LeaderElection.Apply(&opts)
+		opts.LeaderElectionReleaseOnCancel = false
+	}
+	mgr, err := ctrl.NewManager(cfg, opts)
 	if err != nil {
 		return nil, fmt.Errorf("creating the operator's manager: %w", err)
 	}
@@ -104,7 +118,7 @@ func (e *env) startOperator(ctx context.Context, o operatorOptions) (*runningOpe
 			e.logf("operator stopped with an error: %v", err)
 		}
 	}
-	return &runningOperator{setup: setup, requests: counter, stop: stop}, nil
+	return &runningOperator{setup: setup, requests: counter, elected: mgr.Elected(), crash: cancel, stop: stop}, nil
 }
 
 // rayClusterWatch is the RayCluster entry of the repository's watches.yaml,

@@ -28,6 +28,9 @@ type mode struct {
 	Forced bool
 	// InPlace: the head pod stays (the container restarts in place).
 	InPlace bool
+	// Failover: the leading operator is lost with the head's node, and a
+	// standby under leader election recovers the head (runFailover).
+	Failover bool
 	// inject causes the failure and returns the node it killed, if any.
 	inject func(ctx context.Context, r *recoveryRun) error
 	// visible finds, in the timeline, when the API showed the failure.
@@ -61,6 +64,9 @@ func modes() []*mode {
 			inject: deleteHead, visible: oldHeadDeleting, eligible: stuckEligible},
 		{Name: "node-lost", Title: "head's node lost", Forced: true,
 			inject: killHeadNode, visible: killedNodeNotReady, eligible: nodeLostEligible},
+		// inject is set by runFailover, which owns the two operators.
+		{Name: failoverMode, Title: "head's node and the leading operator lost together", Forced: true, Failover: true,
+			visible: killedNodeNotReady, eligible: nodeLostEligible},
 	}
 }
 

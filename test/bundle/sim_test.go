@@ -17,6 +17,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -27,6 +28,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
@@ -62,31 +64,48 @@ func TestOnSimulatedCluster(t *testing.T) {
 	}
 }
 
-// testManagerAdmitted creates the operator Deployment of config/default in
-// a restricted namespace and waits for its pod: the API server rejects the
-// ReplicaSet's pod if it violates the policy, and kwok runs it otherwise.
+// testManagerAdmitted creates the operator Deployment and PDB of
+// config/default in a restricted namespace and waits for its pods: the API
+// server rejects the ReplicaSet's pods if they violate the policy, and kwok
+// runs them otherwise. The scheduler puts the two replicas on the two
+// nodes, and the disruption controller lets one of them be evicted.
 func testManagerAdmitted(t *testing.T, admin client.Client, l Layout) {
 	ctx := context.Background()
 	ns := createNamespace(t, admin, "manager-restricted", restrictedLabels)
 	dep := managerDeployment(t, l)
-	dep.Namespace = ns
+	pdb := &policyv1.PodDisruptionBudget{}
+	renderDefault(t, l, "PodDisruptionBudget", pdb)
+	dep.Namespace, pdb.Namespace = ns, ns
 	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: dep.Spec.Template.Spec.ServiceAccountName}}
-	for _, o := range []client.Object{sa, dep} {
+	for _, o := range []client.Object{sa, dep, pdb} {
 		if err := admin.Create(ctx, o); err != nil {
 			t.Fatalf("creating %T %s: %v", o, o.GetName(), err)
 		}
 	}
-	waitFor(t, time.Minute, "manager pod running", func(ctx context.Context) (bool, string, error) {
+	replicas := int(ptr.Deref(dep.Spec.Replicas, 1))
+	waitFor(t, time.Minute, "manager pods running on distinct nodes", func(ctx context.Context) (bool, string, error) {
 		var pods corev1.PodList
 		if err := admin.List(ctx, &pods, client.InNamespace(ns), client.MatchingLabels(dep.Spec.Selector.MatchLabels)); err != nil {
 			return false, "", err
 		}
+		nodes := map[string]bool{}
 		for _, p := range pods.Items {
 			if p.Status.Phase == corev1.PodRunning {
-				return true, "", nil
+				nodes[p.Spec.NodeName] = true
 			}
 		}
-		return false, replicaSetFailures(ctx, admin, ns), nil
+		if len(nodes) == replicas {
+			return true, "", nil
+		}
+		return false, fmt.Sprintf("%d pods, running on nodes %v; %s", len(pods.Items), nodes, replicaSetFailures(ctx, admin, ns)), nil
+	})
+	waitFor(t, time.Minute, "the PDB allows one disruption", func(ctx context.Context) (bool, string, error) {
+		if err := admin.Get(ctx, client.ObjectKeyFromObject(pdb), pdb); err != nil {
+			return false, "", err
+		}
+		st := pdb.Status
+		return st.ExpectedPods == int32(replicas) && st.CurrentHealthy == int32(replicas) && st.DisruptionsAllowed == 1,
+			fmt.Sprintf("expected %d, healthy %d, disruptions allowed %d", st.ExpectedPods, st.CurrentHealthy, st.DisruptionsAllowed), nil
 	})
 }
 
@@ -106,29 +125,36 @@ func replicaSetFailures(ctx context.Context, admin client.Client, ns string) str
 	return strings.Join(msgs, "; ")
 }
 
-// managerDeployment renders config/default, as `make deploy` does.
+// managerDeployment is the operator Deployment of config/default.
 func managerDeployment(t *testing.T, l Layout) *appsv1.Deployment {
+	t.Helper()
+	dep := &appsv1.Deployment{}
+	renderDefault(t, l, "Deployment", dep)
+	return dep
+}
+
+// renderDefault renders config/default, as `make deploy` does, and decodes
+// its only object of kind into obj.
+func renderDefault(t *testing.T, l Layout, kind string, obj runtime.Object) {
 	t.Helper()
 	resMap, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(filesys.MakeFsOnDisk(), filepath.Join(l.Root, "config", "default"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, res := range resMap.Resources() {
-		if res.GetKind() != "Deployment" {
+		if res.GetKind() != kind {
 			continue
 		}
 		data, err := res.MarshalJSON()
 		if err != nil {
 			t.Fatal(err)
 		}
-		var dep appsv1.Deployment
-		if err := runtime.DecodeInto(clientgoscheme.Codecs.UniversalDecoder(), data, &dep); err != nil {
+		if err := runtime.DecodeInto(clientgoscheme.Codecs.UniversalDecoder(), data, obj); err != nil {
 			t.Fatal(err)
 		}
-		return &dep
+		return
 	}
-	t.Fatal("config/default renders no Deployment")
-	return nil
+	t.Fatalf("config/default renders no %s", kind)
 }
 
 // installMode is how OLM would install the operator: into operatorNS,

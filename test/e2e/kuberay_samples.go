@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"regexp"
 	"slices"
 	"sort"
@@ -38,6 +39,10 @@ type nodeNeeds struct {
 	// Resources are the requested resource names the simulated nodes do
 	// not offer by default.
 	Resources []corev1.ResourceName
+	// Total is what all the pods ask for together (each container's
+	// request, else its limit), so one node can hold them all even where
+	// a single node selector gathers them (a 64-host TPU slice).
+	Total corev1.ResourceList
 }
 
 // nodeNeedsOf collects the node needs of every pod template of the
@@ -46,6 +51,7 @@ func nodeNeedsOf(objs []*unstructured.Unstructured) (nodeNeeds, error) {
 	selectors := map[string]map[string]string{}
 	missing := map[corev1.ResourceName]bool{}
 	offered := simcluster.DefaultNodeCapacity()
+	total := corev1.ResourceList{}
 	for _, u := range objs {
 		if u.GetKind() != "RayCluster" {
 			continue
@@ -54,7 +60,9 @@ func nodeNeedsOf(objs []*unstructured.Unstructured) (nodeNeeds, error) {
 		if err != nil {
 			return nodeNeeds{}, err
 		}
-		for _, spec := range specs {
+		for _, pods := range specs {
+			spec := pods.Spec
+			addAsks(total, spec.Containers, pods.Count)
 			if len(spec.NodeSelector) > 0 {
 				selectors[fmt.Sprint(spec.NodeSelector)] = spec.NodeSelector
 			}
@@ -74,44 +82,97 @@ func nodeNeedsOf(objs []*unstructured.Unstructured) (nodeNeeds, error) {
 		needs.Selectors = append(needs.Selectors, selectors[key])
 	}
 	needs.Resources = slices.Sorted(maps.Keys(missing))
+	needs.Total = total
 	return needs, nil
 }
 
+// addAsks adds count times the containers' requests (else limits) to total.
+func addAsks(total corev1.ResourceList, containers []corev1.Container, count int64) {
+	for _, c := range containers {
+		asks := corev1.ResourceList{}
+		maps.Copy(asks, c.Resources.Limits)
+		maps.Copy(asks, c.Resources.Requests)
+		for name, q := range asks {
+			sum := total[name]
+			for range count {
+				sum.Add(q)
+			}
+			total[name] = sum
+		}
+	}
+}
+
+// groupPods is a Ray group's pod spec and how many pods it asks for.
+type groupPods struct {
+	Spec  corev1.PodSpec
+	Count int64
+}
+
 // rayClusterPodSpecs decodes the pod specs of a RayCluster's head and
-// worker groups; fields the pod spec does not know are not its concern.
-func rayClusterPodSpecs(u *unstructured.Unstructured) ([]corev1.PodSpec, error) {
+// worker groups, with their pod counts (replicas clamped to the bounds,
+// times numOfHosts); fields the pod spec does not know are not its concern.
+func rayClusterPodSpecs(u *unstructured.Unstructured) ([]groupPods, error) {
 	groups, _, err := unstructured.NestedSlice(u.Object, "spec", "workerGroupSpecs")
 	if err != nil {
 		return nil, fmt.Errorf("RayCluster %s: workerGroupSpecs: %w", u.GetName(), err)
 	}
-	raw := make([]map[string]any, 0, len(groups)+1)
+	type raw struct {
+		spec  map[string]any
+		count int64
+	}
+	var raws []raw
 	if head, ok, _ := unstructured.NestedMap(u.Object, "spec", "headGroupSpec", "template", "spec"); ok {
-		raw = append(raw, head)
+		raws = append(raws, raw{head, 1})
 	}
 	for _, g := range groups {
 		if gm, ok := g.(map[string]any); ok {
 			if spec, ok, _ := unstructured.NestedMap(gm, "template", "spec"); ok {
-				raw = append(raw, spec)
+				raws = append(raws, raw{spec, samplePodCount(gm)})
 			}
 		}
 	}
-	specs := make([]corev1.PodSpec, 0, len(raw))
-	for _, m := range raw {
+	specs := make([]groupPods, 0, len(raws))
+	for _, r := range raws {
 		var spec corev1.PodSpec
-		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(m, &spec); err != nil {
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(r.spec, &spec); err != nil {
 			return nil, fmt.Errorf("RayCluster %s: decoding a pod template: %w", u.GetName(), err)
 		}
-		specs = append(specs, spec)
+		specs = append(specs, groupPods{Spec: spec, Count: r.count})
 	}
 	return specs, nil
 }
 
-// capacity is simcluster's default node capacity plus plenty of each
-// missing resource, so that one node holds every sample's GPUs and TPUs
+// samplePodCount is how many pods a worker group asks for, as the chart
+// counts them: replicas clamped to [minReplicas, maxReplicas], times
+// numOfHosts.
+func samplePodCount(group map[string]any) int64 {
+	// The samples' YAML decodes numbers as float64.
+	number := func(key string, def int64) int64 {
+		switch v := group[key].(type) {
+		case float64:
+			return int64(v)
+		case int64:
+			return v
+		}
+		return def
+	}
+	lo, hi := number("minReplicas", 0), number("maxReplicas", math.MaxInt32)
+	replicas := min(max(number("replicas", lo), lo), hi)
+	return replicas * max(number("numOfHosts", 1), 1)
+}
+
+// capacity is simcluster's default node capacity, raised to what all the
+// samples' pods ask for together, plus plenty of each missing resource, so
+// that one node holds every sample's pods, GPUs and TPUs
 // at once: a thousand devices (extended resources count whole units), a
 // pebibyte of anything else (ephemeral storage, say).
 func (n nodeNeeds) capacity() corev1.ResourceList {
 	c := simcluster.DefaultNodeCapacity()
+	for name, q := range n.Total {
+		if have, ok := c[name]; ok && have.Cmp(q) < 0 {
+			c[name] = q
+		}
+	}
 	for _, name := range n.Resources {
 		c[name] = resource.MustParse("1Pi")
 		if strings.Contains(string(name), "/") && !strings.HasPrefix(string(name), corev1.ResourceHugePagesPrefix) {
@@ -216,7 +277,7 @@ func (e *Env) createPresumedServiceAccounts(ctx context.Context, ns string, objs
 			continue
 		}
 		for _, spec := range specs {
-			name := spec.ServiceAccountName
+			name := spec.Spec.ServiceAccountName
 			if name == "" || shipped[name] {
 				continue
 			}

@@ -16,8 +16,13 @@ import (
 	"text/tabwriter"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
 
 	rayv1 "github.com/ray-ha-operator/ray-ha-operator/api/v1"
 	"github.com/ray-ha-operator/ray-ha-operator/test/kuberay"
@@ -59,34 +64,28 @@ var kubeRaySampleOutcomes = map[string]sampleOutcome{
 		{Field: "spec.autoscalerOptions", Message: "Forbidden: spec.autoscalerOptions is not supported by ray-ha-operator; see docs/compatibility.md"},
 		{Field: "spec.enableInTreeAutoscaling", Message: "Forbidden: spec.enableInTreeAutoscaling: true is not supported by ray-ha-operator; see docs/compatibility.md"},
 	}},
-	"ray-cluster.complete.yaml":            {Verdict: sampleReady},
-	"ray-cluster.custom-head-service.yaml": {Verdict: sampleReady},
-	"ray-cluster.deprecate-gcs-ft.yaml":    {Verdict: sampleReady},
-	"ray-cluster.embed-grafana.yaml":       {Verdict: sampleReady},
-	"ray-cluster.external-redis-uri.yaml":  {Verdict: sampleReady},
-	"ray-cluster.external-redis.yaml":      {Verdict: sampleReady},
-	"ray-cluster.fluentbit.yaml":           {Verdict: sampleReady},
-	"ray-cluster.gke-bucket.yaml":          {Verdict: sampleReady},
-	"ray-cluster.head-command.yaml":        {Verdict: sampleReady},
-	"ray-cluster.kai-gpu-sharing.yaml":     {Verdict: sampleReady},
-	"ray-cluster.kai-scheduler.yaml":       {Verdict: sampleReady},
-	"ray-cluster.overwrite-command.yaml":   {Verdict: sampleReady},
-	"ray-cluster.persistent-redis.yaml":    {Verdict: sampleReady},
-	"ray-cluster.py-spy.yaml":              {Verdict: sampleReady},
-	"ray-cluster.sample.yaml":              {Verdict: sampleReady},
-	"ray-cluster.scheduler-plugins.yaml":   {Verdict: sampleReady},
-	"ray-cluster.separate-ingress.yaml":    {Verdict: sampleReady},
-	"ray-cluster.tls.yaml":                 {Verdict: sampleReady},
-	"ray-cluster.tpu-v4-multihost.yaml": {Verdict: sampleRejected, Causes: []fieldCause{
-		{Field: "spec.workerGroupSpecs[0].numOfHosts", Message: "Forbidden: spec.workerGroupSpecs[].numOfHosts greater than 1 is not supported by ray-ha-operator; see docs/compatibility.md"},
-	}},
-	"ray-cluster.tpu-v4-singlehost.yaml": {Verdict: sampleReady},
-	"ray-cluster.tpu-v6e-16-multihost.yaml": {Verdict: sampleRejected, Causes: []fieldCause{
-		{Field: "spec.workerGroupSpecs[0].numOfHosts", Message: "Forbidden: spec.workerGroupSpecs[].numOfHosts greater than 1 is not supported by ray-ha-operator; see docs/compatibility.md"},
-	}},
-	"ray-cluster.tpu-v6e-256-multihost.yaml": {Verdict: sampleRejected, Causes: []fieldCause{
-		{Field: "spec.workerGroupSpecs[0].numOfHosts", Message: "Forbidden: spec.workerGroupSpecs[].numOfHosts greater than 1 is not supported by ray-ha-operator; see docs/compatibility.md"},
-	}},
+	"ray-cluster.complete.yaml":                {Verdict: sampleReady},
+	"ray-cluster.custom-head-service.yaml":     {Verdict: sampleReady},
+	"ray-cluster.deprecate-gcs-ft.yaml":        {Verdict: sampleReady},
+	"ray-cluster.embed-grafana.yaml":           {Verdict: sampleReady},
+	"ray-cluster.external-redis-uri.yaml":      {Verdict: sampleReady},
+	"ray-cluster.external-redis.yaml":          {Verdict: sampleReady},
+	"ray-cluster.fluentbit.yaml":               {Verdict: sampleReady},
+	"ray-cluster.gke-bucket.yaml":              {Verdict: sampleReady},
+	"ray-cluster.head-command.yaml":            {Verdict: sampleReady},
+	"ray-cluster.kai-gpu-sharing.yaml":         {Verdict: sampleReady},
+	"ray-cluster.kai-scheduler.yaml":           {Verdict: sampleReady},
+	"ray-cluster.overwrite-command.yaml":       {Verdict: sampleReady},
+	"ray-cluster.persistent-redis.yaml":        {Verdict: sampleReady},
+	"ray-cluster.py-spy.yaml":                  {Verdict: sampleReady},
+	"ray-cluster.sample.yaml":                  {Verdict: sampleReady},
+	"ray-cluster.scheduler-plugins.yaml":       {Verdict: sampleReady},
+	"ray-cluster.separate-ingress.yaml":        {Verdict: sampleReady},
+	"ray-cluster.tls.yaml":                     {Verdict: sampleReady},
+	"ray-cluster.tpu-v4-multihost.yaml":        {Verdict: sampleReady},
+	"ray-cluster.tpu-v4-singlehost.yaml":       {Verdict: sampleReady},
+	"ray-cluster.tpu-v6e-16-multihost.yaml":    {Verdict: sampleReady},
+	"ray-cluster.tpu-v6e-256-multihost.yaml":   {Verdict: sampleReady},
 	"ray-cluster.tpu-v6e-singlehost.yaml":      {Verdict: sampleReady},
 	"ray-cluster.uv.yaml":                      {Verdict: sampleReady},
 	"ray-cluster.verl.yaml":                    {Verdict: sampleReady},
@@ -178,6 +177,9 @@ func checkSample(t *testing.T, env *Env, file, ns string, applied appliedSample,
 			out.Causes = rejectionCauses(err)
 		} else {
 			out = env.waitSampleSettled(t, ns, name)
+			if out.Verdict == sampleReady {
+				env.checkSampleWorkers(t, ns, name)
+			}
 		}
 		slices.SortFunc(out.Causes, func(a, b fieldCause) int {
 			return cmp.Or(cmp.Compare(a.Field, b.Field), cmp.Compare(a.Message, b.Message))
@@ -237,6 +239,36 @@ func (e *Env) waitSampleSettled(t *testing.T, ns, name string) sampleOutcome {
 	})
 	t.Logf("RayCluster %s/%s %s after %s", ns, name, out.Verdict, took.Round(time.Millisecond))
 	return out
+}
+
+// checkSampleWorkers: a ready sample runs exactly the worker pods its
+// groups ask for (replicas clamped, times numOfHosts), and has the headless
+// worker Service exactly when a group has more than one host per replica.
+func (e *Env) checkSampleWorkers(t *testing.T, ns, name string) {
+	t.Helper()
+	rc := e.RayCluster(t, ns, name)
+	u, err := runtime.DefaultUnstructuredConverter.ToUnstructured(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	groups, _, _ := unstructured.NestedSlice(u, "spec", "workerGroupSpecs")
+	var want int64
+	multiHost := false
+	for i, g := range groups {
+		gm, _ := g.(map[string]any)
+		multiHost = multiHost || rc.Spec.WorkerGroupSpecs[i].NumOfHosts > 1
+		if !ptr.Deref(rc.Spec.WorkerGroupSpecs[i].Suspend, false) {
+			want += samplePodCount(gm)
+		}
+	}
+	if got := len(e.WorkerUIDs(t, ns, name)); int64(got) != want || int64(rc.Status.ReadyWorkerReplicas) != want {
+		t.Errorf("%s/%s: %d worker pods, %d Ready in status; want %d", ns, name, got, rc.Status.ReadyWorkerReplicas, want)
+	}
+	var svc corev1.Service
+	err = e.Client.Get(context.Background(), types.NamespacedName{Namespace: ns, Name: name + "-headless"}, &svc)
+	if exists := err == nil; exists != multiHost || (err != nil && !apierrors.IsNotFound(err)) {
+		t.Errorf("%s/%s: headless worker Service exists %t (%v), want %t", ns, name, exists, err, multiHost)
+	}
 }
 
 func (o sampleOutcome) equal(want sampleOutcome) bool {

@@ -33,7 +33,9 @@ func docsSection(outcomes []Outcome) string {
 		"health endpoints the probes check. KubeRay's `BuildServiceForHeadPod` and `BuildIngressForHeadService` and our chart " +
 		"also each build the head Service and, with `enableIngress`, the head Ingress, compared for name, type, headless or not, " +
 		"`publishNotReadyAddresses`, which pods the selector picks, ports, labels, annotations, other spec fields, and the " +
-		"Ingress's class, annotations, paths and backends. Rows ending in `with --batch-scheduler=<name>` run both operators " +
+		"Ingress's class, annotations, paths and backends. When a worker group has `numOfHosts` > 1, KubeRay's " +
+		"`BuildHeadlessServiceForRayCluster` and our chart each build the headless worker Service, compared for name, type, " +
+		"headless, `publishNotReadyAddresses`, which pods it selects, ports and the `ray.io/headless-worker-svc` label. Rows ending in `with --batch-scheduler=<name>` run both operators " +
 		"with that batch scheduler: KubeRay's plugin (`DoBatchSchedulingOnSubmission`, then `AddMetadataToChildResource` on each pod) " +
 		"against our chart, compared for the pods' `schedulerName`, labels and scheduler annotations (YuniKorn's task groups by meaning) " +
 		"and the PodGroup's kind, name and spec (`minMember`, `minResources` by value, `queue`, `priorityClassName`, `networkTopology`). " +

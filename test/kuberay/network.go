@@ -1,6 +1,7 @@
 package kuberay
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -16,25 +17,28 @@ import (
 // oracleNetwork mirrors the oracle's Network (oracle/services.go): the head
 // Service KubeRay creates and, with enableIngress, its head Ingress.
 type oracleNetwork struct {
-	HeadService  *corev1.Service       `json:"headService,omitempty"`
-	HeadIngress  *networkingv1.Ingress `json:"headIngress,omitempty"`
-	NetworkError string                `json:"networkError,omitempty"`
+	HeadService           *corev1.Service       `json:"headService,omitempty"`
+	HeadIngress           *networkingv1.Ingress `json:"headIngress,omitempty"`
+	WorkerHeadlessService *corev1.Service       `json:"workerHeadlessService,omitempty"`
+	NetworkError          string                `json:"networkError,omitempty"`
 }
 
 // The objects compared besides the pods, as Difference.Pod names them.
 const (
-	objService = "head Service"
-	objIngress = "head Ingress"
+	objService  = "head Service"
+	objIngress  = "head Ingress"
+	objHeadless = "headless worker Service"
 )
 
 // Fields of the head Service's and Ingress's facts. Labels of both use
 // fieldLabel, as pods' do: the same labels differ for the same reason.
 const (
-	fieldService     = "Service"            // (exists), name, type, headless, publishNotReadyAddresses, selects, spec.<field>
-	fieldServicePort = "Service port"       // by port name
-	fieldServiceAnno = "Service annotation" // by key
-	fieldIngress     = "Ingress"            // (exists), name, ingressClassName, rule N host, rule N path M [backend], spec.<field>
-	fieldIngressAnno = "Ingress annotation" // by key
+	fieldService     = "Service"                 // (exists), name, type, headless, publishNotReadyAddresses, selects, spec.<field>
+	fieldServicePort = "Service port"            // by port name
+	fieldServiceAnno = "Service annotation"      // by key
+	fieldIngress     = "Ingress"                 // (exists), name, ingressClassName, rule N host, rule N path M [backend], spec.<field>
+	fieldIngressAnno = "Ingress annotation"      // by key
+	fieldHeadless    = "headless worker Service" // (exists), name, type, headless, publishNotReadyAddresses, selects, ports, label <key>
 	// fieldInput holds what the RayCluster asked for, the same on both
 	// sides (so never a difference), for allow-list entries to check.
 	fieldInput = "(input)"
@@ -49,18 +53,25 @@ const (
 	inputParamPrefix    = "rayStartParams."
 )
 
-// collectNetwork finds the head Service and Ingress among what the chart
-// rendered.
+// headlessWorkerLabel marks the headless worker Service, on both sides.
+const headlessWorkerLabel = "ray.io/headless-worker-svc"
+
+// collectNetwork finds the head Service, the headless worker Service and
+// the head Ingress among what the chart rendered.
 func collectNetwork(objs []*unstructured.Unstructured, out ourRender) (ourRender, error) {
 	for _, o := range objs {
 		var target any
 		switch o.GetKind() {
 		case "Service":
-			if out.HeadService != nil {
-				return out, fmt.Errorf("two Services rendered (%s, %s)", out.HeadService.Name, o.GetName())
+			svc := &out.HeadService
+			if _, ok := o.GetLabels()[headlessWorkerLabel]; ok {
+				svc = &out.WorkerHeadlessService
 			}
-			out.HeadService = &corev1.Service{}
-			target = out.HeadService
+			if *svc != nil {
+				return out, fmt.Errorf("two Services of one kind rendered (%s, %s)", (*svc).Name, o.GetName())
+			}
+			*svc = &corev1.Service{}
+			target = *svc
 		case "Ingress":
 			if out.HeadIngress != nil {
 				return out, fmt.Errorf("two Ingresses rendered (%s, %s)", out.HeadIngress.Name, o.GetName())
@@ -77,13 +88,14 @@ func collectNetwork(objs []*unstructured.Unstructured, out ourRender) (ourRender
 	return out, nil
 }
 
-// networkView is one side's head Service and Ingress, with the pods its
-// Service selector is judged against.
+// networkView is one side's head Service, Ingress and headless worker
+// Service, with the pods the Services' selectors are judged against.
 type networkView struct {
-	Service *corev1.Service
-	Ingress *networkingv1.Ingress
-	Head    map[string]string   // head pod labels
-	Workers []map[string]string // worker pod labels
+	Service  *corev1.Service
+	Ingress  *networkingv1.Ingress
+	Headless *corev1.Service
+	Head     map[string]string   // head pod labels
+	Workers  []map[string]string // worker pod labels
 }
 
 // compareNetwork compares the head Service and Ingress of both sides.
@@ -94,7 +106,30 @@ func compareNetwork(spec string, obj *unstructured.Unstructured, kr, ours networ
 	for k, v := range in {
 		ks[k], os[k], ki[k], oi[k] = v, v, v, v
 	}
-	return append(compareFacts(spec, objService, ks, os), compareFacts(spec, objIngress, ki, oi)...)
+	diffs := append(compareFacts(spec, objService, ks, os), compareFacts(spec, objIngress, ki, oi)...)
+	return append(diffs, compareFacts(spec, objHeadless, headlessFacts(kr), headlessFacts(ours))...)
+}
+
+// headlessFacts: what multi-host workers rely on in the headless worker
+// Service: that it exists, its name, that it is headless, lists pods
+// before they are Ready and selects the workers. Labels other than the
+// one KubeRay finds it by select nothing and are not compared. No Service
+// on either side gives no facts.
+func headlessFacts(v networkView) Facts {
+	f := Facts{}
+	s := v.Headless
+	if s == nil {
+		return f
+	}
+	f[Fact{fieldHeadless, "(exists)"}] = "yes"
+	f[Fact{fieldHeadless, "name"}] = s.Name
+	f[Fact{fieldHeadless, "type"}] = string(cmp.Or(s.Spec.Type, corev1.ServiceTypeClusterIP))
+	f[Fact{fieldHeadless, "headless"}] = yesNo(s.Spec.ClusterIP == corev1.ClusterIPNone)
+	f[Fact{fieldHeadless, "publishNotReadyAddresses"}] = fmt.Sprint(s.Spec.PublishNotReadyAddresses)
+	f[Fact{fieldHeadless, "selects"}] = selects(s.Spec.Selector, v.Head, v.Workers)
+	f[Fact{fieldHeadless, "ports"}] = fmt.Sprint(len(s.Spec.Ports))
+	f[Fact{fieldHeadless, "label " + headlessWorkerLabel}] = s.Labels[headlessWorkerLabel]
+	return f
 }
 
 // inputFacts: what the RayCluster says about the head's ports and Service.
@@ -305,11 +340,11 @@ func ingressBackend(b networkingv1.IngressBackend) string {
 // networkDiffs compares both sides' head Service and Ingress. KubeRay
 // failing to build them shows as a Service that does not exist.
 func networkDiffs(spec string, obj *unstructured.Unstructured, kr oracleResult, ours ourRender) []Difference {
-	krView := networkView{Service: kr.HeadService, Ingress: kr.HeadIngress, Head: kr.Head.Labels}
+	krView := networkView{Service: kr.HeadService, Ingress: kr.HeadIngress, Headless: kr.WorkerHeadlessService, Head: kr.Head.Labels}
 	for _, w := range kr.Workers {
 		krView.Workers = append(krView.Workers, w.Pod.Labels)
 	}
-	ourView := networkView{Service: ours.HeadService, Ingress: ours.HeadIngress}
+	ourView := networkView{Service: ours.HeadService, Ingress: ours.HeadIngress, Headless: ours.WorkerHeadlessService}
 	if ours.Head != nil {
 		ourView.Head = ours.Head.Labels
 	}

@@ -33,9 +33,11 @@ type ourRender struct {
 	Rejected string
 	Head     *corev1.PodTemplateSpec
 	Workers  map[string]*corev1.PodTemplateSpec
-	// HeadService and HeadIngress (nil when not rendered), see network.go.
-	HeadService *corev1.Service
-	HeadIngress *networkingv1.Ingress
+	// HeadService, HeadIngress and WorkerHeadlessService (nil when not
+	// rendered), see network.go.
+	HeadService           *corev1.Service
+	HeadIngress           *networkingv1.Ingress
+	WorkerHeadlessService *corev1.Service
 	// PodGroup is the batch scheduler's (nil when not rendered), see batch.go.
 	PodGroup *unstructured.Unstructured
 	// Dropped lists spec fields the RayCluster had that our API type does

@@ -14,7 +14,8 @@ import (
 // admitted without one) with the root CA ConfigMap their token volume
 // mounts, aggregated RBAC roles, Service endpoints, clean-up of pods on
 // deleted nodes, and ResourceQuota usage (without it a quota's status stays
-// empty and the quota bounds nothing). The legacy ServiceAccount token Secret controller is left
+// empty and the quota bounds nothing), and PodDisruptionBudget status (the
+// disruption controller: without it every eviction is refused). The legacy ServiceAccount token Secret controller is left
 // out: TokenRequest, served by the API server, issues tokens.
 var kubeControllers = []string{
 	"deployment-controller",
@@ -31,6 +32,7 @@ var kubeControllers = []string{
 	"endpoints-controller",
 	"pod-garbage-collector-controller",
 	"resourcequota-controller",
+	"disruption-controller",
 }
 
 // startControllerManager runs kube-controller-manager with short node

@@ -25,6 +25,15 @@ compute structured data return JSON, read back with fromJson, because
 {{- $meta.name | default (printf "%s-head-svc" (include "ray-cluster.name" .)) -}}
 {{- end -}}
 
+{{/*
+A worker group's pods per replica: numOfHosts, counted as 1 below 1 (as
+KubeRay creates pods for an object from before the field existed).
+Argument: the worker group.
+*/}}
+{{- define "ray-cluster.hostsPerReplica" -}}
+{{- max 1 (int64 (.numOfHosts | default 1)) -}}
+{{- end -}}
+
 {{- define "ray-cluster.domain" -}}
 {{- $c := .Values.cluster | default dict -}}
 {{- $c.domain | default "cluster.local" -}}

@@ -13,18 +13,20 @@ import (
 )
 
 // Network is the head Service KubeRay creates for a cluster it accepts,
-// and the head Ingress when headGroupSpec.enableIngress is true. Embedded
-// in Result, so its fields sit beside the pods in the JSON.
+// the head Ingress when headGroupSpec.enableIngress is true, and the
+// headless worker Service when a worker group has numOfHosts > 1.
+// Embedded in Result, so its fields sit beside the pods in the JSON.
 type Network struct {
-	HeadService *corev1.Service       `json:"headService,omitempty"`
-	HeadIngress *networkingv1.Ingress `json:"headIngress,omitempty"`
+	HeadService           *corev1.Service       `json:"headService,omitempty"`
+	HeadIngress           *networkingv1.Ingress `json:"headIngress,omitempty"`
+	WorkerHeadlessService *corev1.Service       `json:"workerHeadlessService,omitempty"`
 	// NetworkError is KubeRay refusing to build either object (its
 	// controller then retries and never creates it).
 	NetworkError string `json:"networkError,omitempty"`
 }
 
-// buildNetwork builds both objects as the RayCluster controller's
-// reconcileHeadService and reconcileIngress do on plain Kubernetes (on
+// buildNetwork builds the objects as the RayCluster controller's
+// reconcileHeadService, reconcileHeadlessService and reconcileIngress do on plain Kubernetes (on
 // OpenShift KubeRay makes a Route instead; not compared).
 func buildNetwork(instance *rayv1.RayCluster) Network {
 	var n Network
@@ -34,6 +36,7 @@ func buildNetwork(instance *rayv1.RayCluster) Network {
 		return n
 	}
 	n.HeadService = svc
+	n.WorkerHeadlessService = buildWorkerHeadlessService(instance)
 	if e := instance.Spec.HeadGroupSpec.EnableIngress; e == nil || !*e {
 		return n
 	}
@@ -66,4 +69,15 @@ func buildHeadService(instance *rayv1.RayCluster) (*corev1.Service, error) {
 		return nil, fmt.Errorf("ray head service does not have any ports set up")
 	}
 	return svc, nil
+}
+
+// buildWorkerHeadlessService is reconcileHeadlessService's object: made
+// only when some worker group has more than one host per replica.
+func buildWorkerHeadlessService(instance *rayv1.RayCluster) *corev1.Service {
+	for _, g := range instance.Spec.WorkerGroupSpecs {
+		if g.NumOfHosts > 1 {
+			return common.BuildHeadlessServiceForRayCluster(*instance)
+		}
+	}
+	return nil
 }

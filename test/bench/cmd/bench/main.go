@@ -31,7 +31,7 @@ func main() {
 	cfg.Bind(flag.CommandLine)
 	md := flag.String("md", "docs/benchmarks.md", "Markdown file whose operator sections are written (empty: none)")
 	js := flag.String("json", "docs/benchmarks.json", "JSON result file (empty: none)")
-	modes := flag.String("modes", "", "comma-separated recovery modes (default: all): head-deleted, head-failed, container-exit, stuck-terminating, node-lost")
+	modes := flag.String("modes", "", "comma-separated recovery modes (default: all): head-deleted, head-failed, container-exit, stuck-terminating, node-lost, leader-failover")
 	keep := flag.Bool("keep", false, "keep the work folder (cluster and operator logs) after the run")
 	flag.Parse()
 	if *modes != "" {
