@@ -32,7 +32,9 @@ func (w observationWriter) PreReconcile(_ context.Context, req *Request) (Result
 	return Result{}, w.write(req)
 }
 
-func (w observationWriter) ProjectStatus(_ context.Context, req *Request) error { return w.write(req) }
+func (w observationWriter) ProjectStatus(_ context.Context, req *Request) (Result, error) {
+	return Result{}, w.write(req)
+}
 
 func (w observationWriter) write(req *Request) error {
 	seq, ok := req.Observation.(int64)

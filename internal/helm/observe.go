@@ -3,6 +3,7 @@ package helm
 import (
 	"context"
 	"fmt"
+	"time"
 )
 
 // Observer gathers, once per reconcile and before any pre-reconcile hook
@@ -25,9 +26,11 @@ type Observer interface {
 // the inputs are held back after a failure a retry cannot fix. So the
 // status tells what runs even while nothing can be applied. It writes into
 // Request.Object's status only; the reconcile's single status patch
-// persists it.
+// persists it. Only Result.RequeueAfter is read: a projector may ask to
+// look again when what it reports can change without any watched object
+// changing (a pod refused by admission never exists).
 type StatusProjector interface {
-	ProjectStatus(ctx context.Context, req *Request) error
+	ProjectStatus(ctx context.Context, req *Request) (Result, error)
 }
 
 // observe runs the Observer (if any) and keeps its value for every hook.
@@ -43,13 +46,17 @@ func (r *Reconciler) observe(ctx context.Context, s *scope) error {
 	return nil
 }
 
-// projectStatus runs the status projectors with the reconcile's observation.
-func (r *Reconciler) projectStatus(ctx context.Context, s *scope) error {
+// projectStatus runs the status projectors with the reconcile's
+// observation and returns the shortest requeue they ask for.
+func (r *Reconciler) projectStatus(ctx context.Context, s *scope) (time.Duration, error) {
 	req := s.request(s.last)
+	var requeue time.Duration
 	for i, p := range r.opts.StatusProjectors {
-		if err := p.ProjectStatus(ctx, req); err != nil {
-			return fmt.Errorf("status projector %d of %s/%s: %w", i, s.obj.GetNamespace(), s.obj.GetName(), err)
+		out, err := p.ProjectStatus(ctx, req)
+		if err != nil {
+			return 0, fmt.Errorf("status projector %d of %s/%s: %w", i, s.obj.GetNamespace(), s.obj.GetName(), err)
 		}
+		requeue = shorterRequeue(requeue, out.RequeueAfter)
 	}
-	return nil
+	return requeue, nil
 }

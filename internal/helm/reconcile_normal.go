@@ -12,7 +12,8 @@ import (
 )
 
 // reconcileNormal runs the phases of a reconcile of a live resource:
-// gather facts, decide, pre-hooks, apply, post-hooks, watch dependents.
+// observe, gather facts, decide, pre-hooks, apply, post-hooks, watch
+// dependents; and, whichever phase ends it, the status projection.
 func (r *Reconciler) reconcileNormal(ctx context.Context, s *scope) (res ctrl.Result, err error) {
 	s.cond(ConditionInitialized, metav1.ConditionTrue, ReasonInitialized, "")
 	if err := r.observe(ctx, s); err != nil {
@@ -21,8 +22,12 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, s *scope) (res ctrl.Re
 	// The status follows the observation on every path, a blocked or
 	// failed one included.
 	defer func() {
-		if perr := r.projectStatus(ctx, s); perr != nil && err == nil {
+		requeue, perr := r.projectStatus(ctx, s)
+		if perr != nil && err == nil {
 			err = perr
+		}
+		if err == nil {
+			res.RequeueAfter = shorterRequeue(res.RequeueAfter, requeue)
 		}
 	}()
 	if err := r.gather(ctx, s); err != nil {

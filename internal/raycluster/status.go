@@ -6,9 +6,11 @@ package raycluster
 
 import (
 	"context"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/clock"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	rayv1 "github.com/ray-ha-operator/ray-ha-operator/api/v1"
@@ -31,21 +33,30 @@ type StatusProjection struct {
 
 var _ helm.StatusProjector = (*StatusProjection)(nil)
 
+// headMissingRecheck is how soon the projection looks again while the head
+// pod is missing: a pod the StatefulSet is refused (a quota, Pod Security)
+// never exists, so no pod event would tell.
+const headMissingRecheck = 15 * time.Second
+
 // ProjectStatus computes the status of one RayCluster.
-func (k *StatusProjection) ProjectStatus(ctx context.Context, req *helm.Request) error {
+func (k *StatusProjection) ProjectStatus(ctx context.Context, req *helm.Request) (helm.Result, error) {
 	rc, err := FromObject(req.Object)
 	if err != nil {
-		return err
+		return helm.Result{}, err
 	}
 	obs, err := ObservationOf(ctx, req, &Observer{Reader: k.Reader, Clock: k.Clock})
 	if err != nil {
-		return err
+		return helm.Result{}, err
+	}
+	var out helm.Result
+	if obs.HeadPod == nil && !ptr.Deref(rc.Spec.Suspend, false) {
+		out.RequeueAfter = headMissingRecheck
 	}
 	st := rc.Status.DeepCopy()
 	if !computeStatus(st, factsOf(rc, obs)) {
-		return nil
+		return out, nil
 	}
-	return WriteStatus(req.Object, st)
+	return out, WriteStatus(req.Object, st)
 }
 
 // factsOf picks what computeStatus needs from the observation.

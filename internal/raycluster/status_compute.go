@@ -42,7 +42,7 @@ type statusFacts struct {
 	Now        metav1.Time
 }
 
-// computeStatus writes the status hook's fields into st and reports whether
+// computeStatus writes the status projection's fields into st and reports whether
 // anything changed. lastUpdateTime moves only then, so a steady state
 // writes nothing.
 func computeStatus(st *rayv1.RayClusterStatus, f statusFacts) bool {
