@@ -66,6 +66,7 @@ func (k *HeadHealthHook) PreReconcile(ctx context.Context, req *helm.Request) (h
 		return helm.Result{}, err
 	}
 	if ptr.Deref(run.rc.Spec.Suspend, false) {
+		k.reportFleetBrake(ctx, run) // nothing to force: any hold ends
 		return helm.Result{}, k.suspended(req, run)
 	}
 	run.health = ClassifyHead(run.scope.HeadInput(redisDown(run.rc)), run.scope.Now)

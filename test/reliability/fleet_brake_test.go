@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -116,7 +118,8 @@ func brakeWideOutage(t *testing.T, e *procEnv, keys []types.NamespacedName, metr
 	brakeWantEvents(t, e, lost, kept, before, during, raycluster.EventHeadReplacementHeldByFleetBrake)
 	brakeWantMetric(t, metrics, raycluster.MetricFleetBrakeHeldClusters, "", len(lost))
 	brakeWantMetric(t, metrics, raycluster.MetricFleetBrakeHolds, `{reason="ZoneDisrupted"}`, len(lost))
-	t.Logf("kube-controller-manager tainted %d of the %d killed nodes NoExecute", brakeTainted(t, e, killed), len(killed))
+	t.Logf("kube-controller-manager tainted %d of the %d killed nodes NoExecute; zone states it logged: %s",
+		brakeTainted(t, e, killed), len(killed), brakeZoneStates(t, e))
 
 	for _, n := range killed {
 		if err := e.sim.RestartNode(n); err != nil {
@@ -353,6 +356,29 @@ func brakeTainted(t *testing.T, e *procEnv, nodes []string) int {
 	return n
 }
 
+// brakeZoneStates lists the zone state changes kube-controller-manager
+// logged ("none" when it logged none).
+func brakeZoneStates(t *testing.T, e *procEnv) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(e.sim.Dir(), "logs", "kube-controller-manager.log"))
+	if err != nil {
+		t.Fatalf("reading kube-controller-manager's log: %v", err)
+	}
+	var states []string
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.Contains(line, "Disruption") && strings.Contains(line, "zone") {
+			if i := strings.Index(line, "] "); i >= 0 {
+				line = line[i+2:]
+			}
+			states = append(states, line)
+		}
+	}
+	if len(states) == 0 {
+		return "none"
+	}
+	return strings.Join(states, "; ")
+}
+
 // brakeWantMetric scrapes the operator's /metrics and checks one series
 // (a series never set counts as 0).
 func brakeWantMetric(t *testing.T, addr, name, labels string, want int) {
@@ -430,8 +456,8 @@ func TestFleetBrakeTwoOfThree(t *testing.T) {
 			}
 			return procAllConverged(e.cl, keys, e.checkOperatorAlive)(ctx)
 		})
-	t.Logf("killed %v at once; every head Ready on the node left %s later; kube-controller-manager tainted %d of them NoExecute",
-		killed, took.Round(time.Millisecond), brakeTainted(t, e, killed))
+	t.Logf("killed %v at once; every head Ready on the node left %s later; kube-controller-manager tainted %d of them NoExecute; zone states it logged: %s",
+		killed, took.Round(time.Millisecond), brakeTainted(t, e, killed), brakeZoneStates(t, e))
 	time.Sleep(5 * time.Second)
 	after := brakeCounts(t, e, keys)
 	for _, k := range keys {
