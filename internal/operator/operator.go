@@ -52,7 +52,6 @@ type Config struct {
 type Setup struct {
 	Reconciler *helm.Reconciler
 	Metrics    *raycluster.Metrics
-	FleetBrake *raycluster.FleetBrake
 }
 
 // SetupRayCluster adds the RayCluster controller to mgr. The manager's
@@ -123,5 +122,5 @@ func SetupRayCluster(mgr ctrl.Manager, cfg Config) (*Setup, error) {
 	if err := r.SetupWithManager(mgr); err != nil {
 		return nil, fmt.Errorf("setting up the RayCluster controller: %w", err)
 	}
-	return &Setup{Reconciler: r, Metrics: metrics, FleetBrake: brake}, nil
+	return &Setup{Reconciler: r, Metrics: metrics}, nil
 }
