@@ -60,6 +60,7 @@ type flags struct {
 
 	// RayCluster hooks.
 	headPolicy   raycluster.Policy
+	fleetBrake   raycluster.FleetBrakeOptions
 	reachability raycluster.ReachabilityOptions
 	cleanup      raycluster.CleanupOptions
 
@@ -91,6 +92,8 @@ func parseFlags() flags {
 	flag.BoolVar(&f.rollbackOnFailure, "rollback-on-failure", false, "Roll a failed upgrade back to the previous revision (off: the failed revision is retried).")
 	f.headPolicy = raycluster.DefaultPolicy()
 	f.headPolicy.BindFlags(flag.CommandLine)
+	f.fleetBrake = raycluster.DefaultFleetBrakeOptions()
+	f.fleetBrake.BindFlags(flag.CommandLine)
 	flag.BoolVar(&f.cleanup.Enabled, "redis-cleanup-enabled", true,
 		"Delete a RayCluster's GCS data from Redis when the RayCluster is deleted (adds the ray.io/gcs-ft-redis-cleanup-finalizer).")
 	flag.DurationVar(&f.cleanup.DefaultTimeout, "redis-cleanup-timeout", raycluster.DefaultDeletionTimeout,
@@ -186,6 +189,7 @@ func setupWatch(mgr ctrl.Manager, w helm.Watch, f flags, namespaces []string, ba
 		_, err := operator.SetupRayCluster(mgr, operator.Config{
 			Watch:           w,
 			Policy:          f.headPolicy,
+			FleetBrake:      &f.fleetBrake,
 			Registerer:      ctrlmetrics.Registry,
 			OperatorVersion: version,
 			Reachability:    f.reachability,

@@ -151,6 +151,28 @@ const (
 	// and nothing already running is changed or deleted. Writer: the
 	// validation hook.
 	SpecValid RayClusterConditionType = "SpecValid"
+
+	// FleetBrake is True while the fleet brake holds back this cluster's
+	// head force-delete: too much of the cluster is disrupted (or too many
+	// heads were force-deleted lately) for a lost node to be told from a
+	// partition. Its reason says which limit holds; the condition is
+	// removed once the force-delete is no longer held. Writer: the head
+	// health hook.
+	FleetBrake RayClusterConditionType = "FleetBrake"
+)
+
+// Reasons of FleetBrake (True).
+const (
+	// ReasonZoneDisrupted: the head's zone (or the whole cluster, when
+	// nodes carry no zone label) has more NotReady nodes than the
+	// unhealthy-zone limits allow.
+	ReasonZoneDisrupted = "ZoneDisrupted"
+	// ReasonDisruptionSettling: the zone was disrupted a moment ago; the
+	// brake stays on for the release delay while nodes come back.
+	ReasonDisruptionSettling = "DisruptionSettling"
+	// ReasonForcedReplacementBudgetExhausted: the operator force-deleted
+	// as many heads across the fleet as the window allows.
+	ReasonForcedReplacementBudgetExhausted = "ForcedReplacementBudgetExhausted"
 )
 
 // Reasons of HeadRecovering: the failure modes (True) and the healthy state

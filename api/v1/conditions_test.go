@@ -55,7 +55,7 @@ func TestConditionConstants(t *testing.T) {
 			}
 		}
 	}
-	if len(types) != 10 || count < 40 {
-		t.Errorf("found %d condition types and %d constants; want the 10 types and all their reasons", len(types), count)
+	if len(types) != 11 || count < 40 {
+		t.Errorf("found %d condition types and %d constants; want the 11 types and all their reasons", len(types), count)
 	}
 }

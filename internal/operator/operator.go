@@ -28,6 +28,8 @@ type Config struct {
 	Watch helm.Watch
 	// Policy is the operator-wide head-replacement policy (flags).
 	Policy raycluster.Policy
+	// FleetBrake tunes the fleet brake (flags); nil: the defaults.
+	FleetBrake *raycluster.FleetBrakeOptions
 	// Registerer receives the head-health metrics (controller-runtime's
 	// metrics.Registry in main).
 	Registerer prometheus.Registerer
@@ -62,6 +64,13 @@ func SetupRayCluster(mgr ctrl.Manager, cfg Config) (*Setup, error) {
 	if err := cfg.Policy.Validate(); err != nil {
 		return nil, fmt.Errorf("setting up the RayCluster controller: head policy: %w", err)
 	}
+	brakeOpts := raycluster.DefaultFleetBrakeOptions()
+	if cfg.FleetBrake != nil {
+		brakeOpts = *cfg.FleetBrake
+	}
+	if err := brakeOpts.Validate(); err != nil {
+		return nil, fmt.Errorf("setting up the RayCluster controller: %w", err)
+	}
 	ch, err := chart.LoadSpecChart(cfg.Watch.ChartPath)
 	if err != nil {
 		return nil, fmt.Errorf("setting up the RayCluster controller: %w", err)
@@ -77,10 +86,12 @@ func SetupRayCluster(mgr ctrl.Manager, cfg Config) (*Setup, error) {
 	// Secrets are read from the API server, not cached: an informer on
 	// every Secret of the cluster would hold every credential in memory.
 	secrets := mgr.GetAPIReader()
+	// One brake for every RayCluster: its budget and zone view are fleet-wide.
+	brake := raycluster.NewFleetBrake(mgr.GetCache(), brakeOpts)
 	reach := raycluster.NewRedisReachability(secrets, rec, cfg.Clock, nil, cfg.Reachability)
 	hooks := raycluster.NewHooks(raycluster.Deps{
 		Client: mgr.GetClient(), Reader: mgr.GetCache(), APIReader: mgr.GetAPIReader(), Recorder: rec,
-		Clock: cfg.Clock, Policy: cfg.Policy, Metrics: metrics, BatchScheduler: cfg.BatchScheduler,
+		Clock: cfg.Clock, Policy: cfg.Policy, Metrics: metrics, FleetBrake: brake, BatchScheduler: cfg.BatchScheduler,
 		RedisPreHooks: []helm.PreReconcileHook{reach},
 		UninstallHooks: []helm.UninstallHook{
 			raycluster.NewRedisCleanup(mgr.GetCache(), secrets, rec, cfg.Clock, cfg.Cleanup),

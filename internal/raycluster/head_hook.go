@@ -41,6 +41,9 @@ type HeadHealthHook struct {
 	// Policy is the operator-wide policy; annotations refine it per cluster.
 	Policy  Policy
 	Metrics *Metrics
+	// FleetBrake is the operator-wide check before any force-delete; nil
+	// judges each head alone.
+	FleetBrake *FleetBrake
 }
 
 // headRun carries one run of the hook through its phases.
@@ -54,6 +57,7 @@ type headRun struct {
 	dec     Decision
 	outcome ReplaceOutcome
 	actErr  error
+	brake   fleetBrakeCheck
 }
 
 // PreReconcile runs observe, decide, act and report for one RayCluster.
@@ -63,12 +67,17 @@ func (k *HeadHealthHook) PreReconcile(ctx context.Context, req *helm.Request) (h
 		return helm.Result{}, err
 	}
 	if ptr.Deref(run.rc.Spec.Suspend, false) {
+		k.reportFleetBrake(ctx, run) // nothing to force: any hold ends
 		return helm.Result{}, k.suspended(req, run)
 	}
 	run.health = ClassifyHead(run.scope.HeadInput(run.obs.RedisUnavailable), run.scope.Now)
 	run.dec = Decide(run.health, history(&run.st), run.scope.Policy, run.scope.Now)
+	if err := k.checkFleetBrake(ctx, run); err != nil {
+		return helm.Result{}, err
+	}
 	k.act(ctx, run)
 	k.report(ctx, run)
+	k.reportFleetBrake(ctx, run)
 	if err := WriteStatus(req.Object, &run.st); err != nil {
 		return helm.Result{}, err
 	}

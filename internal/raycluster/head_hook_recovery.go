@@ -235,6 +235,8 @@ func operatorStep(d Decision, out ReplaceOutcome) string {
 		return "replacement held back by the backoff between replacements"
 	case VerdictCapReached:
 		return "replacement cap reached; waiting for a human or the replacement window"
+	case VerdictFleetBrake:
+		return "not force-deleting it: the fleet brake holds (see the FleetBrake condition)"
 	}
 	if d.RecheckAfter > 0 {
 		return "waiting for the policy's bound before replacing it"

@@ -33,6 +33,9 @@ type Deps struct {
 	// Policy is the operator-wide head-replacement policy (flags).
 	Policy  Policy
 	Metrics *Metrics
+	// FleetBrake is the one brake every head force-delete asks first
+	// (nil: none).
+	FleetBrake *FleetBrake
 	// BatchScheduler is the operator-wide batch scheduler (flag), passed
 	// to the chart with the RayCluster labels it reads.
 	BatchScheduler BatchScheduler
@@ -70,7 +73,8 @@ func NewHooks(d Deps) Hooks {
 	}
 	pre := append([]helm.PreReconcileHook{}, d.RedisPreHooks...)
 	pre = append(pre,
-		&HeadHealthHook{Reader: d.Reader, Writer: d.Client, Recorder: d.Recorder, Clock: d.Clock, Policy: d.Policy, Metrics: d.Metrics},
+		&HeadHealthHook{Reader: d.Reader, Writer: d.Client, Recorder: d.Recorder, Clock: d.Clock, Policy: d.Policy, Metrics: d.Metrics,
+			FleetBrake: d.FleetBrake},
 		&ValidationHook{Clock: d.Clock},
 		&WorkerMigrationHook{APIReader: d.APIReader, Writer: d.Client, Recorder: d.Recorder},
 		&RecreateHook{Reader: d.Reader, Writer: d.Client, Recorder: d.Recorder},

@@ -19,8 +19,15 @@ const (
 	MetricHeadForcedReplacements = "rayha_head_forced_replacements_total"
 	MetricHeadFailuresDetected   = "rayha_head_failures_detected_total"
 	MetricClustersByHeadState    = "rayha_clusters_by_head_state"
-	metricLabelReason            = "reason"
-	metricLabelState             = "state"
+	// MetricFleetBrakeHeldClusters is the fleet brake's state: how many
+	// RayClusters have a head force-delete held back right now (0: the
+	// brake holds nothing).
+	MetricFleetBrakeHeldClusters = "rayha_fleet_brake_held_clusters"
+	// MetricFleetBrakeHolds counts head force-deletes the brake held back,
+	// once per hold (not per reconcile while it lasts), by condition reason.
+	MetricFleetBrakeHolds = "rayha_fleet_brake_holds_total"
+	metricLabelReason     = "reason"
+	metricLabelState      = "state"
 )
 
 // recoveryBuckets span 0.1 s (an in-place container restart seen late) to
@@ -38,9 +45,13 @@ type Metrics struct {
 	replaced *prometheus.CounterVec
 	detected *prometheus.CounterVec
 	byState  *prometheus.GaugeVec
+	held     prometheus.Gauge
+	holds    *prometheus.CounterVec
 
 	mu     sync.Mutex
 	states map[types.NamespacedName]HeadState
+	// heldByBrake are the clusters counted in the held gauge.
+	heldByBrake map[types.NamespacedName]bool
 }
 
 // NewMetrics creates the metrics and registers them on reg.
@@ -63,9 +74,18 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Name: MetricClustersByHeadState,
 			Help: "RayClusters by the state of their head.",
 		}, []string{metricLabelState}),
-		states: map[types.NamespacedName]HeadState{},
+		held: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: MetricFleetBrakeHeldClusters,
+			Help: "RayClusters whose head force-delete the fleet brake holds back now (0: the brake holds nothing).",
+		}),
+		holds: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: MetricFleetBrakeHolds,
+			Help: "Head force-deletes held back by the fleet brake, once per hold, by reason.",
+		}, []string{metricLabelReason}),
+		states:      map[types.NamespacedName]HeadState{},
+		heldByBrake: map[types.NamespacedName]bool{},
 	}
-	for _, c := range []prometheus.Collector{m.recovery, m.replaced, m.detected, m.byState} {
+	for _, c := range []prometheus.Collector{m.recovery, m.replaced, m.detected, m.byState, m.held, m.holds} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("registering head-health metrics: %w", err)
 		}
@@ -124,4 +144,28 @@ func (m *Metrics) ForgetCluster(cluster types.NamespacedName) {
 		m.byState.WithLabelValues(string(old)).Dec()
 		delete(m.states, cluster)
 	}
+	if m.heldByBrake[cluster] {
+		delete(m.heldByBrake, cluster)
+		m.held.Dec()
+	}
+}
+
+// SetHeldByFleetBrake records whether the fleet brake holds a cluster's
+// head force-delete back now.
+func (m *Metrics) SetHeldByFleetBrake(cluster types.NamespacedName, held bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	switch {
+	case held && !m.heldByBrake[cluster]:
+		m.heldByBrake[cluster] = true
+		m.held.Inc()
+	case !held && m.heldByBrake[cluster]:
+		delete(m.heldByBrake, cluster)
+		m.held.Dec()
+	}
+}
+
+// CountFleetBrakeHold records the start of one hold, by reason.
+func (m *Metrics) CountFleetBrakeHold(reason string) {
+	m.holds.WithLabelValues(reason).Inc()
 }

@@ -29,7 +29,7 @@ func writeHeader(b *strings.Builder, r *Result) {
 	fmt.Fprintf(b, "- Machine: %d CPUs (%s), %.1f GiB memory, Linux %s; shared with other work while measured.\n", m.CPUs, orDash(m.CPUModel), m.MemGiB, orDash(m.Kernel))
 	fmt.Fprintf(b, "- Versions: Kubernetes %s (etcd, kube-apiserver, kube-controller-manager, kube-scheduler built by `make testbin`), kwok playing %d nodes' kubelets, Helm %s, controller-runtime %s, redis-server %s, %s.\n",
 		orDash(v.Kubernetes), r.Settings.Nodes, orDash(v.Helm), orDash(v.ControllerRuntime), orDash(v.Redis), v.Go)
-	fmt.Fprintf(b, "- The operator runs inside the bench process, built by `operator.SetupRayCluster` as `main.go` builds it, with the RayCluster entry of `watches.yaml` and `main.go`'s defaults (client rate limit 20/s, burst 30); a wrapping transport counts its API requests. Its CPU and memory are the process's, which also holds the bench's driver (one client and a few watches).\n")
+	fmt.Fprintf(b, "- The operator runs inside the bench process, built by `operator.SetupRayCluster` as `main.go` builds it, with the RayCluster entry of `watches.yaml` and `main.go`'s defaults (client rate limit 20/s, burst 30; the fleet brake without its force-delete budget, since the bench forces heads on purpose); a wrapping transport counts its API requests. Its CPU and memory are the process's, which also holds the bench's driver (one client and a few watches).\n")
 	fmt.Fprintf(b, "- Reproduce: `make bench` (defaults: %d runs per mode, %d reconciles per path, %d clusters); `make bench BENCH_ARGS='-clusters 1000'` for the large run; `go run ./test/bench/cmd/bench -h` lists the flags.\n\n",
 		DefaultConfig().Runs, DefaultConfig().Reconciles, DefaultConfig().Scale)
 }

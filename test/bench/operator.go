@@ -91,6 +91,7 @@ func (e *env) startOperator(ctx context.Context, o operatorOptions) (*runningOpe
 	setup, err := operator.SetupRayCluster(mgr, operator.Config{
 		Watch:           w,
 		Policy:          raycluster.DefaultPolicy(),
+		FleetBrake:      benchFleetBrake(),
 		Registerer:      prometheus.NewRegistry(),
 		OperatorVersion: "bench",
 		// main.go's defaults.
@@ -141,4 +142,14 @@ func rayClusterWatch() (helm.Watch, error) {
 		}
 	}
 	return helm.Watch{}, fmt.Errorf("watches.yaml has no entry for %s", gvk)
+}
+
+// benchFleetBrake is main.go's fleet brake without its budget: the bench
+// force-deletes heads again and again on purpose (two forced modes, -runs
+// each), and the budget would hold them after ten in ten minutes. The zone
+// rule stays: the bench loses one node at a time.
+func benchFleetBrake() *raycluster.FleetBrakeOptions {
+	o := raycluster.DefaultFleetBrakeOptions()
+	o.MaxForcedReplacements = 0
+	return &o
 }

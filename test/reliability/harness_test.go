@@ -29,13 +29,16 @@ const procCheckSlack = 10 * time.Second
 // procFastArgs are the operator flags of these tests: the production
 // bounds shortened to seconds, so one failure recovers in about ten
 // seconds, and no cap on replacements in a row, since a soak replaces the
-// same cluster's head many times within the default one-hour window.
+// same cluster's head many times within the default one-hour window; for
+// the same reason no fleet-wide budget of force-deletes (the fleet brake's
+// zone rule stays on).
 var procFastArgs = []string{
 	"--head-node-lost-grace=3s",
 	"--head-stuck-terminating-grace=1s",
 	"--head-replacement-backoff-base=1s",
 	"--head-replacement-backoff-max=2s",
 	"--head-replacement-cap=0",
+	"--fleet-brake-max-forced-replacements=0",
 	"--redis-probe-interval=1s",
 	"--redis-probe-timeout=500ms",
 	"--redis-cleanup-timeout=60s",
