@@ -28,9 +28,9 @@ const recoveringRecheck = 5 * time.Second
 
 // HeadHealthHook is the pre-reconcile hook that keeps the head alive:
 // observe (the reconcile's Observation), decide (ClassifyHead, Decide), act
-// (ReplaceHead), then record the step in status, events and metrics. It never stops the
-// chart apply: the chart is applied with the head as it is, and a replaced
-// head is picked up by the StatefulSet.
+// (ReplaceHead), then record the step in status, events and metrics. It
+// never stops the chart apply: the chart is applied with the head as it is,
+// and a replaced head is picked up by the StatefulSet.
 type HeadHealthHook struct {
 	// Reader is the manager's cache (pods, nodes).
 	Reader client.Reader
