@@ -49,8 +49,8 @@ type rendering struct {
 	// headless is the headless worker Service, rendered for multi-host
 	// worker groups (numOfHosts > 1).
 	headless *corev1.Service
-	workers map[string]*appsv1.ReplicaSet // by group name
-	ingress *networkingv1.Ingress         // with headGroupSpec.enableIngress
+	workers  map[string]*appsv1.ReplicaSet // by group name
+	ingress  *networkingv1.Ingress         // with headGroupSpec.enableIngress
 }
 
 // renderValues renders the chart with values given as YAML (merged over
