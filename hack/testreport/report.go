@@ -98,7 +98,9 @@ func (r *report) packageEvent(e event) {
 	case "start":
 		r.started[e.Package] = true
 	case "output":
-		r.pkgOut[e.Package] = append(r.pkgOut[e.Package], e.Output)
+		if !isSummaryLine(e.Package, e.Output) {
+			r.pkgOut[e.Package] = append(r.pkgOut[e.Package], e.Output)
+		}
 	case "skip": // no test files
 		r.pkgNoTests++
 		delete(r.started, e.Package)
@@ -114,6 +116,13 @@ func (r *report) packageEvent(e event) {
 		fmt.Fprintf(r.out, "FAIL\t%s\t%.1fs\n", e.Package, e.Elapsed)
 		r.endPackage(e.Package)
 	}
+}
+
+// isSummaryLine: go test's own result lines of a package ("PASS", "FAIL",
+// "ok  <pkg> 1.2s", "FAIL <pkg> 1.2s"), which the report prints itself.
+func isSummaryLine(pkg, line string) bool {
+	l := strings.TrimRight(line, "\n")
+	return l == "PASS" || l == "FAIL" || strings.HasPrefix(l, "ok  \t"+pkg) || strings.HasPrefix(l, "FAIL\t"+pkg)
 }
 
 // printUnfinished prints the output of the package's tests that never

@@ -86,10 +86,13 @@ func TestReport(t *testing.T) {
 				ev("run", "p", "TestG", ""),
 				ev("output", "p", "TestG", "last log of G\n"),
 				ev("output", "p", "", "panic: test timed out after 1m0s\n"),
+				ev("output", "p", "", "FAIL\n"),
+				ev("output", "p", "", "FAIL\tp\t60.1s\n"),
 				ev("fail", "p", "", ""),
 			},
-			failed: true,
-			want:   []string{"--- UNFINISHED: p TestG", "last log of G", "panic: test timed out", "FAIL\tp"},
+			failed:  true,
+			want:    []string{"--- UNFINISHED: p TestG", "last log of G", "panic: test timed out", "FAIL\tp"},
+			notWant: []string{"FAIL\n", "FAIL\tp\t60.1s"},
 		},
 		"build failure and go's own lines": {
 			lines: []string{
