@@ -7,7 +7,9 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"maps"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -49,6 +51,7 @@ func fastBounds(extra map[string]string) map[string]string {
 func TestHeadRecovery(t *testing.T) {
 	env := Start(t, Options{})
 	redis := redisserver.Start(t, redisserver.Options{})
+	recoveries.reset(t, env, true)
 	t.Run("group", func(t *testing.T) {
 		t.Run("HeadPodDeleted", func(t *testing.T) { t.Parallel(); headPodDeleted(t, env, redis.Addr()) })
 		t.Run("HeadPodFailed", func(t *testing.T) { t.Parallel(); headPodFailed(t, env, redis.Addr()) })
@@ -59,8 +62,78 @@ func TestHeadRecovery(t *testing.T) {
 		t.Run("RedisDown", func(t *testing.T) { t.Parallel(); redisDown(t, env) })
 		t.Run("InvalidSpecEdit", func(t *testing.T) { t.Parallel(); invalidSpecEdit(t, env, redis.Addr()) })
 	})
+	// A restarted operator starts a new registry: compare before it. A
+	// lost node also recovers the heads of the group's clusters on it.
+	recoveries.check(t, env)
+	recoveries.reset(t, env, false)
 	t.Run("OperatorRestartMidRecovery", func(t *testing.T) { operatorRestart(t, env, redis.Addr()) })
 	t.Run("NodeLost", func(t *testing.T) { nodeLost(t, env, redis.Addr()) })
+	recoveries.check(t, env)
+}
+
+// recoveries checks that every head recovery and every replacement the
+// operator made is counted exactly once in its metrics: the histogram
+// holds exactly the recoveries the scenarios expect, by failure reason,
+// and one observation per HeadRecovered event; the replacement counter
+// one per HeadForceDeleted or HeadReplaced event (a lost node replaces the
+// heads of other scenarios' clusters too, so events, not scenarios, say
+// how many). Parallel scenarios share reasons, so the comparison waits for
+// all of them; a restarted operator starts a new registry, so the counts
+// start again from there.
+var recoveries = &recoveryLedger{}
+
+type recoveryLedger struct {
+	mu              sync.Mutex
+	want            map[string]uint64
+	recoveredBefore int // HeadRecovered events before the registry
+	replacedBefore  int // HeadForceDeleted and HeadReplaced events before it
+	checkReasons    bool
+}
+
+var replacementEvents = []string{raycluster.EventHeadForceDeleted, raycluster.EventHeadReplaced}
+
+// reset starts counting afresh, for a new registry; byReason says whether
+// the scenarios until the next check record every recovery they cause.
+func (l *recoveryLedger) reset(t *testing.T, env *Env, byReason bool) {
+	t.Helper()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.want = map[string]uint64{}
+	l.checkReasons = byReason
+	l.recoveredBefore = env.RayClusterEvents(t, raycluster.EventHeadRecovered)
+	l.replacedBefore = env.RayClusterEvents(t, replacementEvents...)
+}
+
+func (l *recoveryLedger) add(reason rayv1.HeadFailureReason) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.want[string(reason)]++
+}
+
+// check compares the metrics with the ledger and the events.
+func (l *recoveryLedger) check(t *testing.T, env *Env) {
+	t.Helper()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	Eventually(t, 30*time.Second, "metrics counting each recovery and replacement once", func() (bool, error) {
+		got, observed := map[string]uint64{}, uint64(0)
+		for reason, o := range env.RecoveryObservations(t) {
+			if o.Count > 0 {
+				got[reason] = o.Count
+				observed += o.Count
+			}
+		}
+		replaced := 0.0
+		for _, n := range env.ReplacementCounts(t) {
+			replaced += n
+		}
+		recoveredEvents := env.RayClusterEvents(t, raycluster.EventHeadRecovered) - l.recoveredBefore
+		replacedEvents := env.RayClusterEvents(t, replacementEvents...) - l.replacedBefore
+		ok := observed == uint64(recoveredEvents) && replaced == float64(replacedEvents) &&
+			(!l.checkReasons || maps.Equal(got, l.want))
+		return ok, errorf("histogram %v (want %v by reason: %t), %d HeadRecovered events; %v replacements counted, %d replacement events",
+			got, l.want, l.checkReasons, recoveredEvents, replaced, replacedEvents)
+	})
 }
 
 // operatorRestart: a recovery starts under one operator process, the head
@@ -80,6 +153,9 @@ func operatorRestart(t *testing.T, env *Env, redisAddr string) {
 		rc := env.RayCluster(t, ns, "rc")
 		return conditionStatus(rc, rayv1.HeadRecovering, metav1.ConditionTrue), errorf("%s", conditionSummary(rc))
 	})
+	// The event is posted in the background; stopping the operator first
+	// could lose it, and the next process does not post it again.
+	waitEventReason(t, env, ns, "rc", raycluster.EventHeadFailureDetected)
 	env.StopOperator()
 	const down = 3 * time.Second
 	time.Sleep(down)
@@ -153,13 +229,20 @@ func expectRecovery(t *testing.T, env *Env, rc *rayv1.RayCluster, reason rayv1.H
 	} else {
 		t.Logf("recovery from %s took %s (status)", reason, r.LastRecoveryDuration.Duration.Round(time.Millisecond))
 	}
-	if n, sum := env.RecoveryObservations(t, string(reason)); n == 0 || sum <= 0 {
-		t.Errorf("metrics: %d recoveries from %s (sum %.3fs), want at least one", n, reason, sum)
+	if r.Count != 1 {
+		t.Errorf("status.recovery.count %d, want exactly 1", r.Count)
 	}
-	Eventually(t, 10*time.Second, "failure and recovery events", func() (bool, error) {
+	recoveries.add(reason)
+	if o := env.RecoveryObservations(t)[string(reason)]; o.Count == 0 || o.Sum <= 0 {
+		t.Errorf("metrics: %d recoveries from %s (sum %.3fs), want this one among them", o.Count, reason, o.Sum)
+	}
+	// Exactly one of each event: wait for them (they are posted in the
+	// background), and a second one keeps the counts from matching.
+	Eventually(t, 10*time.Second, "one failure and one recovery event", func() (bool, error) {
 		got := env.EventReasons(t, rc.Namespace, rc.Name)
-		ok := hasString(got, raycluster.EventHeadFailureDetected) && hasString(got, raycluster.EventHeadRecovered)
-		return ok, errorf("events %v", got)
+		detected, recovered := countString(got, raycluster.EventHeadFailureDetected), countString(got, raycluster.EventHeadRecovered)
+		return detected == 1 && recovered == 1, errorf("%d %s and %d %s events, want 1 and 1: %v",
+			detected, raycluster.EventHeadFailureDetected, recovered, raycluster.EventHeadRecovered, got)
 	})
 }
 
@@ -231,10 +314,7 @@ func stuckTerminating(t *testing.T, env *Env, redisAddr string) {
 	if r := rc.Status.Recovery; r.ConsecutiveForcedReplacements != 1 || r.LastForcedReplacementTime == nil {
 		t.Errorf("forced replacements in status: %+v", r)
 	}
-	waitEventReason(t, env, ns, "rc", raycluster.EventHeadForceDeleted)
-	if env.Replacements(t, string(raycluster.ReasonStuckTerminating)) < 1 {
-		t.Error("no forced replacement counted for StuckTerminating")
-	}
+	expectEvents(t, env, ns, raycluster.EventHeadForceDeleted, 1)
 	expectRecovery(t, env, rc, rayv1.HeadFailurePodMissing, time.Since(deleted))
 }
 
@@ -256,10 +336,7 @@ func crashLoopOptIn(t *testing.T, env *Env, redisAddr string) {
 		t.Errorf("replaced after %s, before the 2s bound", since)
 	}
 	rc := env.WaitRecoveryCount(t, ns, "rc", 1, recoveryTimeout)
-	waitEventReason(t, env, ns, "rc", raycluster.EventHeadReplaced)
-	if env.Replacements(t, string(raycluster.ReasonCrashLoopBackOff)) < 1 {
-		t.Error("no replacement counted for CrashLoopBackOff")
-	}
+	expectEvents(t, env, ns, raycluster.EventHeadReplaced, 1)
 	expectRecovery(t, env, rc, rayv1.HeadFailureCrashLoopBackOff, time.Since(looping))
 }
 
@@ -290,9 +367,7 @@ func notReadyOptIn(t *testing.T, env *Env, redisAddr string) {
 	_, took := env.WaitNewHeadReady(t, ns, "rc", old.UID, recoveryTimeout)
 	t.Logf("opted in to the not-Ready replacement -> new head Ready in %s", took.Round(time.Millisecond))
 	rc = env.WaitRecoveryCount(t, ns, "rc", 1, recoveryTimeout)
-	if env.Replacements(t, string(raycluster.ReasonHeadNotReady)) < 1 {
-		t.Error("no replacement counted for HeadNotReady")
-	}
+	expectEvents(t, env, ns, raycluster.EventHeadReplaced, 1)
 	expectRecovery(t, env, rc, rayv1.HeadFailureNotReady, time.Since(optIn)+5*time.Second)
 }
 
@@ -339,6 +414,16 @@ func waitEventReason(t *testing.T, env *Env, ns, name, reason string) {
 	})
 }
 
+// expectEvents waits until exactly n events with reason are about the
+// RayCluster rc: a second one keeps the count from matching.
+func expectEvents(t *testing.T, env *Env, ns, reason string, n int) {
+	t.Helper()
+	Eventually(t, 30*time.Second, fmt.Sprintf("exactly %d %s events", n, reason), func() (bool, error) {
+		got := env.EventReasons(t, ns, "rc")
+		return countString(got, reason) == n, errorf("events %v", got)
+	})
+}
+
 // holdsFor checks that the head pod stays the same, undeleted pod for d.
 func holdsFor(t *testing.T, env *Env, ns string, uid types.UID, d time.Duration) {
 	t.Helper()
@@ -381,9 +466,7 @@ func nodeLost(t *testing.T, env *Env, redisAddr string) {
 		t.Errorf("worker pods %v, want the same %v", got, workers)
 	}
 	rc := env.WaitRecoveryCount(t, ns, "rc", 1, recoveryTimeout)
-	if env.Replacements(t, string(raycluster.ReasonNodeUnreachable))+env.Replacements(t, string(raycluster.ReasonNodeNotReady)) < 1 {
-		t.Error("no forced replacement counted for the lost node")
-	}
+	expectEvents(t, env, ns, raycluster.EventHeadForceDeleted, 1)
 	reason := rc.Status.Recovery.LastFailureReason
 	if reason != rayv1.HeadFailureNodeUnreachable && reason != rayv1.HeadFailureNodeNotReady {
 		t.Errorf("failure reason %s, want a lost node", reason)
@@ -422,11 +505,13 @@ func invalidSpecEdit(t *testing.T, env *Env, redisAddr string) {
 	if err := env.Client.Delete(ctx, old); err != nil {
 		t.Fatal(err)
 	}
+	deleted := time.Now()
 	env.WaitNewHeadReady(t, ns, "rc", old.UID, recoveryTimeout)
 	rc = env.WaitRecoveryCount(t, ns, "rc", 1, recoveryTimeout)
 	if !conditionStatus(rc, rayv1.SpecValid, metav1.ConditionFalse) {
 		t.Errorf("SpecValid changed without a fix: %s", conditionSummary(rc))
 	}
+	expectRecovery(t, env, rc, rayv1.HeadFailurePodMissing, time.Since(deleted))
 
 	if err := env.Client.Delete(ctx, rc); err != nil {
 		t.Fatal(err)

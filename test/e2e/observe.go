@@ -6,6 +6,7 @@ package e2e
 
 import (
 	"context"
+	"slices"
 	"testing"
 
 	eventsv1 "k8s.io/api/events/v1"
@@ -15,48 +16,56 @@ import (
 )
 
 // RecoveryObservations scrapes the operator's registry: how many recoveries
-// the histogram holds for reason, and their sum in seconds.
-func (e *Env) RecoveryObservations(t *testing.T, reason string) (uint64, float64) {
+// the histogram holds, and their sum in seconds, by failure reason.
+func (e *Env) RecoveryObservations(t *testing.T) map[string]Observations {
 	t.Helper()
 	families, err := e.Registry.Gather()
 	if err != nil {
 		t.Fatal(err)
 	}
+	out := map[string]Observations{}
 	for _, f := range families {
 		if f.GetName() != raycluster.MetricHeadRecoverySeconds {
 			continue
 		}
 		for _, m := range f.GetMetric() {
 			for _, l := range m.GetLabel() {
-				if l.GetName() == "reason" && l.GetValue() == reason {
-					return m.GetHistogram().GetSampleCount(), m.GetHistogram().GetSampleSum()
+				if l.GetName() == "reason" {
+					out[l.GetValue()] = Observations{Count: m.GetHistogram().GetSampleCount(), Sum: m.GetHistogram().GetSampleSum()}
 				}
 			}
 		}
 	}
-	return 0, 0
+	return out
 }
 
-// Replacements scrapes the forced-replacement counter for reason.
-func (e *Env) Replacements(t *testing.T, reason string) float64 {
+// Observations are a histogram's sample count and sum.
+type Observations struct {
+	Count uint64
+	Sum   float64
+}
+
+// ReplacementCounts scrapes the forced-replacement counter, by reason.
+func (e *Env) ReplacementCounts(t *testing.T) map[string]float64 {
 	t.Helper()
 	families, err := e.Registry.Gather()
 	if err != nil {
 		t.Fatal(err)
 	}
+	out := map[string]float64{}
 	for _, f := range families {
 		if f.GetName() != raycluster.MetricHeadForcedReplacements {
 			continue
 		}
 		for _, m := range f.GetMetric() {
 			for _, l := range m.GetLabel() {
-				if l.GetName() == "reason" && l.GetValue() == reason {
-					return m.GetCounter().GetValue()
+				if l.GetName() == "reason" {
+					out[l.GetValue()] = m.GetCounter().GetValue()
 				}
 			}
 		}
 	}
-	return 0
+	return out
 }
 
 // EventReasons lists the reasons of the events about a RayCluster, oldest
@@ -74,6 +83,23 @@ func (e *Env) EventReasons(t *testing.T, ns, name string) []string {
 		}
 	}
 	return out
+}
+
+// RayClusterEvents counts the events about any RayCluster, in every
+// namespace, whose reason is one of reasons.
+func (e *Env) RayClusterEvents(t *testing.T, reasons ...string) int {
+	t.Helper()
+	var list eventsv1.EventList
+	if err := e.Client.List(context.Background(), &list); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, ev := range list.Items {
+		if ev.Regarding.Kind == "RayCluster" && slices.Contains(reasons, ev.Reason) {
+			n++
+		}
+	}
+	return n
 }
 
 func hasString(list []string, s string) bool {

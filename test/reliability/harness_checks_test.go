@@ -14,6 +14,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	rayv1 "github.com/ray-ha-operator/ray-ha-operator/api/v1"
@@ -87,7 +88,7 @@ func procWorkersAtSpec(ctx context.Context, cl client.Client, rc *rayv1.RayClust
 			want = *g.Replicas
 		}
 		if rs.Spec.Replicas == nil || *rs.Spec.Replicas != want || rs.Status.ReadyReplicas != want {
-			return false, fmt.Sprintf("worker ReplicaSet %s: spec %v ready %d, want %d", name, rs.Spec.Replicas, rs.Status.ReadyReplicas, want), nil
+			return false, fmt.Sprintf("worker ReplicaSet %s: spec %d ready %d, want %d", name, ptr.Deref(rs.Spec.Replicas, -1), rs.Status.ReadyReplicas, want), nil
 		}
 	}
 	return true, "", nil
@@ -212,7 +213,8 @@ func procNodeReady(cl client.Client, name string) func(context.Context) (bool, s
 	}
 }
 
-// restartNode brings a lost node back and waits until it is Ready again.
+// restartNode brings a lost node back, waits until it is Ready again and
+// reports its pods Ready, as a returning kubelet does.
 // A node that does not come back fails the test with the simulator's
 // report on it (its kwok process, lease, Ready condition, taints and
 // kwok's last errors), which tells a simulation fault from an operator one.
@@ -231,6 +233,10 @@ func (e *procEnv) restartNode(t *testing.T, name string) {
 	}()
 	procEventually(t, time.Minute, "node "+name+" Ready again", procNodeReady(e.cl, name))
 	back = true
+	// A returning kubelet reports its pods Ready again; kwok does not.
+	if _, err := e.sim.ResyncPods(context.Background(), name); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // procNodeNotReady is the opposite: the node lifecycle controller has
