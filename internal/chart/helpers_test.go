@@ -50,8 +50,8 @@ type rendering struct {
 	// headless is the headless worker Service, rendered for multi-host
 	// worker groups (numOfHosts > 1).
 	headless *corev1.Service
-	workers map[string]*appsv1.ReplicaSet // by group name
-	ingress *networkingv1.Ingress         // with headGroupSpec.enableIngress
+	workers  map[string]*appsv1.ReplicaSet // by group name
+	ingress  *networkingv1.Ingress         // with headGroupSpec.enableIngress
 	// The autoscaler's RBAC, with enableInTreeAutoscaling.
 	serviceAccount *corev1.ServiceAccount
 	role           *rbacv1.Role
