@@ -39,6 +39,9 @@ type Result struct {
 	Network
 	// Batch is the batch scheduler's PodGroup (batch.go).
 	Batch
+	// AutoscalerRBAC is the autoscaler's ServiceAccount, Role and
+	// RoleBinding (autoscaler.go).
+	AutoscalerRBAC
 }
 
 // Worker is the pod KubeRay builds for one worker group.
@@ -72,7 +75,7 @@ func build(index int, raw json.RawMessage) (res Result) {
 	res.Name = fmt.Sprintf("#%d", index)
 	defer func() {
 		if p := recover(); p != nil {
-			res.Head, res.Workers = nil, nil
+			res.Head, res.Workers, res.AutoscalerRBAC = nil, nil, AutoscalerRBAC{}
 			res.Error = fmt.Sprintf("KubeRay's pod builder panicked: %v", p)
 		}
 	}()
@@ -88,6 +91,7 @@ func build(index int, raw json.RawMessage) (res Result) {
 		return res
 	}
 	res.Network = buildNetwork(rc.DeepCopy())
+	res.AutoscalerRBAC = buildAutoscalerRBAC(rc.DeepCopy())
 	head := buildHeadPod(rc.DeepCopy())
 	res.Head = &head
 	for i := range rc.Spec.WorkerGroupSpecs {
