@@ -40,7 +40,7 @@ func TestValidateAutoscaler(t *testing.T) {
 			rc.Spec.WorkerGroupSpecs[1].IdleTimeoutSeconds = ptr.To[int32](30)
 			return rc
 		}},
-		"no version, v2 by env": {cluster: func() *rayv1.RayCluster { return headEnv(autoscaling(""), "1") }},
+		"no version, v2 by env":            {cluster: func() *rayv1.RayCluster { return headEnv(autoscaling(""), "1") }},
 		"v2 off by env without autoscaler": {cluster: func() *rayv1.RayCluster { return headEnv(validCluster(), "0") }},
 		"v2 on by env without autoscaler": {
 			cluster: func() *rayv1.RayCluster { return headEnv(validCluster(), "true") },
