@@ -54,6 +54,7 @@ type flags struct {
 	maxHistory             int
 	helmTimeout            time.Duration
 	maxRetryBackoff        time.Duration
+	maxRejectedBackoff     time.Duration
 	rollbackOnFailure      bool
 	zap                    zap.Options
 
@@ -85,6 +86,9 @@ func parseFlags() flags {
 	flag.DurationVar(&f.maxRetryBackoff, "max-retry-backoff", helm.DefaultMaxRetryBackoff,
 		"Longest wait before a failed reconcile of a resource is retried (the wait starts at 5ms and doubles). "+
 			"Keeps a head recovery prompt after an API server outage.")
+	flag.DurationVar(&f.maxRejectedBackoff, "max-rejected-backoff", helm.DefaultMaxRejectedBackoff,
+		"Longest wait before inputs the chart or the API server rejected (a render error, an immutable field change) are tried again "+
+			"(the wait starts at --max-retry-backoff and doubles; a change of the resource is tried at once). Reported once per distinct failure.")
 	flag.BoolVar(&f.rollbackOnFailure, "rollback-on-failure", false, "Roll a failed upgrade back to the previous revision (off: the failed revision is retried).")
 	f.headPolicy = raycluster.DefaultPolicy()
 	f.headPolicy.BindFlags(flag.CommandLine)
@@ -179,6 +183,7 @@ func setupWatch(mgr ctrl.Manager, w helm.Watch, f flags, namespaces []string, ba
 		opts.RollbackOnFailure = f.rollbackOnFailure
 		opts.HelmTimeout = f.helmTimeout
 		opts.MaxRetryBackoff = f.maxRetryBackoff
+		opts.MaxRejectedBackoff = f.maxRejectedBackoff
 	}
 	if w.GVK == rayv1.GroupVersion.WithKind("RayCluster") {
 		_, err := operator.SetupRayCluster(mgr, operator.Config{

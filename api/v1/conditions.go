@@ -9,7 +9,8 @@ type RayClusterConditionType string
 // HeadRecovering condition and RecoveryStatus.LastFailureReason.
 type HeadFailureReason string
 
-// KubeRay's conditions, with KubeRay's meaning. Writer: the status hook.
+// KubeRay's conditions, with KubeRay's meaning. Writer: the status
+// projection (internal/raycluster), at the end of every reconcile.
 const (
 	// HeadPodReady mirrors the head pod's Ready condition. When the pod is
 	// not Ready its reason is the pod's (the Ray container's waiting or

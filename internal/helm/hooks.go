@@ -23,6 +23,10 @@ type Request struct {
 	// the chart's metadata; after an apply it is the resulting revision.
 	// Read-only.
 	Release *release.Release
+	// Observation is the Options.Observer's value for this reconcile (nil
+	// without an Observer): gathered once, shared by every hook and the
+	// status projectors. The reconciler never looks inside it.
+	Observation any
 }
 
 // Result tells the reconciler what to do after a hook.

@@ -92,6 +92,7 @@ func (r *Reconciler) uninstallRelease(ctx context.Context, s *scope) error {
 	removeFinalizer(s.obj, UninstallFinalizer)
 	r.releases.forget(s.obj.GetNamespace(), s.obj.GetName())
 	r.forgetFullCheck(s.obj.GetUID())
+	r.rejected.forget(s.obj.GetUID())
 	if r.deps != nil {
 		r.deps.forget(types.NamespacedName{Namespace: s.obj.GetNamespace(), Name: s.obj.GetName()})
 	}

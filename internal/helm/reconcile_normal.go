@@ -12,9 +12,24 @@ import (
 )
 
 // reconcileNormal runs the phases of a reconcile of a live resource:
-// gather facts, decide, pre-hooks, apply, post-hooks, watch dependents.
-func (r *Reconciler) reconcileNormal(ctx context.Context, s *scope) (ctrl.Result, error) {
+// observe, gather facts, decide, pre-hooks, apply, post-hooks, watch
+// dependents; and, whichever phase ends it, the status projection.
+func (r *Reconciler) reconcileNormal(ctx context.Context, s *scope) (res ctrl.Result, err error) {
 	s.cond(ConditionInitialized, metav1.ConditionTrue, ReasonInitialized, "")
+	if err := r.observe(ctx, s); err != nil {
+		return ctrl.Result{}, err
+	}
+	// The status follows the observation on every path, a blocked or
+	// failed one included.
+	defer func() {
+		requeue, perr := r.projectStatus(ctx, s)
+		if perr != nil && err == nil {
+			err = perr
+		}
+		if err == nil {
+			res.RequeueAfter = shorterRequeue(res.RequeueAfter, requeue)
+		}
+	}()
 	if err := r.gather(ctx, s); err != nil {
 		return ctrl.Result{}, err
 	}
@@ -29,6 +44,9 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, s *scope) (ctrl.Result
 	ctrl.LoggerFrom(ctx).V(1).Info("Decided", "plan", d.Plan)
 	if res, stop, err := r.runPreHooks(ctx, s); stop || err != nil {
 		return res, err
+	}
+	if wait, held := r.holdRejected(ctx, s); held {
+		return ctrl.Result{RequeueAfter: shorterRequeue(s.requeue, wait)}, nil
 	}
 	rel, err := r.apply(ctx, s, d)
 	if err != nil || rel == nil {
@@ -106,8 +124,7 @@ func (r *Reconciler) applyInstall(ctx context.Context, s *scope) (*release.Relea
 		s.cond(ConditionDeployed, metav1.ConditionFalse, ReasonReleaseNotFound, "no revision is deployed")
 		s.cond(ConditionReleaseFailed, metav1.ConditionTrue, ReasonInstallError, err.Error())
 		s.cond(ConditionIrreconcilable, metav1.ConditionTrue, ReasonReconcileError, err.Error())
-		r.event(s.obj, true, EventInstallFailed, actionInstall, "Installing the release failed: %v", err)
-		return nil, err
+		return nil, r.reportFailure(ctx, s, err, EventInstallFailed, actionInstall, "Installing the release failed")
 	}
 	r.recordFullCheck(s.obj.GetUID(), r.opts.Now())
 	r.event(s.obj, false, EventInstallSucceeded, actionInstall, "Installed revision %d of chart %s", rel.Version, chartRef(rel))
@@ -119,8 +136,7 @@ func (r *Reconciler) applyUpgrade(ctx context.Context, s *scope, note string) (*
 	if err != nil {
 		s.cond(ConditionReleaseFailed, metav1.ConditionTrue, ReasonUpgradeError, err.Error())
 		s.cond(ConditionIrreconcilable, metav1.ConditionTrue, ReasonReconcileError, err.Error())
-		r.event(s.obj, true, EventUpgradeFailed, actionUpgrade, "Upgrading the release failed: %v", err)
-		return nil, err
+		return nil, r.reportFailure(ctx, s, err, EventUpgradeFailed, actionUpgrade, "Upgrading the release failed")
 	}
 	r.recordFullCheck(s.obj.GetUID(), r.opts.Now())
 	r.event(s.obj, false, EventUpgradeSucceeded, actionUpgrade, "Upgraded to revision %d of chart %s%s", rel.Version, chartRef(rel), note)
@@ -154,8 +170,7 @@ func (r *Reconciler) applyFullCheck(ctx context.Context, s *scope) (*release.Rel
 	rendered, err := r.dryRun(ctx, s)
 	if err != nil {
 		s.cond(ConditionIrreconcilable, metav1.ConditionTrue, ReasonErrorGettingReleaseState, err.Error())
-		r.event(s.obj, true, EventUpgradeFailed, actionUpgrade, "Rendering the release failed: %v", err)
-		return nil, err
+		return nil, r.reportFailure(ctx, s, err, EventUpgradeFailed, actionUpgrade, "Rendering the release failed")
 	}
 	r.recordFullCheck(s.obj.GetUID(), r.opts.Now())
 	current := s.last
@@ -200,6 +215,7 @@ func (r *Reconciler) markSucceeded(s *scope, rel *release.Release) {
 		s.condErrors = append(s.condErrors, err)
 	}
 	s.succeeded = len(s.condErrors) == 0
+	r.rejected.forget(s.obj.GetUID())
 }
 
 func chartRef(rel *release.Release) string {

@@ -64,9 +64,14 @@ type Options struct {
 	Selector                metav1.LabelSelector
 	WatchDependentResources bool
 
+	// Observer gathers what the hooks need once per reconcile; see Observer.
+	Observer       Observer
 	PreHooks       []PreReconcileHook
 	PostHooks      []PostReconcileHook
 	UninstallHooks []UninstallHook
+	// StatusProjectors run at the end of every reconcile of a live
+	// resource, whatever its outcome; see StatusProjector.
+	StatusProjectors []StatusProjector
 	// ExtraWatches are more event sources for the controller, for objects
 	// the release does not render but hooks depend on (for RayCluster: the
 	// pods the head StatefulSet and worker ReplicaSets create, so that a
@@ -106,6 +111,13 @@ type Options struct {
 	// API server restarts would then hold a head recovery back long after
 	// the API server is back.
 	MaxRetryBackoff time.Duration
+	// MaxRejectedBackoff caps the wait before inputs that the chart or the
+	// API server rejected (a render error, an immutable field change) are
+	// tried again. Such a failure is not a reconcile error: the first retry
+	// waits MaxRetryBackoff, each next one twice as long up to this cap,
+	// and a change of the resource is tried at once. Head recovery and the
+	// status projection go on meanwhile: only the Helm apply waits.
+	MaxRejectedBackoff time.Duration
 	// CapabilitiesTTL is how long the cluster's version and API list, as
 	// templates see them, are reused before being read again.
 	CapabilitiesTTL time.Duration
@@ -149,6 +161,10 @@ func (o *Options) setDefaults() {
 	if o.MaxRetryBackoff <= 0 {
 		o.MaxRetryBackoff = DefaultMaxRetryBackoff
 	}
+	if o.MaxRejectedBackoff <= 0 {
+		o.MaxRejectedBackoff = DefaultMaxRejectedBackoff
+	}
+	o.MaxRejectedBackoff = max(o.MaxRejectedBackoff, o.MaxRetryBackoff)
 	if o.CapabilitiesTTL <= 0 {
 		o.CapabilitiesTTL = DefaultCapabilitiesTTL
 	}
@@ -171,6 +187,9 @@ type Reconciler struct {
 	deps      *dependentWatcher
 	recorder  events.EventRecorder
 
+	// rejected holds back inputs that were rejected (see reportFailure).
+	rejected *rejections
+
 	mu         sync.Mutex
 	fullChecks map[types.UID]time.Time
 	writes     *writeTracker
@@ -192,7 +211,8 @@ func New(opts Options) (*Reconciler, error) {
 		opts.ChartDigest = d
 	}
 	opts.setDefaults()
-	return &Reconciler{opts: opts, fullChecks: map[types.UID]time.Time{}, writes: newWriteTracker()}, nil
+	return &Reconciler{opts: opts, fullChecks: map[types.UID]time.Time{}, writes: newWriteTracker(),
+		rejected: newRejections(opts.MaxRetryBackoff, opts.MaxRejectedBackoff)}, nil
 }
 
 // Name is the controller's name: the lower-case kind plus "-helm".

@@ -23,6 +23,8 @@ type scope struct {
 	recovered  string // note of a stuck revision recovered in this reconcile
 	succeeded  bool   // observedGeneration may advance
 	condErrors []error
+	// observation is the Observer's value, handed to every hook.
+	observation any
 }
 
 func newScope(obj *unstructured.Unstructured) *scope {
@@ -38,5 +40,5 @@ func (s *scope) cond(typ string, status metav1.ConditionStatus, reason, message 
 }
 
 func (s *scope) request(rel *release.Release) *Request {
-	return &Request{Object: s.obj, Values: s.render, Release: rel}
+	return &Request{Object: s.obj, Values: s.render, Release: rel, Observation: s.observation}
 }

@@ -19,7 +19,7 @@ import (
 )
 
 // ReplicaSetWatch enqueues the RayCluster of a worker ReplicaSet whose
-// ReplicaFailure condition changes. The status hook reports that condition
+// ReplicaFailure condition changes. The status projection reports that condition
 // (pods refused by a quota, say), and it is the one change no pod event
 // announces: the refused pods never exist. The Helm reconciler's own
 // watch of rendered objects ignores status-only updates on purpose, so a

@@ -8,8 +8,9 @@ Copyright 2026 The ray-ha-operator Authors.
 //
 // The hooks follow observe, decide, act:
 //
-//   - observe: GatherScope reads everything a reconcile needs once, from the
-//     manager's cache, into a Scope (scope.go);
+//   - observe: the Observer reads everything a reconcile needs once, from
+//     the manager's cache, into an Observation (observation.go, scope.go)
+//     that the reconciler hands to every hook and to the status projection;
 //   - decide: ClassifyHead (health.go) turns the head pod and its node into a
 //     HeadHealth, and Decide (policy.go) applies the operator's Policy,
 //     backoff and cap to it. Both are pure functions of their inputs and of an

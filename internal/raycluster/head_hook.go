@@ -27,10 +27,10 @@ import (
 const recoveringRecheck = 5 * time.Second
 
 // HeadHealthHook is the pre-reconcile hook that keeps the head alive:
-// observe (GatherScope), decide (ClassifyHead, Decide), act (ReplaceHead),
-// then record the step in status, events and metrics. It never stops the
-// chart apply: the chart is applied with the head as it is, and a replaced
-// head is picked up by the StatefulSet.
+// observe (the reconcile's Observation), decide (ClassifyHead, Decide), act
+// (ReplaceHead), then record the step in status, events and metrics. It
+// never stops the chart apply: the chart is applied with the head as it is,
+// and a replaced head is picked up by the StatefulSet.
 type HeadHealthHook struct {
 	// Reader is the manager's cache (pods, nodes).
 	Reader client.Reader
@@ -51,6 +51,7 @@ type headRun struct {
 	obj     *unstructured.Unstructured
 	rc      *rayv1.RayCluster
 	st      rayv1.RayClusterStatus
+	obs     *Observation
 	scope   *Scope
 	health  HeadHealth
 	dec     Decision
@@ -61,7 +62,7 @@ type headRun struct {
 
 // PreReconcile runs observe, decide, act and report for one RayCluster.
 func (k *HeadHealthHook) PreReconcile(ctx context.Context, req *helm.Request) (helm.Result, error) {
-	run, err := k.observe(ctx, req.Object)
+	run, err := k.observe(ctx, req)
 	if err != nil {
 		return helm.Result{}, err
 	}
@@ -69,7 +70,7 @@ func (k *HeadHealthHook) PreReconcile(ctx context.Context, req *helm.Request) (h
 		k.reportFleetBrake(ctx, run) // nothing to force: any hold ends
 		return helm.Result{}, k.suspended(req, run)
 	}
-	run.health = ClassifyHead(run.scope.HeadInput(redisDown(run.rc)), run.scope.Now)
+	run.health = ClassifyHead(run.scope.HeadInput(run.obs.RedisUnavailable), run.scope.Now)
 	run.dec = Decide(run.health, history(&run.st), run.scope.Policy, run.scope.Now)
 	if err := k.checkFleetBrake(ctx, run); err != nil {
 		return helm.Result{}, err
@@ -83,18 +84,18 @@ func (k *HeadHealthHook) PreReconcile(ctx context.Context, req *helm.Request) (h
 	return helm.Result{RequeueAfter: requeueAfter(run)}, nil
 }
 
-// observe reads the RayCluster and its pods once.
-func (k *HeadHealthHook) observe(ctx context.Context, obj *unstructured.Unstructured) (*headRun, error) {
-	rc, err := FromObject(obj)
+// observe takes the reconcile's observation (pods, head node, the Redis
+// verdict), gathered once for every hook.
+func (k *HeadHealthHook) observe(ctx context.Context, req *helm.Request) (*headRun, error) {
+	rc, err := FromObject(req.Object)
 	if err != nil {
 		return nil, err
 	}
-	facts := ClusterFacts{Name: rc.Name, Namespace: rc.Namespace, Annotations: rc.Annotations}
-	s, err := GatherScope(ctx, k.Reader, facts, k.Policy, k.Clock.Now())
+	obs, err := ObservationOf(ctx, req, &Observer{Reader: k.Reader, Clock: k.Clock, Policy: k.Policy})
 	if err != nil {
 		return nil, fmt.Errorf("head health of RayCluster %s/%s: %w", rc.Namespace, rc.Name, err)
 	}
-	return &headRun{obj: obj, rc: rc, st: *rc.Status.DeepCopy(), scope: s}, nil
+	return &headRun{obj: req.Object, rc: rc, st: *rc.Status.DeepCopy(), obs: obs, scope: obs.Scope}, nil
 }
 
 // suspended reports a suspended cluster: its head is gone on purpose, so
@@ -108,12 +109,6 @@ func (k *HeadHealthHook) suspended(req *helm.Request, run *headRun) error {
 
 // reasonSuspended is HeadRecovering's reason while the cluster is suspended.
 const reasonSuspended = "Suspended"
-
-// redisDown reads the Redis hook's verdict from earlier in this reconcile
-// (it runs first); this hook never probes Redis itself.
-func redisDown(rc *rayv1.RayCluster) bool {
-	return FaultToleranceEnabled(rc) && rc.Status.Redis != nil && !rc.Status.Redis.Reachable
-}
 
 // act carries out a delete decision; everything else only observes.
 func (k *HeadHealthHook) act(ctx context.Context, run *headRun) {
@@ -144,7 +139,7 @@ func (k *HeadHealthHook) report(ctx context.Context, run *headRun) {
 	if setCondition(&run.st, rayv1.HeadRecovering, status, reason, msg, run.rc.Generation, mnow) {
 		k.reportTransition(run, msg)
 	}
-	setDeleteFailure(&run.st, run, mnow)
+	handOverDelete(run)
 	k.Metrics.SetHeadState(types.NamespacedName{Namespace: run.rc.Namespace, Name: run.rc.Name}, run.health.State)
 }
 
@@ -205,18 +200,18 @@ func (k *HeadHealthHook) reportTransition(run *headRun, msg string) {
 	}
 }
 
-// setDeleteFailure reports a failed head delete as ReplicaFailure (KubeRay's
-// FailedDeleteHeadPod) and clears it once a delete succeeds or the head is
-// healthy. It does not touch a ReplicaFailure with another reason.
-func setDeleteFailure(st *rayv1.RayClusterStatus, run *headRun, now metav1.Time) {
-	if run.actErr != nil {
-		setCondition(st, rayv1.ReplicaFailure, metav1.ConditionTrue, rayv1.ReasonFailedDeleteHeadPod,
-			fmt.Sprintf("deleting head pod %s failed: %v", run.dec.Pod.Name, run.actErr), run.rc.Generation, now)
+// handOverDelete tells the status projection (ReplicaFailure's one
+// writer) about a head delete of this reconcile, and marks a deleted head
+// as terminating in the observation, as the next read will show it.
+func handOverDelete(run *headRun) {
+	if run.actErr == nil && run.outcome == "" {
 		return
 	}
-	c := findCondition(st, rayv1.ReplicaFailure)
-	if c != nil && c.Reason == rayv1.ReasonFailedDeleteHeadPod && (run.outcome != "" || run.health.State == HeadHealthy) {
-		removeCondition(st, rayv1.ReplicaFailure)
+	run.obs.HeadDelete = HeadDeleteAttempt{Tried: true, Pod: run.dec.Pod.Name, Err: run.actErr}
+	if run.outcome == OutcomeDeleted && run.obs.HeadPod != nil && run.obs.HeadPod.DeletionTimestamp == nil {
+		head := run.obs.HeadPod.DeepCopy()
+		head.DeletionTimestamp = ptr.To(metav1.NewTime(run.scope.Now))
+		run.obs.HeadPod = head
 	}
 }
 

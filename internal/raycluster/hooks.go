@@ -40,8 +40,8 @@ type Deps struct {
 	// to the chart with the RayCluster labels it reads.
 	BatchScheduler BatchScheduler
 
-	// RedisPreHooks run first: the Redis reachability check writes
-	// status.redis, which the head health hook reads in the same reconcile.
+	// RedisPreHooks run first: the Redis reachability check hands its
+	// verdict to the head health hook through the reconcile's Observation.
 	RedisPreHooks []helm.PreReconcileHook
 	// UninstallHooks run around uninstall (the Redis clean-up).
 	UninstallHooks []helm.UninstallHook
@@ -49,13 +49,19 @@ type Deps struct {
 
 // Hooks are the RayCluster hook lists for helm.Options.
 type Hooks struct {
+	// Observer gathers each reconcile's Observation once for every hook.
+	Observer     helm.Observer
 	Pre          []helm.PreReconcileHook
 	Post         []helm.PostReconcileHook
+	Projectors   []helm.StatusProjector
 	Uninstall    []helm.UninstallHook
 	ValuesMapper helm.ValuesMapper
 }
 
-// NewHooks assembles the hooks in their order. Head health runs before
+// NewHooks assembles the hooks in their order: the Observer first (what
+// every hook sees), then the pre-reconcile hooks, and the status projection
+// at the end of every reconcile (see docs/architecture.md for which hook
+// writes which condition). Head health runs before
 // validation on purpose: a spec edit that fails validation stops the chart
 // apply, but must not stop the recovery of a head that is down. The worker
 // hand-over and the opt-in Recreate run last: they touch nothing for a
@@ -74,8 +80,9 @@ func NewHooks(d Deps) Hooks {
 		&RecreateHook{Reader: d.Reader, Writer: d.Client, Recorder: d.Recorder},
 	)
 	return Hooks{
+		Observer:     &Observer{Reader: d.Reader, APIReader: d.APIReader, Clock: d.Clock, Policy: d.Policy},
 		Pre:          pre,
-		Post:         []helm.PostReconcileHook{&StatusHook{Reader: d.Reader, Clock: d.Clock}},
+		Projectors:   []helm.StatusProjector{&StatusProjection{Reader: d.Reader, Clock: d.Clock}},
 		Uninstall:    append([]helm.UninstallHook{}, d.UninstallHooks...),
 		ValuesMapper: MapValuesFor(d.BatchScheduler),
 	}
@@ -83,8 +90,10 @@ func NewHooks(d Deps) Hooks {
 
 // Apply puts the hooks into the reconciler's options.
 func (h Hooks) Apply(o *helm.Options) {
+	o.Observer = h.Observer
 	o.PreHooks = append(o.PreHooks, h.Pre...)
 	o.PostHooks = append(o.PostHooks, h.Post...)
+	o.StatusProjectors = append(o.StatusProjectors, h.Projectors...)
 	o.UninstallHooks = append(o.UninstallHooks, h.Uninstall...)
 	o.ValuesMapper = h.ValuesMapper
 }

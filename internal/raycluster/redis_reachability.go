@@ -71,8 +71,9 @@ type ProbeFunc func(ctx context.Context, opts rayredis.Options) rayredis.ProbeRe
 
 // RedisReachability is the pre-reconcile hook that checks the GCS Redis of a
 // fault-tolerant cluster and reports it in status.redis and the
-// RedisReachable condition, which the head health hook reads (replacing a
-// head does not help while Redis is down). It must run before that hook.
+// RedisReachable condition. It hands its verdict to the head health hook
+// through the reconcile's Observation (replacing a head does not help while
+// Redis is down), so it must run before that hook.
 //
 // It never stops the apply and never fails the reconcile: a Redis outage or
 // a missing Secret is reported, and the chart is applied all the same (pods
@@ -140,6 +141,7 @@ func (h *RedisReachability) PreReconcile(ctx context.Context, req *helm.Request)
 	if !ok {
 		return helm.Result{RequeueAfter: wait}, nil
 	}
+	handOverRedisVerdict(req, obs)
 	// A copy: recordObservation changes the condition in place.
 	var prev *metav1.Condition
 	if c := meta.FindStatusCondition(rc.Status.Conditions, string(rayv1.RedisReachable)); c != nil {
@@ -336,6 +338,15 @@ func (h *RedisReachability) eventOnTransition(req *helm.Request, prev *metav1.Co
 		h.recorder.Eventf(req.Object, nil, corev1.EventTypeNormal, EventRedisReachable, actionCheckRedis, "%s", obs.message)
 	case !obs.reachable && (prev == nil || prev.Status != metav1.ConditionFalse || prev.Reason != obs.reason):
 		h.recorder.Eventf(req.Object, nil, corev1.EventTypeWarning, obs.reason, actionCheckRedis, "%s", obs.message)
+	}
+}
+
+// handOverRedisVerdict gives a fresh verdict to the hooks after this one
+// through the reconcile's observation: they decide on it without reading
+// back the status this hook writes.
+func handOverRedisVerdict(req *helm.Request, obs redisObservation) {
+	if o, ok := req.Observation.(*Observation); ok && o != nil {
+		o.RedisUnavailable = !obs.reachable
 	}
 }
 

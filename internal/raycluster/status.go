@@ -6,79 +6,67 @@ package raycluster
 
 import (
 	"context"
-	"fmt"
+	"time"
 
-	appsv1 "k8s.io/api/apps/v1"
-	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/clock"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	rayv1 "github.com/ray-ha-operator/ray-ha-operator/api/v1"
 	"github.com/ray-ha-operator/ray-ha-operator/internal/helm"
 )
 
-// The status hook reads the head Service and the worker ReplicaSets from
-// the cache.
-// +kubebuilder:rbac:groups="",resources=services,verbs=get;list;watch
-// +kubebuilder:rbac:groups=apps,resources=replicasets,verbs=get;list;watch
-
-// StatusHook is the post-reconcile hook that fills KubeRay's status fields
-// (state, head, endpoints, worker counts, HeadPodReady,
-// RayClusterProvisioned) from the cache. It writes into the request's
-// object only; the reconciler's single status patch persists it.
-type StatusHook struct {
+// StatusProjection fills KubeRay's status fields (state, head, endpoints,
+// worker counts, HeadPodReady, RayClusterProvisioned, ReplicaFailure) from
+// the reconcile's Observation. The reconciler runs it at the end of every
+// reconcile, whatever happened to the apply (an invalid spec, a pending
+// release, a failed or held-back upgrade, a suspended cluster), so status
+// tells what runs even when nothing can be applied. It writes into the
+// request's object only; the reconciler's single status patch persists it.
+type StatusProjection struct {
+	// Reader and Clock gather an observation when the request carries
+	// none (the hook used on its own).
 	Reader client.Reader
 	Clock  clock.PassiveClock
 }
 
-// PostReconcile computes the status of one RayCluster.
-func (k *StatusHook) PostReconcile(ctx context.Context, req *helm.Request) (helm.Result, error) {
+var _ helm.StatusProjector = (*StatusProjection)(nil)
+
+// headMissingRecheck is how soon the projection looks again while the head
+// pod is missing: a pod the StatefulSet is refused (a quota, Pod Security)
+// never exists, so no pod event would tell.
+const headMissingRecheck = 15 * time.Second
+
+// ProjectStatus computes the status of one RayCluster.
+func (k *StatusProjection) ProjectStatus(ctx context.Context, req *helm.Request) (helm.Result, error) {
 	rc, err := FromObject(req.Object)
 	if err != nil {
 		return helm.Result{}, err
 	}
-	f, err := k.gather(ctx, rc)
+	obs, err := ObservationOf(ctx, req, &Observer{Reader: k.Reader, Clock: k.Clock})
 	if err != nil {
 		return helm.Result{}, err
 	}
-	st := rc.Status.DeepCopy()
-	if !computeStatus(st, f) {
-		return helm.Result{}, nil
+	var out helm.Result
+	if obs.HeadPod == nil && !ptr.Deref(rc.Spec.Suspend, false) {
+		out.RequeueAfter = headMissingRecheck
 	}
-	return helm.Result{}, WriteStatus(req.Object, st)
+	st := rc.Status.DeepCopy()
+	if !computeStatus(st, factsOf(rc, obs)) {
+		return out, nil
+	}
+	return out, WriteStatus(req.Object, st)
 }
 
-// gather reads the cluster's pods and head Service once.
-func (k *StatusHook) gather(ctx context.Context, rc *rayv1.RayCluster) (statusFacts, error) {
-	f := statusFacts{Spec: &rc.Spec, Generation: rc.Generation, Now: metav1.NewTime(k.Clock.Now()),
-		ServiceName: HeadServiceName(rc)}
-	var pods corev1.PodList
-	if err := k.Reader.List(ctx, &pods, client.InNamespace(rc.Namespace), client.MatchingLabels{LabelCluster: rc.Name}); err != nil {
-		return f, fmt.Errorf("listing pods of RayCluster %s/%s for status: %w", rc.Namespace, rc.Name, err)
+// factsOf picks what computeStatus needs from the observation.
+func factsOf(rc *rayv1.RayCluster, obs *Observation) statusFacts {
+	return statusFacts{
+		Spec: &rc.Spec, Generation: rc.Generation, Now: metav1.NewTime(obs.Now),
+		Head: obs.HeadPod, Workers: obs.Workers,
+		ServiceName: obs.ServiceName, Service: obs.Service,
+		ReplicaSets: obs.ReplicaSets, HeadCreateRefused: obs.HeadCreateRefused, HeadDelete: obs.HeadDelete,
 	}
-	s := &Scope{Cluster: types.NamespacedName{Namespace: rc.Namespace, Name: rc.Name}}
-	s.sortPods(pods.Items)
-	f.Head, f.Workers = s.HeadPod, s.Workers
-
-	var sets appsv1.ReplicaSetList
-	if err := k.Reader.List(ctx, &sets, client.InNamespace(rc.Namespace),
-		client.MatchingLabels{LabelCluster: rc.Name, LabelNodeType: NodeTypeWork}); err != nil {
-		return f, fmt.Errorf("listing worker ReplicaSets of RayCluster %s/%s: %w", rc.Namespace, rc.Name, err)
-	}
-	f.ReplicaSets = sets.Items
-
-	var svc corev1.Service
-	err := k.Reader.Get(ctx, types.NamespacedName{Namespace: rc.Namespace, Name: f.ServiceName}, &svc)
-	switch {
-	case err == nil:
-		f.Service = &svc
-	case !apierrors.IsNotFound(err):
-		return f, fmt.Errorf("reading head Service %s/%s: %w", rc.Namespace, f.ServiceName, err)
-	}
-	return f, nil
 }
 
 // HeadServiceName is the head Service's name as the chart renders it:

@@ -19,7 +19,8 @@ import (
 	rayv1 "github.com/ray-ha-operator/ray-ha-operator/api/v1"
 )
 
-// statusFacts are the inputs of computeStatus, read once from the cache.
+// statusFacts are the inputs of computeStatus, taken from the reconcile's
+// Observation.
 type statusFacts struct {
 	Spec       *rayv1.RayClusterSpec
 	Generation int64
@@ -33,10 +34,15 @@ type statusFacts struct {
 	Service     *corev1.Service
 	// ReplicaSets are the worker ReplicaSets.
 	ReplicaSets []appsv1.ReplicaSet
-	Now         metav1.Time
+	// HeadCreateRefused is why the head StatefulSet cannot create the
+	// head pod, "" when nothing refused it.
+	HeadCreateRefused string
+	// HeadDelete is the head hook's delete of this reconcile.
+	HeadDelete HeadDeleteAttempt
+	Now        metav1.Time
 }
 
-// computeStatus writes the status hook's fields into st and reports whether
+// computeStatus writes the status projection's fields into st and reports whether
 // anything changed. lastUpdateTime moves only then, so a steady state
 // writes nothing.
 func computeStatus(st *rayv1.RayClusterStatus, f statusFacts) bool {
@@ -51,7 +57,7 @@ func computeStatus(st *rayv1.RayClusterStatus, f statusFacts) bool {
 	workersReady := st.ReadyWorkerReplicas >= st.DesiredWorkerReplicas
 	setProvisioned(st, f, headReady && workersReady)
 	st.State, st.Reason = clusterState(st, f, headReady, workersReady)
-	setWorkerReplicaFailure(st, f)
+	setReplicaFailure(st, f, headReady)
 	if equality.Semantic.DeepEqual(before, st) {
 		return false
 	}
@@ -233,29 +239,4 @@ func clusterState(st *rayv1.RayClusterStatus, f statusFacts, headReady, workersR
 func podReady(p *corev1.Pod) bool {
 	c := podCondition(p, corev1.PodReady)
 	return c != nil && c.Status == corev1.ConditionTrue
-}
-
-// setWorkerReplicaFailure reports a worker ReplicaSet that cannot create or
-// delete pods (quota, admission) as ReplicaFailure, KubeRay's
-// FailedCreateWorkerPod, and clears it once no ReplicaSet reports one. The
-// head health hook's FailedDeleteHeadPod is left alone: it says more about
-// the head than a worker's trouble does.
-func setWorkerReplicaFailure(st *rayv1.RayClusterStatus, f statusFacts) {
-	cur := findCondition(st, rayv1.ReplicaFailure)
-	if cur != nil && cur.Reason == rayv1.ReasonFailedDeleteHeadPod {
-		return
-	}
-	for i := range f.ReplicaSets {
-		rs := &f.ReplicaSets[i]
-		for _, c := range rs.Status.Conditions {
-			if c.Type == appsv1.ReplicaSetReplicaFailure && c.Status == corev1.ConditionTrue {
-				setCondition(st, rayv1.ReplicaFailure, metav1.ConditionTrue, rayv1.ReasonFailedCreateWorkerPod,
-					fmt.Sprintf("ReplicaSet %s: %s", rs.Name, c.Message), f.Generation, f.Now)
-				return
-			}
-		}
-	}
-	if cur != nil && cur.Reason == rayv1.ReasonFailedCreateWorkerPod {
-		removeCondition(st, rayv1.ReplicaFailure)
-	}
 }

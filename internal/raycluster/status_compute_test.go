@@ -5,6 +5,7 @@ Copyright 2026 The ray-ha-operator Authors.
 package raycluster
 
 import (
+	"errors"
 	"math"
 	"reflect"
 	"testing"
@@ -227,28 +228,46 @@ func TestComputeStatus(t *testing.T) {
 	}
 }
 
-func TestSetWorkerReplicaFailure(t *testing.T) {
+// TestSetReplicaFailure: ReplicaFailure has one writer, which weighs the
+// head delete handed over by the head hook, a refused head create and the
+// worker ReplicaSets.
+func TestSetReplicaFailure(t *testing.T) {
 	failing := appsv1.ReplicaSet{ObjectMeta: metav1.ObjectMeta{Name: "rc-small-worker"},
 		Status: appsv1.ReplicaSetStatus{Conditions: []appsv1.ReplicaSetCondition{{
 			Type: appsv1.ReplicaSetReplicaFailure, Status: corev1.ConditionTrue, Reason: "FailedCreate", Message: "exceeded quota"}}}}
 	healthy := appsv1.ReplicaSet{ObjectMeta: metav1.ObjectMeta{Name: "rc-small-worker"}}
-	headFailure := metav1.Condition{Type: string(rayv1.ReplicaFailure), Status: metav1.ConditionTrue, Reason: rayv1.ReasonFailedDeleteHeadPod}
+	headFailure := metav1.Condition{Type: string(rayv1.ReplicaFailure), Status: metav1.ConditionTrue, Reason: rayv1.ReasonFailedDeleteHeadPod, Message: "deleting head pod rc-head-0 failed: forbidden"}
 	workerFailure := metav1.Condition{Type: string(rayv1.ReplicaFailure), Status: metav1.ConditionTrue, Reason: rayv1.ReasonFailedCreateWorkerPod}
+	createRefused := metav1.Condition{Type: string(rayv1.ReplicaFailure), Status: metav1.ConditionTrue, Reason: rayv1.ReasonFailedCreateHeadPod}
+	head := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "rc-head-0"}}
+	quota := `pods "rc-head-0" is forbidden: exceeded quota: pods, requested: pods=1, used: pods=2, limited: pods=2`
 	tests := map[string]struct {
 		start      []metav1.Condition
-		sets       []appsv1.ReplicaSet
-		wantReason string // "" : absent
+		f          statusFacts
+		headReady  bool
+		wantReason string // "": absent
 		wantMsg    string
 	}{
-		"no failure":                      {sets: []appsv1.ReplicaSet{healthy}},
-		"a ReplicaSet cannot create pods": {sets: []appsv1.ReplicaSet{healthy, failing}, wantReason: rayv1.ReasonFailedCreateWorkerPod, wantMsg: "ReplicaSet rc-small-worker: exceeded quota"},
-		"cleared once it can":             {start: []metav1.Condition{workerFailure}, sets: []appsv1.ReplicaSet{healthy}},
-		"the head hook's failure is kept": {start: []metav1.Condition{headFailure}, sets: []appsv1.ReplicaSet{failing}, wantReason: rayv1.ReasonFailedDeleteHeadPod},
+		"no failure":                      {f: statusFacts{Head: head, ReplicaSets: []appsv1.ReplicaSet{healthy}}},
+		"a ReplicaSet cannot create pods": {f: statusFacts{Head: head, ReplicaSets: []appsv1.ReplicaSet{healthy, failing}}, wantReason: rayv1.ReasonFailedCreateWorkerPod, wantMsg: "ReplicaSet rc-small-worker: exceeded quota"},
+		"cleared once it can":             {start: []metav1.Condition{workerFailure}, f: statusFacts{Head: head, ReplicaSets: []appsv1.ReplicaSet{healthy}}},
+		"a head delete failed now": {f: statusFacts{Head: head, ReplicaSets: []appsv1.ReplicaSet{failing},
+			HeadDelete: HeadDeleteAttempt{Tried: true, Pod: "rc-head-0", Err: errors.New("forbidden")}},
+			wantReason: rayv1.ReasonFailedDeleteHeadPod, wantMsg: "deleting head pod rc-head-0 failed: forbidden"},
+		"an earlier delete failure is kept over a worker's": {start: []metav1.Condition{headFailure}, f: statusFacts{Head: head, ReplicaSets: []appsv1.ReplicaSet{failing}},
+			wantReason: rayv1.ReasonFailedDeleteHeadPod, wantMsg: headFailure.Message},
+		"an earlier delete failure ends with a delete that went through": {start: []metav1.Condition{headFailure},
+			f: statusFacts{Head: head, HeadDelete: HeadDeleteAttempt{Tried: true, Pod: "rc-head-0"}}},
+		"an earlier delete failure ends with a Ready head": {start: []metav1.Condition{headFailure}, f: statusFacts{Head: head}, headReady: true},
+		"the head's create is refused": {f: statusFacts{HeadCreateRefused: quota, ReplicaSets: []appsv1.ReplicaSet{failing}},
+			wantReason: rayv1.ReasonFailedCreateHeadPod, wantMsg: "the head StatefulSet cannot create the head pod: " + quota},
+		"a refusal ends when the head exists": {start: []metav1.Condition{createRefused}, f: statusFacts{Head: head, HeadCreateRefused: quota}},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			st := &rayv1.RayClusterStatus{Conditions: tc.start}
-			setWorkerReplicaFailure(st, statusFacts{ReplicaSets: tc.sets, Now: mt(0)})
+			tc.f.Now = mt(0)
+			setReplicaFailure(st, tc.f, tc.headReady)
 			c := findCondition(st, rayv1.ReplicaFailure)
 			switch {
 			case tc.wantReason == "" && c != nil:
