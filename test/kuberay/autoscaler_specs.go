@@ -37,6 +37,11 @@ func autoscalerSpecs() []specCase {
 		spec("as-v1-empty-resources", on, opts("resources", map[string]any{}, "securityContext", map[string]any{})),
 		spec("as-v1-env-overrides", on, opts("env", list(map[string]any{"name": "KUBERAY_CRD_VER", "value": "v2"}))),
 		spec("as-head-service-account", on, headPod(setPodField("serviceAccountName", "ray-head-sa"))),
+		// KubeRay clips the names it derives to 50 characters and replaces a
+		// leading digit; a head's own account name is clipped too.
+		spec("as-head-service-account-long", on, headPod(setPodField("serviceAccountName",
+			"team-a-ray-autoscaler-service-account-for-batch-jobs-east"))),
+		spec("as-head-service-account-digit", on, headPod(setPodField("serviceAccountName", "1-ray-head"))),
 		spec("as-v2-head-service-account", on, v2, headPod(setPodField("serviceAccountName", "ray-head-sa"))),
 		spec("as-ray-logs-user-mount", on, allPods(volume(map[string]any{"name": "logs", "emptyDir": map[string]any{}})),
 			allRay(mount("logs", "/tmp/ray"))),

@@ -57,11 +57,15 @@ func main() {
 		fmt.Fprintf(os.Stderr, "oracle: reading a JSON list of RayClusters on stdin: %v\n", err)
 		os.Exit(2)
 	}
+	// KubeRay prints to stdout in places (utils.CheckName on a long name):
+	// keep stdout for the results alone.
+	out := os.Stdout
+	os.Stdout = os.Stderr
 	results := make([]Result, 0, len(raw))
 	for i, r := range raw {
 		results = append(results, build(i, r))
 	}
-	enc := json.NewEncoder(os.Stdout)
+	enc := json.NewEncoder(out)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(results); err != nil {
 		fmt.Fprintf(os.Stderr, "oracle: writing results: %v\n", err)
