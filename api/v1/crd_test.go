@@ -50,6 +50,7 @@ func TestCRD(t *testing.T) {
 	t.Run("unsupported fields rejected", func(t *testing.T) { testUnsupportedRejected(t, c) })
 	t.Run("CEL rules", func(t *testing.T) { testCELRules(t, c) })
 	t.Run("upgradeStrategy", func(t *testing.T) { testUpgradeStrategy(t, c) })
+	t.Run("autoscaler", func(t *testing.T) { testAutoscaler(t, c) })
 	t.Run("status subresource", func(t *testing.T) { testStatus(t, c) })
 	t.Run("generateName", func(t *testing.T) { testGenerateName(t, c) })
 }
@@ -204,16 +205,13 @@ func testUnsupportedRejected(t *testing.T, c client.Client) {
 		mutate func(map[string]any)
 		field  string
 	}{
-		"authOptions":               {func(o map[string]any) { spec(o)["authOptions"] = map[string]any{"mode": "token"} }, "spec.authOptions"},
-		"managedBy":                 {func(o map[string]any) { spec(o)["managedBy"] = "kueue.x-k8s.io/multikueue" }, "spec.managedBy"},
-		"autoscalerOptions":         {func(o map[string]any) { spec(o)["autoscalerOptions"] = map[string]any{"upscalingMode": "Default"} }, "spec.autoscalerOptions"},
-		"enableInTreeAutoscaling":   {func(o map[string]any) { spec(o)["enableInTreeAutoscaling"] = true }, "spec.enableInTreeAutoscaling: true"},
-		"historyServerOptions":      {func(o map[string]any) { spec(o)["historyServerOptions"] = map[string]any{} }, "spec.historyServerOptions"},
-		"networkPolicy":             {func(o map[string]any) { spec(o)["networkPolicy"] = map[string]any{"enabled": true} }, "spec.networkPolicy"},
-		"tlsOptions":                {func(o map[string]any) { spec(o)["tlsOptions"] = map[string]any{"enabled": true} }, "spec.tlsOptions"},
-		"head ingressOptions":       {func(o map[string]any) { head(o)["ingressOptions"] = map[string]any{"ingressClassName": "nginx"} }, "spec.headGroupSpec.ingressOptions"},
-		"worker idleTimeoutSeconds": {func(o map[string]any) { worker(o, 0)["idleTimeoutSeconds"] = int64(60) }, "spec.workerGroupSpecs[].idleTimeoutSeconds"},
-		"worker priority":           {func(o map[string]any) { worker(o, 0)["priority"] = int64(5) }, "spec.workerGroupSpecs[].priority"},
+		"authOptions":          {func(o map[string]any) { spec(o)["authOptions"] = map[string]any{"mode": "token"} }, "spec.authOptions"},
+		"managedBy":            {func(o map[string]any) { spec(o)["managedBy"] = "kueue.x-k8s.io/multikueue" }, "spec.managedBy"},
+		"historyServerOptions": {func(o map[string]any) { spec(o)["historyServerOptions"] = map[string]any{} }, "spec.historyServerOptions"},
+		"networkPolicy":        {func(o map[string]any) { spec(o)["networkPolicy"] = map[string]any{"enabled": true} }, "spec.networkPolicy"},
+		"tlsOptions":           {func(o map[string]any) { spec(o)["tlsOptions"] = map[string]any{"enabled": true} }, "spec.tlsOptions"},
+		"head ingressOptions":  {func(o map[string]any) { head(o)["ingressOptions"] = map[string]any{"ingressClassName": "nginx"} }, "spec.headGroupSpec.ingressOptions"},
+		"worker priority":      {func(o map[string]any) { worker(o, 0)["priority"] = int64(5) }, "spec.workerGroupSpecs[].priority"},
 		"worker scaleStrategy": {func(o map[string]any) {
 			worker(o, 0)["scaleStrategy"] = map[string]any{"workersToDelete": []any{"pod-a"}}
 		}, "spec.workerGroupSpecs[].scaleStrategy.workersToDelete"},
@@ -244,7 +242,7 @@ func testUnsupportedRejected(t *testing.T, c client.Client) {
 	}
 	t.Logf("example rejection: %v", create(context.Background(), c, func() map[string]any {
 		o := minimal("example")
-		spec(o)["autoscalerOptions"] = map[string]any{}
+		spec(o)["historyServerOptions"] = map[string]any{}
 		return o
 	}()))
 }

@@ -21,8 +21,6 @@ const MaxNameLength = 47
 //
 // +kubebuilder:validation:XValidation:rule="!has(self.authOptions)",message="spec.authOptions is not supported by ray-ha-operator; see docs/compatibility.md",fieldPath=".authOptions",reason=FieldValueForbidden
 // +kubebuilder:validation:XValidation:rule="!has(self.managedBy)",message="spec.managedBy is not supported by ray-ha-operator; see docs/compatibility.md",fieldPath=".managedBy",reason=FieldValueForbidden
-// +kubebuilder:validation:XValidation:rule="!has(self.autoscalerOptions)",message="spec.autoscalerOptions is not supported by ray-ha-operator; see docs/compatibility.md",fieldPath=".autoscalerOptions",reason=FieldValueForbidden
-// +kubebuilder:validation:XValidation:rule="!has(self.enableInTreeAutoscaling) || !self.enableInTreeAutoscaling",message="spec.enableInTreeAutoscaling: true is not supported by ray-ha-operator; see docs/compatibility.md",fieldPath=".enableInTreeAutoscaling",reason=FieldValueForbidden
 // +kubebuilder:validation:XValidation:rule="!has(self.historyServerOptions)",message="spec.historyServerOptions is not supported by ray-ha-operator; see docs/compatibility.md",fieldPath=".historyServerOptions",reason=FieldValueForbidden
 // +kubebuilder:validation:XValidation:rule="!has(self.networkPolicy)",message="spec.networkPolicy is not supported by ray-ha-operator; see docs/compatibility.md",fieldPath=".networkPolicy",reason=FieldValueForbidden
 // +kubebuilder:validation:XValidation:rule="!has(self.tlsOptions)",message="spec.tlsOptions is not supported by ray-ha-operator; see docs/compatibility.md",fieldPath=".tlsOptions",reason=FieldValueForbidden
@@ -77,12 +75,15 @@ type RayClusterSpec struct {
 	// +optional
 	ManagedBy *string `json:"managedBy,omitempty"`
 
-	// AutoscalerOptions is KubeRay's; not supported (no autoscaler).
+	// AutoscalerOptions configures the Ray autoscaler sidecar of the head
+	// pod (see autoscaler_types.go); read only with EnableInTreeAutoscaling.
 	// +optional
-	// +kubebuilder:validation:Type=object
-	AutoscalerOptions *apiextensionsv1.JSON `json:"autoscalerOptions,omitempty"`
+	AutoscalerOptions *AutoscalerOptions `json:"autoscalerOptions,omitempty"`
 
-	// EnableInTreeAutoscaling is KubeRay's; only false (or unset) is accepted.
+	// EnableInTreeAutoscaling, true, runs Ray's autoscaler as a sidecar of
+	// the head pod, as KubeRay does, with a ServiceAccount, Role and
+	// RoleBinding that let it read the cluster's pods and patch the
+	// RayCluster's worker counts.
 	// +optional
 	EnableInTreeAutoscaling *bool `json:"enableInTreeAutoscaling,omitempty"`
 
@@ -158,7 +159,6 @@ type HeadGroupSpec struct {
 //
 // +kubebuilder:validation:XValidation:rule="!has(self.template.spec) || !has(self.template.spec.restartPolicy) || self.template.spec.restartPolicy == 'Always'",message="template.spec.restartPolicy must be Always or unset: workers run in a ReplicaSet, which allows only Always",fieldPath=".template.spec.restartPolicy",reason=FieldValueInvalid
 // +kubebuilder:validation:XValidation:rule="!has(self.minReplicas) || !has(self.maxReplicas) || self.minReplicas <= self.maxReplicas",message="minReplicas must not be greater than maxReplicas",fieldPath=".minReplicas",reason=FieldValueInvalid
-// +kubebuilder:validation:XValidation:rule="!has(self.idleTimeoutSeconds)",message="spec.workerGroupSpecs[].idleTimeoutSeconds is not supported by ray-ha-operator; see docs/compatibility.md",fieldPath=".idleTimeoutSeconds",reason=FieldValueForbidden
 // +kubebuilder:validation:XValidation:rule="!has(self.priority) || self.priority == 0",message="spec.workerGroupSpecs[].priority is not supported by ray-ha-operator; see docs/compatibility.md",fieldPath=".priority",reason=FieldValueForbidden
 // +kubebuilder:validation:XValidation:rule="!has(self.scaleStrategy) || !has(self.scaleStrategy.workersToDelete) || size(self.scaleStrategy.workersToDelete) == 0",message="spec.workerGroupSpecs[].scaleStrategy.workersToDelete is not supported by ray-ha-operator; see docs/compatibility.md",fieldPath=".scaleStrategy",reason=FieldValueForbidden
 type WorkerGroupSpec struct {
@@ -208,7 +208,10 @@ type WorkerGroupSpec struct {
 	// +kubebuilder:default=1
 	NumOfHosts int32 `json:"numOfHosts,omitempty"`
 
-	// IdleTimeoutSeconds is KubeRay's (autoscaler v2); not supported.
+	// IdleTimeoutSeconds is how long a worker of this group may sit idle
+	// before Ray's autoscaler v2 removes it; unset, the autoscaler's
+	// autoscalerOptions.idleTimeoutSeconds applies. The operator only passes
+	// it on: the autoscaler reads it from the RayCluster.
 	// +optional
 	IdleTimeoutSeconds *int32 `json:"idleTimeoutSeconds,omitempty"`
 

@@ -9,6 +9,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/yaml"
@@ -51,6 +52,10 @@ type rendering struct {
 	headless *corev1.Service
 	workers  map[string]*appsv1.ReplicaSet // by group name
 	ingress  *networkingv1.Ingress         // with headGroupSpec.enableIngress
+	// The autoscaler's RBAC, with enableInTreeAutoscaling.
+	serviceAccount *corev1.ServiceAccount
+	role           *rbacv1.Role
+	roleBinding    *rbacv1.RoleBinding
 }
 
 // renderValues renders the chart with values given as YAML (merged over
@@ -101,6 +106,15 @@ func typed(t *testing.T, objs []*unstructured.Unstructured) *rendering {
 		case "Ingress":
 			r.ingress = &networkingv1.Ingress{}
 			fromUnstructured(t, o, r.ingress)
+		case "ServiceAccount":
+			r.serviceAccount = &corev1.ServiceAccount{}
+			fromUnstructured(t, o, r.serviceAccount)
+		case "Role":
+			r.role = &rbacv1.Role{}
+			fromUnstructured(t, o, r.role)
+		case "RoleBinding":
+			r.roleBinding = &rbacv1.RoleBinding{}
+			fromUnstructured(t, o, r.roleBinding)
 		default:
 			t.Fatalf("unexpected kind %s rendered", o.GetKind())
 		}

@@ -37,20 +37,28 @@ func TestSchemaRejectsBadValues(t *testing.T) {
 			want:   []string{"/workerGroupSpecs/0/maxReplicas", "minimum"},
 		},
 		"unknown top-level key": {
-			values: `autoscalerOptions: {idleTimeoutSeconds: 60}`,
-			want:   []string{"autoscalerOptions"},
+			values: `historyServerOptions: {}`,
+			want:   []string{"historyServerOptions"},
 		},
 		"unsupported value of a KubeRay field": {
-			values: `enableInTreeAutoscaling: true`,
-			want:   []string{"/enableInTreeAutoscaling"},
+			values: `workerGroupSpecs: [{groupName: g, priority: 1, template: {spec: {containers: [{name: w, image: i}]}}}]`,
+			want:   []string{"/workerGroupSpecs/0/priority"},
+		},
+		"unknown autoscaler version": {
+			values: `autoscalerOptions: {version: v3}`,
+			want:   []string{"/autoscalerOptions/version"},
+		},
+		"unknown key in autoscalerOptions": {
+			values: `autoscalerOptions: {idleTimeout: 60}`,
+			want:   []string{"/autoscalerOptions", "idleTimeout"},
 		},
 		"unknown key in headGroupSpec": {
 			values: `headGroupSpec: {ingressOptions: {}}`,
 			want:   []string{"/headGroupSpec", "ingressOptions"},
 		},
 		"unknown key in a worker group": {
-			values: `workerGroupSpecs: [{groupName: g, idleTimeoutSeconds: 60, template: {spec: {containers: [{name: w, image: i}]}}}]`,
-			want:   []string{"/workerGroupSpecs/0", "idleTimeoutSeconds"},
+			values: `workerGroupSpecs: [{groupName: g, idleTimeout: 60, template: {spec: {containers: [{name: w, image: i}]}}}]`,
+			want:   []string{"/workerGroupSpecs/0", "idleTimeout"},
 		},
 		"unknown key in gcsFaultToleranceOptions": {
 			values: `gcsFaultToleranceOptions: {redisAddress: "r:6379", storage: {size: 1Gi}}`,

@@ -32,10 +32,7 @@ func TestTemplateHash(t *testing.T) {
 	container := func(g map[string]any) map[string]any {
 		return g["template"].(map[string]any)["spec"].(map[string]any)["containers"].([]any)[0].(map[string]any)
 	}
-	tests := map[string]struct {
-		edit                   func(v map[string]any)
-		headChanges, wkChanges bool
-	}{
+	tests := map[string]hashCase{
 		"worker replicas":         {edit: func(v map[string]any) { worker(v)["replicas"] = 3 }},
 		"worker bounds":           {edit: func(v map[string]any) { worker(v)["minReplicas"], worker(v)["maxReplicas"] = 1, 9 }},
 		"worker suspended":        {edit: func(v map[string]any) { worker(v)["suspend"] = true }},
@@ -48,14 +45,44 @@ func TestTemplateHash(t *testing.T) {
 		"worker rayStartParams": {edit: func(v map[string]any) { worker(v)["rayStartParams"] = map[string]any{"num-cpus": "2"} }, wkChanges: true},
 		"head image":            {edit: func(v map[string]any) { container(head(v))["image"] = "rayproject/ray:2.61.0" }, headChanges: true},
 		"head rayStartParams":   {edit: func(v map[string]any) { head(v)["rayStartParams"] = map[string]any{"num-cpus": "1"} }, headChanges: true},
+		"autoscaler turned on":  {edit: func(v map[string]any) { v["enableInTreeAutoscaling"] = true }, headChanges: true},
+		"autoscaler options while off": {edit: func(v map[string]any) {
+			v["autoscalerOptions"] = map[string]any{"image": "example.com/as:1"}
+		}},
+		"worker idle timeout": {edit: func(v map[string]any) { worker(v)["idleTimeoutSeconds"] = 30 }},
 	}
-	baseHead, baseWorker := templateHashes(t, parseValues(t, hashBase))
+	// Edits of a cluster with the autoscaler on.
+	autoscalingTests := map[string]hashCase{
+		"autoscaler image": {edit: func(v map[string]any) {
+			v["autoscalerOptions"].(map[string]any)["image"] = "example.com/as:1"
+		}, headChanges: true},
+		"autoscaler version": {edit: func(v map[string]any) {
+			v["autoscalerOptions"].(map[string]any)["version"] = "v2"
+		}, headChanges: true},
+		"autoscaler idle timeout and upscaling mode": {edit: func(v map[string]any) {
+			v["autoscalerOptions"].(map[string]any)["idleTimeoutSeconds"] = 5
+			v["autoscalerOptions"].(map[string]any)["upscalingMode"] = "Conservative"
+		}},
+	}
+	checkHashes(t, hashBase, tests)
+	checkHashes(t, hashBase+"enableInTreeAutoscaling: true\nautoscalerOptions: {}\n", autoscalingTests)
+}
+
+// hashCase is an edit of the values and which hashes it must change.
+type hashCase struct {
+	edit                   func(v map[string]any)
+	headChanges, wkChanges bool
+}
+
+func checkHashes(t *testing.T, base string, tests map[string]hashCase) {
+	t.Helper()
+	baseHead, baseWorker := templateHashes(t, parseValues(t, base))
 	if len(baseHead) != 16 || len(baseWorker) != 16 {
 		t.Fatalf("hashes %q and %q, want 16 hex digits each", baseHead, baseWorker)
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			vals := parseValues(t, hashBase)
+			vals := parseValues(t, base)
 			tc.edit(vals)
 			h, w := templateHashes(t, vals)
 			if (h != baseHead) != tc.headChanges || (w != baseWorker) != tc.wkChanges {

@@ -27,6 +27,7 @@ func Validate(rc *rayv1.RayCluster) field.ErrorList {
 	errs = append(errs, validateTemplates(&rc.Spec)...)
 	errs = append(errs, validateRayStartParams(&rc.Spec)...)
 	errs = append(errs, validateGroups(&rc.Spec)...)
+	errs = append(errs, validateAutoscaler(&rc.Spec)...)
 	errs = append(errs, validateRayVersion(rc)...)
 	errs = append(errs, validateFaultTolerance(rc)...)
 	return errs

@@ -241,6 +241,7 @@ func testLifecycleWithBundleRBAC(t *testing.T, c *simcluster.Cluster, admin clie
 	})
 	head := waitHeadRunning(t, admin, ns, name, "")
 	waitWorkersRunning(t, admin, ns, name)
+	assertAutoscalerRBAC(ctx, t, admin, ns, name)
 	cleansRedis := hasFinalizer(ctx, t, admin, rc, raycluster.RedisCleanupFinalizer)
 
 	if err := admin.Delete(ctx, head); err != nil {
@@ -410,7 +411,7 @@ func gcsKeys(t *testing.T, srv *redisserver.Server, storageNS string) []string {
 }
 
 // rayCluster is the minimal sample with GCS fault tolerance pointed at the
-// test's Redis, its password read from a Secret.
+// test's Redis, its password read from a Secret, and the Ray autoscaler on.
 func rayCluster(t *testing.T, l Layout, ns, redisAddr, storageNS string) *unstructured.Unstructured {
 	t.Helper()
 	u, err := readObject(filepath.Join(l.Root, "config", "samples", "ray_v1_raycluster_minimal.yaml"))
@@ -428,7 +429,24 @@ func rayCluster(t *testing.T, l Layout, ns, redisAddr, storageNS string) *unstru
 	if err := unstructured.SetNestedMap(u.Object, ft, "spec", "gcsFaultToleranceOptions"); err != nil {
 		t.Fatal(err)
 	}
+	// With the autoscaler the chart also renders a ServiceAccount, Role and
+	// RoleBinding: the API server lets the operator create that Role only
+	// if the bundle grants the operator every permission in it.
+	if err := unstructured.SetNestedField(u.Object, true, "spec", "enableInTreeAutoscaling"); err != nil {
+		t.Fatal(err)
+	}
 	return u
+}
+
+// assertAutoscalerRBAC: the operator, with the bundle's permissions only,
+// created the autoscaler's ServiceAccount, Role and RoleBinding.
+func assertAutoscalerRBAC(ctx context.Context, t *testing.T, admin client.Client, ns, name string) {
+	t.Helper()
+	for _, obj := range []client.Object{&corev1.ServiceAccount{}, &rbacv1.Role{}, &rbacv1.RoleBinding{}} {
+		if err := admin.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, obj); err != nil {
+			t.Errorf("the autoscaler's %T %s/%s: %v", obj, ns, name, err)
+		}
+	}
 }
 
 func conditionTrue(ctx context.Context, c client.Client, ns, name, cond string) (bool, string, error) {

@@ -55,15 +55,9 @@ type sampleOutcome struct {
 // behaviour, so a change of the CRD or of the operator's validation shows
 // here.
 var kubeRaySampleOutcomes = map[string]sampleOutcome{
-	"ray-cluster.auth.yaml": {Verdict: sampleReady},
-	"ray-cluster.autoscaler-v2.yaml": {Verdict: sampleRejected, Causes: []fieldCause{
-		{Field: "spec.autoscalerOptions", Message: "Forbidden: spec.autoscalerOptions is not supported by ray-ha-operator; see docs/compatibility.md"},
-		{Field: "spec.enableInTreeAutoscaling", Message: "Forbidden: spec.enableInTreeAutoscaling: true is not supported by ray-ha-operator; see docs/compatibility.md"},
-	}},
-	"ray-cluster.autoscaler.yaml": {Verdict: sampleRejected, Causes: []fieldCause{
-		{Field: "spec.autoscalerOptions", Message: "Forbidden: spec.autoscalerOptions is not supported by ray-ha-operator; see docs/compatibility.md"},
-		{Field: "spec.enableInTreeAutoscaling", Message: "Forbidden: spec.enableInTreeAutoscaling: true is not supported by ray-ha-operator; see docs/compatibility.md"},
-	}},
+	"ray-cluster.auth.yaml":                    {Verdict: sampleReady},
+	"ray-cluster.autoscaler-v2.yaml":           {Verdict: sampleReady},
+	"ray-cluster.autoscaler.yaml":              {Verdict: sampleReady},
 	"ray-cluster.complete.yaml":                {Verdict: sampleReady},
 	"ray-cluster.custom-head-service.yaml":     {Verdict: sampleReady},
 	"ray-cluster.deprecate-gcs-ft.yaml":        {Verdict: sampleReady},
@@ -179,6 +173,7 @@ func checkSample(t *testing.T, env *Env, file, ns string, applied appliedSample,
 			out = env.waitSampleSettled(t, ns, name)
 			if out.Verdict == sampleReady {
 				env.checkSampleWorkers(t, ns, name)
+				env.checkSampleAutoscaler(t, ns, name)
 			}
 		}
 		slices.SortFunc(out.Causes, func(a, b fieldCause) int {

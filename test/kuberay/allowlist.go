@@ -61,7 +61,7 @@ var allowList = append([]allowed{
 		When: "env REDIS_PASSWORD holds KubeRay's value", Reason: reasonLegacyPassword},
 	{Field: fieldGenerated, Name: "redis-password", Pod: "head", Ours: "${REDIS_PASSWORD}", Match: legacyPasswordInEnv,
 		When: "env REDIS_PASSWORD holds KubeRay's value", Reason: reasonLegacyPassword},
-}, networkAllowList...)
+}, append(networkAllowList, autoscalerAllowList...)...)
 
 // allowReason returns the reason of the allow-list entry that covers d
 // (with both pods' facts, for entries that check them), or "".

@@ -155,6 +155,7 @@ func compareCluster(spec string, obj *unstructured.Unstructured, kr oracleResult
 	}
 	out.Diffs = append(out.Diffs, networkDiffs(spec, obj, kr, ours)...)
 	out.Diffs = append(out.Diffs, batchDiffs(spec, kr, ours)...)
+	out.Diffs = append(out.Diffs, autoscalerRBACDiffs(spec, kr, ours)...)
 	for g := range ours.Workers {
 		if !seen[g] {
 			d := Difference{Spec: spec, Pod: "worker " + g, Field: "pod", KubeRay: absent, Ours: "rendered"}

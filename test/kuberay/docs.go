@@ -39,6 +39,10 @@ func docsSection(outcomes []Outcome) string {
 		"with that batch scheduler: KubeRay's plugin (`DoBatchSchedulingOnSubmission`, then `AddMetadataToChildResource` on each pod) " +
 		"against our chart, compared for the pods' `schedulerName`, labels and scheduler annotations (YuniKorn's task groups by meaning) " +
 		"and the PodGroup's kind, name and spec (`minMember`, `minResources` by value, `queue`, `priorityClassName`, `networkTopology`). " +
+		"Every pod's `serviceAccountName` and `restartPolicy` are compared, and with `enableInTreeAutoscaling` the head's " +
+		"autoscaler sidecar (image, pull policy, command, args, env, `envFrom`, mounts, resources, security context) and the " +
+		"autoscaler's ServiceAccount, Role (verbs per API group and resource) and RoleBinding (subjects, `roleRef`), as KubeRay's " +
+		"`BuildServiceAccount`, `BuildRole` and `BuildRoleBinding` make them with the names its reconcilers clip them to. " +
 		"A difference not listed here fails the test.\n\n")
 	b.WriteString("### Deliberate differences\n\n| Property | Pods | When | Why |\n|---|---|---|---|\n")
 	for _, a := range allowList {

@@ -85,6 +85,7 @@ func podFacts(p podView) Facts {
 		f[Fact{fieldLabel, k}] = v
 	}
 	probeFacts(f, ray, user)
+	autoscalerPodFacts(f, p.Spec, pc)
 	var names []string
 	for _, c := range p.Spec.Containers {
 		names = append(names, c.Name)

@@ -28,6 +28,7 @@ type oracleResult struct {
 	Workers  []oracleWorker `json:"workers,omitempty"`
 	oracleNetwork
 	oracleBatch
+	oracleAutoscaler
 }
 
 type oracleWorker struct {

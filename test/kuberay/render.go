@@ -40,6 +40,8 @@ type ourRender struct {
 	WorkerHeadlessService *corev1.Service
 	// PodGroup is the batch scheduler's (nil when not rendered), see batch.go.
 	PodGroup *unstructured.Unstructured
+	// The autoscaler's ServiceAccount, Role and RoleBinding, see autoscaler.go.
+	ourAutoscaler
 	// Dropped lists spec fields the RayCluster had that our API type does
 	// not keep (the API server would prune them): worth knowing when a
 	// difference follows from one.
@@ -101,6 +103,9 @@ func renderOurs(obj *unstructured.Unstructured, scheduler string) (ourRender, er
 		return out, err
 	}
 	if out, err = collectPodGroups(objs, out); err != nil {
+		return out, err
+	}
+	if out, err = collectAutoscalerRBAC(objs, out); err != nil {
 		return out, err
 	}
 	return collectNetwork(objs, out)

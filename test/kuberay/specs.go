@@ -57,6 +57,7 @@ func specTable() []specCase {
 	t = append(t, groupSpecs()...)
 	t = append(t, ftSpecs()...)
 	t = append(t, networkSpecs()...)
+	t = append(t, autoscalerSpecs()...)
 	t = append(t, refusedSpecs()...)
 	return t
 }

@@ -49,6 +49,8 @@ any other name.
 {{- end -}}
 {{- end -}}
 {{- $env = concat $env (include "ray-cluster.commonEnv" (dict "root" $root "command" .command "ip" "127.0.0.1" "port" (include "ray-cluster.gcsPort" $root)) | fromJsonArray) -}}
+{{- /* Ray's GCS and autoscaler switch to v2 together; the operator refuses this variable set by hand next to the version. */ -}}
+{{- if include "ray-cluster.autoscalerV2" $root }}{{ $env = append $env (dict "env" (dict "name" "RAY_enable_autoscaler_v2" "value" "true")) }}{{ end -}}
 {{- toJson $env -}}
 {{- end -}}
 

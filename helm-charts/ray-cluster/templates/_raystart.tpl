@@ -115,6 +115,8 @@ container's resources add.
 {{- $_ := set $p "redis-password" "$REDIS_PASSWORD" -}}
 {{- end -}}
 {{- if not (hasKey $p "dashboard-host") }}{{ $_ := set $p "dashboard-host" "0.0.0.0" }}{{ end -}}
+{{- /* The autoscaler sidecar replaces Ray's monitor, which does not know Kubernetes. */ -}}
+{{- if include "ray-cluster.autoscaling" . }}{{ $_ := set $p "no-monitor" "true" }}{{ end -}}
 {{- include "ray-cluster.commonParamDefaults" $p -}}
 {{- include "ray-cluster.applyContainerResources" (dict "params" $p "container" (index $h.template.spec.containers 0) "field" "headGroupSpec.template.spec.containers[0]") -}}
 {{- toJson $p -}}

@@ -39,6 +39,9 @@ type Result struct {
 	Network
 	// Batch is the batch scheduler's PodGroup (batch.go).
 	Batch
+	// AutoscalerRBAC is the autoscaler's ServiceAccount, Role and
+	// RoleBinding (autoscaler.go).
+	AutoscalerRBAC
 }
 
 // Worker is the pod KubeRay builds for one worker group.
@@ -54,11 +57,15 @@ func main() {
 		fmt.Fprintf(os.Stderr, "oracle: reading a JSON list of RayClusters on stdin: %v\n", err)
 		os.Exit(2)
 	}
+	// KubeRay prints to stdout in places (utils.CheckName on a long name):
+	// keep stdout for the results alone.
+	out := os.Stdout
+	os.Stdout = os.Stderr
 	results := make([]Result, 0, len(raw))
 	for i, r := range raw {
 		results = append(results, build(i, r))
 	}
-	enc := json.NewEncoder(os.Stdout)
+	enc := json.NewEncoder(out)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(results); err != nil {
 		fmt.Fprintf(os.Stderr, "oracle: writing results: %v\n", err)
@@ -72,7 +79,7 @@ func build(index int, raw json.RawMessage) (res Result) {
 	res.Name = fmt.Sprintf("#%d", index)
 	defer func() {
 		if p := recover(); p != nil {
-			res.Head, res.Workers = nil, nil
+			res.Head, res.Workers, res.AutoscalerRBAC = nil, nil, AutoscalerRBAC{}
 			res.Error = fmt.Sprintf("KubeRay's pod builder panicked: %v", p)
 		}
 	}()
@@ -88,6 +95,7 @@ func build(index int, raw json.RawMessage) (res Result) {
 		return res
 	}
 	res.Network = buildNetwork(rc.DeepCopy())
+	res.AutoscalerRBAC = buildAutoscalerRBAC(rc.DeepCopy())
 	head := buildHeadPod(rc.DeepCopy())
 	res.Head = &head
 	for i := range rc.Spec.WorkerGroupSpecs {
