@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/ray-ha-operator/ray-ha-operator/internal/operator"
@@ -45,25 +46,8 @@ const (
 // over, force-deletes the head once and finishes the recovery: exactly
 // one failure detected, one force-delete, one recovery in status.
 func TestLeaderElection(t *testing.T) {
-	// The pending grace stays above the lease, as the flag's help asks,
-	// so a new leader never takes a release the old one still works on.
-	e := procStartSim(t, simcluster.Options{Nodes: 3, NodeMonitorGracePeriod: leaderNodeMonitorGrace},
-		"--leader-elect", "--leader-election-namespace="+leaderNamespace, "--pending-release-grace=20s",
-		"--head-node-lost-grace="+leaderNodeLostGrace.String())
-	e.namespace(leaderNamespace)
-	ns := e.namespace("leader")
-	procs := []*operatorproc.Process{e.startOperator(), e.startOperator()}
-	leader, standby := leaderWait(t, procs)
-	key := e.procCreateCluster(ns, "rc", 1)
-	procEventually(t, 2*time.Minute, "RayCluster converged", procAllConverged(e.cl, []types.NamespacedName{key}, leaderAlive(leader)))
-
-	ctx := context.Background()
-	before := procCounts(t, e, key)
-	old, err := procHeadPod(ctx, e.cl, key)
-	if err != nil || old == nil {
-		t.Fatalf("head of %s: %v", key, err)
-	}
-	watch := procWatchHeads(e.cl, 250*time.Millisecond)
+	s := leaderStart(t, "leader", "--head-node-lost-grace="+leaderNodeLostGrace.String())
+	e, key, leader, standby, before, old, watch := s.e, s.key, s.leader, s.standby, s.before, s.old, s.watch
 	lost := time.Now()
 	if err := e.sim.KillNode(old.Spec.NodeName); err != nil {
 		t.Fatal(err)
@@ -107,22 +91,8 @@ func TestLeaderElection(t *testing.T) {
 // room for a loaded machine. The bound only catches a standby that never
 // acts; the time itself is measured by `make bench` (mode leader-failover).
 func TestLeaderKilledWithHeadNode(t *testing.T) {
-	e := procStartSim(t, simcluster.Options{Nodes: 3, NodeMonitorGracePeriod: leaderNodeMonitorGrace},
-		"--leader-elect", "--leader-election-namespace="+leaderNamespace, "--pending-release-grace=20s")
-	e.namespace(leaderNamespace)
-	ns := e.namespace("leader-node")
-	procs := []*operatorproc.Process{e.startOperator(), e.startOperator()}
-	leader, standby := leaderWait(t, procs)
-	key := e.procCreateCluster(ns, "rc", 1)
-	procEventually(t, 2*time.Minute, "RayCluster converged", procAllConverged(e.cl, []types.NamespacedName{key}, leaderAlive(leader)))
-
-	ctx := context.Background()
-	before := procCounts(t, e, key)
-	old, err := procHeadPod(ctx, e.cl, key)
-	if err != nil || old == nil {
-		t.Fatalf("head of %s: %v", key, err)
-	}
-	watch := procWatchHeads(e.cl, 250*time.Millisecond)
+	s := leaderStart(t, "leader-node")
+	e, key, leader, standby, before, old, watch := s.e, s.key, s.leader, s.standby, s.before, s.old, s.watch
 	lost := time.Now()
 	leader.Kill()
 	if err := e.sim.KillNode(old.Spec.NodeName); err != nil {
@@ -140,6 +110,43 @@ func TestLeaderKilledWithHeadNode(t *testing.T) {
 	if err := e.sim.RestartNode(old.Spec.NodeName); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// leaderScenario is a converged RayCluster under two operator processes
+// with leader election, and what the tests compare against afterwards.
+type leaderScenario struct {
+	e               *procEnv
+	key             types.NamespacedName
+	leader, standby *operatorproc.Process
+	before          procActions
+	old             *corev1.Pod // the head before the failure
+	watch           *procHeadWatcher
+}
+
+// leaderStart starts the simulated cluster and two operator processes
+// with leader election (args added to their flags), creates one RayCluster
+// in namespace ns, waits until it converged under the leader, and starts
+// watching for two heads. The pending grace stays above the lease, as the
+// flag's help asks, so a new leader never takes a release the old one
+// still works on.
+func leaderStart(t *testing.T, ns string, args ...string) leaderScenario {
+	t.Helper()
+	flags := append([]string{"--leader-elect", "--leader-election-namespace=" + leaderNamespace, "--pending-release-grace=20s"}, args...)
+	e := procStartSim(t, simcluster.Options{Nodes: 3, NodeMonitorGracePeriod: leaderNodeMonitorGrace}, flags...)
+	e.namespace(leaderNamespace)
+	ns = e.namespace(ns)
+	s := leaderScenario{e: e}
+	s.leader, s.standby = leaderWait(t, []*operatorproc.Process{e.startOperator(), e.startOperator()})
+	s.key = e.procCreateCluster(ns, "rc", 1)
+	procEventually(t, 2*time.Minute, "RayCluster converged", procAllConverged(e.cl, []types.NamespacedName{s.key}, leaderAlive(s.leader)))
+	s.before = procCounts(t, e, s.key)
+	old, err := procHeadPod(context.Background(), e.cl, s.key)
+	if err != nil || old == nil {
+		t.Fatalf("head of %s: %v", s.key, err)
+	}
+	s.old = old
+	s.watch = procWatchHeads(e.cl, 250*time.Millisecond)
+	return s
 }
 
 // leaderNewHeadReady is a procEventually condition: a head other than the
