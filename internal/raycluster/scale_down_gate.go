@@ -13,6 +13,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
@@ -58,6 +59,9 @@ func isScaleDownGate(g corev1.PodSchedulingGate) bool { return g.Name == ScaleDo
 // gateTemplate puts the gate and the lowest deletion cost on the template,
 // keeping a cost the template had.
 func gateTemplate(rs *appsv1.ReplicaSet) {
+	if templateGated(rs) {
+		return
+	}
 	t := &rs.Spec.Template
 	if cost, ok := t.Annotations[annotationDeletionCost]; ok {
 		if rs.Annotations == nil {
@@ -91,14 +95,25 @@ func ungateTemplate(rs *appsv1.ReplicaSet) {
 	delete(t.Annotations, annotationDeletionCost)
 }
 
-// patchReplicaSet applies change to rs with an optimistic lock (a chart
-// apply or another writer in between makes it fail and the reconcile
-// retry) and waits until the ReplicaSet controller has seen the result:
-// from then on every pod it creates comes from the new template.
+// patchReplicaSet applies change to rs with an optimistic lock, reading
+// it again when another writer got in between (the ReplicaSet controller
+// writes its status as pods go), and waits until the ReplicaSet controller
+// has seen the result: from then on every pod it creates comes from the
+// new template.
 func patchReplicaSet(ctx context.Context, w client.Writer, r client.Reader, rs *appsv1.ReplicaSet, change func(*appsv1.ReplicaSet)) error {
-	before := rs.DeepCopy()
-	change(rs)
-	if err := w.Patch(ctx, rs, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})); err != nil {
+	first := true
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		if !first {
+			if err := r.Get(ctx, client.ObjectKeyFromObject(rs), rs); err != nil {
+				return err
+			}
+		}
+		first = false
+		before := rs.DeepCopy()
+		change(rs)
+		return w.Patch(ctx, rs, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
+	})
+	if err != nil {
 		return fmt.Errorf("patching worker ReplicaSet %s/%s: %w", rs.Namespace, rs.Name, err)
 	}
 	return waitObserved(ctx, r, rs)
