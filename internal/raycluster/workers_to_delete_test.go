@@ -12,6 +12,10 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	rayv1 "github.com/ray-ha-operator/ray-ha-operator/api/v1"
+	"github.com/ray-ha-operator/ray-ha-operator/internal/helm"
 )
 
 func TestPlanScaleDown(t *testing.T) {
@@ -112,4 +116,32 @@ func workerReplicaSetFixture() *appsv1.ReplicaSet {
 	rs := &appsv1.ReplicaSet{ObjectMeta: metav1.ObjectMeta{Name: "c-g-worker", Namespace: "ns"}}
 	rs.Spec.Template.Spec.SchedulingGates = []corev1.PodSchedulingGate{{Name: "example.com/user"}}
 	return rs
+}
+
+// TestReportMissingOncePerGeneration: the list stays in the spec over many
+// reconciles; a missing name is reported once per generation, and a name
+// whose pod was there earlier in the generation (deleted since) never.
+func TestReportMissingOncePerGeneration(t *testing.T) {
+	ev := &recordedEvents{}
+	k := &WorkersToDeleteHook{Recorder: ev}
+	req := &helm.Request{Object: &unstructured.Unstructured{}}
+	rc := &rayv1.RayCluster{ObjectMeta: metav1.ObjectMeta{UID: "u1", Generation: 1}}
+	steps := map[int]struct {
+		generation   int64
+		missing      []string
+		wantReported int
+	}{
+		0: {1, []string{"gone"}, 1},      // "a" exists, "gone" does not
+		1: {1, []string{"gone", "a"}, 0}, // "a" deleted since: not reported
+		2: {2, []string{"gone", "a"}, 2}, // a new generation reports again
+		3: {2, []string{"gone", "a"}, 0},
+	}
+	for i := range len(steps) {
+		step := steps[i]
+		rc.Generation = step.generation
+		k.reportMissing(req, rc, "small", []string{"a", "gone"}, step.missing)
+		if got := ev.take(); len(got) != step.wantReported {
+			t.Errorf("step %d: events %v, want %d", i, got, step.wantReported)
+		}
+	}
 }
