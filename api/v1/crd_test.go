@@ -47,6 +47,7 @@ func TestCRD(t *testing.T) {
 	t.Run("samples round-trip unchanged", func(t *testing.T) { testSamplesRoundTrip(t, c) })
 	t.Run("defaults", func(t *testing.T) { testDefaults(t, c) })
 	t.Run("neutral KubeRay values accepted", func(t *testing.T) { testNeutralValues(t, c) })
+	t.Run("workersToDelete accepted", func(t *testing.T) { testWorkersToDeleteAccepted(t, c) })
 	t.Run("unsupported fields rejected", func(t *testing.T) { testUnsupportedRejected(t, c) })
 	t.Run("CEL rules", func(t *testing.T) { testCELRules(t, c) })
 	t.Run("upgradeStrategy", func(t *testing.T) { testUpgradeStrategy(t, c) })
@@ -200,6 +201,16 @@ func testNeutralValues(t *testing.T, c client.Client) {
 	}
 }
 
+// testWorkersToDeleteAccepted: the autoscaler's scale-down list is honoured
+// (internal/raycluster/workers_to_delete.go), so the CRD takes it.
+func testWorkersToDeleteAccepted(t *testing.T, c client.Client) {
+	obj := minimal("workers-to-delete")
+	worker(obj, 0)["scaleStrategy"] = map[string]any{"workersToDelete": []any{"pod-a", "pod-b"}}
+	if err := create(context.Background(), c, obj); err != nil {
+		t.Fatalf("scaleStrategy.workersToDelete refused: %v", err)
+	}
+}
+
 func testUnsupportedRejected(t *testing.T, c client.Client) {
 	tests := map[string]struct {
 		mutate func(map[string]any)
@@ -212,9 +223,6 @@ func testUnsupportedRejected(t *testing.T, c client.Client) {
 		"tlsOptions":           {func(o map[string]any) { spec(o)["tlsOptions"] = map[string]any{"enabled": true} }, "spec.tlsOptions"},
 		"head ingressOptions":  {func(o map[string]any) { head(o)["ingressOptions"] = map[string]any{"ingressClassName": "nginx"} }, "spec.headGroupSpec.ingressOptions"},
 		"worker priority":      {func(o map[string]any) { worker(o, 0)["priority"] = int64(5) }, "spec.workerGroupSpecs[].priority"},
-		"worker scaleStrategy": {func(o map[string]any) {
-			worker(o, 0)["scaleStrategy"] = map[string]any{"workersToDelete": []any{"pod-a"}}
-		}, "spec.workerGroupSpecs[].scaleStrategy.workersToDelete"},
 		"rocksdb backend": {func(o map[string]any) {
 			spec(o)["gcsFaultToleranceOptions"] = map[string]any{"backend": "rocksdb"}
 		}, "spec.gcsFaultToleranceOptions.backend: rocksdb"},

@@ -160,7 +160,6 @@ type HeadGroupSpec struct {
 // +kubebuilder:validation:XValidation:rule="!has(self.template.spec) || !has(self.template.spec.restartPolicy) || self.template.spec.restartPolicy == 'Always'",message="template.spec.restartPolicy must be Always or unset: workers run in a ReplicaSet, which allows only Always",fieldPath=".template.spec.restartPolicy",reason=FieldValueInvalid
 // +kubebuilder:validation:XValidation:rule="!has(self.minReplicas) || !has(self.maxReplicas) || self.minReplicas <= self.maxReplicas",message="minReplicas must not be greater than maxReplicas",fieldPath=".minReplicas",reason=FieldValueInvalid
 // +kubebuilder:validation:XValidation:rule="!has(self.priority) || self.priority == 0",message="spec.workerGroupSpecs[].priority is not supported by ray-ha-operator; see docs/compatibility.md",fieldPath=".priority",reason=FieldValueForbidden
-// +kubebuilder:validation:XValidation:rule="!has(self.scaleStrategy) || !has(self.scaleStrategy.workersToDelete) || size(self.scaleStrategy.workersToDelete) == 0",message="spec.workerGroupSpecs[].scaleStrategy.workersToDelete is not supported by ray-ha-operator; see docs/compatibility.md",fieldPath=".scaleStrategy",reason=FieldValueForbidden
 type WorkerGroupSpec struct {
 	// GroupName names the group; unique in the cluster and a DNS-1123 label,
 	// since it becomes part of the ReplicaSet name.
@@ -234,16 +233,18 @@ type WorkerGroupSpec struct {
 	// +optional
 	Labels map[string]string `json:"labels,omitempty"`
 
-	// ScaleStrategy is KubeRay's (written by the autoscaler); accepted only
-	// when it names no worker to delete.
+	// ScaleStrategy is KubeRay's (written by the autoscaler): the pods of
+	// this group to remove when it scales the group down.
 	// +optional
 	ScaleStrategy *ScaleStrategy `json:"scaleStrategy,omitempty"`
 }
 
-// ScaleStrategy is KubeRay's list of worker pods to remove. An autoscaler
-// writes it; without one it must stay empty.
+// ScaleStrategy is KubeRay's list of worker pods to remove. Ray's
+// autoscaler writes it together with a lower replicas; the operator
+// deletes exactly the named pods of the group and leaves the list as it
+// is, as KubeRay does (the autoscaler clears it).
 type ScaleStrategy struct {
-	// WorkersToDelete names worker pods to delete; must be empty.
+	// WorkersToDelete names worker pods of this group to delete.
 	// +optional
 	// +listType=atomic
 	WorkersToDelete []string `json:"workersToDelete,omitempty"`

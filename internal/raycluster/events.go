@@ -28,6 +28,11 @@ const (
 	// EventPodsRecreated: under upgradeStrategy Recreate, Ray pods whose
 	// template changed were deleted, to be created again from it.
 	EventPodsRecreated = "PodsRecreated"
+	// EventWorkersDeleted: worker pods named in scaleStrategy.workersToDelete
+	// were deleted; EventWorkerToDeleteNotFound: a name no pod of the group
+	// has (ignored, as in KubeRay).
+	EventWorkersDeleted         = "WorkersDeleted"
+	EventWorkerToDeleteNotFound = "WorkerToDeleteNotFound"
 )
 
 // Event actions (the events.k8s.io "action" field).
@@ -36,6 +41,7 @@ const (
 	actionReplaceHead    = "ReplaceHead"
 	actionMigrateWorkers = "MigrateWorkers"
 	actionRecreatePods   = "RecreatePods"
+	actionScaleDown      = "ScaleDownWorkers"
 )
 
 // EventRecorder is the part of client-go's events.EventRecorder the hooks

@@ -77,6 +77,7 @@ func NewHooks(d Deps) Hooks {
 			FleetBrake: d.FleetBrake},
 		&ValidationHook{Clock: d.Clock},
 		&WorkerMigrationHook{APIReader: d.APIReader, Writer: d.Client, Recorder: d.Recorder},
+		&WorkersToDeleteHook{APIReader: d.APIReader, Writer: d.Client, Recorder: d.Recorder},
 		&RecreateHook{Reader: d.Reader, Writer: d.Client, Recorder: d.Recorder},
 	)
 	return Hooks{
