@@ -46,19 +46,7 @@ func TestHeadHealthHookFleetBrake(t *testing.T) {
 		Policy:     policyWith(func(p *Policy) { p.NodeLostGrace = secs(30) }),
 		FleetBrake: NewFleetBrake(cl, opts)}
 	obj := rayClusterObject(t, rayv1.RayClusterStatus{})
-	run := func(sec int) (helm.Result, *rayv1.RayClusterStatus) {
-		t.Helper()
-		clk.SetTime(at(sec))
-		res, err := hook.PreReconcile(ctx, &helm.Request{Object: obj})
-		if err != nil {
-			t.Fatalf("t=%d: %v", sec, err)
-		}
-		rc, err := FromObject(obj)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return res, &rc.Status
-	}
+	run := hookAt(t, hook, obj, clk)
 	held := func() float64 { return testutil.ToFloat64(metrics.held) }
 	holds := func() float64 { return testutil.ToFloat64(metrics.holds.WithLabelValues(rayv1.ReasonZoneDisrupted)) }
 

@@ -75,19 +75,7 @@ func TestHeadHealthHookNodeLostTimeline(t *testing.T) {
 		Policy: policyWith(func(p *Policy) { p.NodeLostGrace = secs(30) })}
 	obj := rayClusterObject(t, rayv1.RayClusterStatus{})
 
-	run := func(sec int) (helm.Result, *rayv1.RayClusterStatus) {
-		t.Helper()
-		clk.SetTime(at(sec))
-		res, err := hook.PreReconcile(ctx, &helm.Request{Object: obj})
-		if err != nil {
-			t.Fatalf("t=%d: %v", sec, err)
-		}
-		rc, err := FromObject(obj)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return res, &rc.Status
-	}
+	run := hookAt(t, hook, obj, clk)
 
 	// t=0: healthy.
 	if _, st := run(0); !conditionIs(st, rayv1.HeadRecovering, metav1.ConditionFalse) ||
@@ -281,4 +269,22 @@ func TestHeadHealthHookSuspended(t *testing.T) {
 		t.Errorf("recovery counted for a suspend: %+v", rc.Status.Recovery)
 	}
 	assertEvents(t, ev.take())
+}
+
+// hookAt returns a function that runs the head hook on obj with the clock
+// at second sec, and returns its result and the status it wrote.
+func hookAt(t *testing.T, hook *HeadHealthHook, obj *unstructured.Unstructured, clk *clocktesting.FakePassiveClock) func(sec int) (helm.Result, *rayv1.RayClusterStatus) {
+	return func(sec int) (helm.Result, *rayv1.RayClusterStatus) {
+		t.Helper()
+		clk.SetTime(at(sec))
+		res, err := hook.PreReconcile(context.Background(), &helm.Request{Object: obj})
+		if err != nil {
+			t.Fatalf("t=%d: %v", sec, err)
+		}
+		rc, err := FromObject(obj)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res, &rc.Status
+	}
 }
