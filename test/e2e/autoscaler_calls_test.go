@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	rayv1 "github.com/ray-ha-operator/ray-ha-operator/api/v1"
+	"github.com/ray-ha-operator/ray-ha-operator/test/harness"
 )
 
 // TestAutoscalerCalls plays the API calls of Ray's autoscaler (its
@@ -35,9 +36,9 @@ func TestAutoscalerCalls(t *testing.T) {
 	if err := autoscaler.Patch(ctx, env.RayCluster(t, ns, name), client.RawPatch("application/json-patch+json", []byte(scaleUp))); err != nil {
 		t.Fatalf("the autoscaler's scale-up patch: %v", err)
 	}
-	Eventually(t, time.Minute, "two workers after the scale-up", func() (bool, error) {
+	harness.Eventually(t, time.Minute, "two workers after the scale-up", func(context.Context) (bool, string, error) {
 		n := len(env.WorkerUIDs(t, ns, name))
-		return n == 2, errorf("%d workers", n)
+		return n == 2, fmt.Sprintf("%d workers", n), nil
 	})
 
 	workers := activeWorkers(t, env, ns)

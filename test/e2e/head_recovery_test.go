@@ -20,6 +20,7 @@ import (
 
 	rayv1 "github.com/ray-ha-operator/ray-ha-operator/api/v1"
 	"github.com/ray-ha-operator/ray-ha-operator/internal/raycluster"
+	"github.com/ray-ha-operator/ray-ha-operator/test/harness"
 	"github.com/ray-ha-operator/ray-ha-operator/test/redisserver"
 )
 
@@ -115,7 +116,7 @@ func (l *recoveryLedger) check(t *testing.T, env *Env) {
 	t.Helper()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	Eventually(t, 30*time.Second, "metrics counting each recovery and replacement once", func() (bool, error) {
+	harness.Eventually(t, 30*time.Second, "metrics counting each recovery and replacement once", func(context.Context) (bool, string, error) {
 		got, observed := map[string]uint64{}, uint64(0)
 		for reason, o := range env.RecoveryObservations(t) {
 			if o.Count > 0 {
@@ -131,8 +132,8 @@ func (l *recoveryLedger) check(t *testing.T, env *Env) {
 		replacedEvents := env.RayClusterEvents(t, replacementEvents...) - l.replacedBefore
 		ok := observed == uint64(recoveredEvents) && replaced == float64(replacedEvents) &&
 			(!l.checkReasons || maps.Equal(got, l.want))
-		return ok, errorf("histogram %v (want %v by reason: %t), %d HeadRecovered events; %v replacements counted, %d replacement events",
-			got, l.want, l.checkReasons, recoveredEvents, replaced, replacedEvents)
+		return ok, fmt.Sprintf("histogram %v (want %v by reason: %t), %d HeadRecovered events; %v replacements counted, %d replacement events",
+			got, l.want, l.checkReasons, recoveredEvents, replaced, replacedEvents), nil
 	})
 }
 
@@ -149,9 +150,9 @@ func operatorRestart(t *testing.T, env *Env, redisAddr string) {
 	if err := SetNotReady(ctx, env.Client, head); err != nil {
 		t.Fatal(err)
 	}
-	Eventually(t, 10*time.Second, "HeadRecovering True", func() (bool, error) {
+	harness.Eventually(t, 10*time.Second, "HeadRecovering True", func(context.Context) (bool, string, error) {
 		rc := env.RayCluster(t, ns, "rc")
-		return conditionStatus(rc, rayv1.HeadRecovering, metav1.ConditionTrue), errorf("%s", conditionSummary(rc))
+		return harness.ConditionIs(rc, rayv1.HeadRecovering, metav1.ConditionTrue), harness.ConditionSummary(rc), nil
 	})
 	// The event is posted in the background; stopping the operator first
 	// could lose it, and the next process does not post it again.
@@ -238,11 +239,11 @@ func expectRecovery(t *testing.T, env *Env, rc *rayv1.RayCluster, reason rayv1.H
 	}
 	// Exactly one of each event: wait for them (they are posted in the
 	// background), and a second one keeps the counts from matching.
-	Eventually(t, 10*time.Second, "one failure and one recovery event", func() (bool, error) {
+	harness.Eventually(t, 10*time.Second, "one failure and one recovery event", func(context.Context) (bool, string, error) {
 		got := env.EventReasons(t, rc.Namespace, rc.Name)
 		detected, recovered := countString(got, raycluster.EventHeadFailureDetected), countString(got, raycluster.EventHeadRecovered)
-		return detected == 1 && recovered == 1, errorf("%d %s and %d %s events, want 1 and 1: %v",
-			detected, raycluster.EventHeadFailureDetected, recovered, raycluster.EventHeadRecovered, got)
+		return detected == 1 && recovered == 1, fmt.Sprintf("%d %s and %d %s events, want 1 and 1: %v",
+			detected, raycluster.EventHeadFailureDetected, recovered, raycluster.EventHeadRecovered, got), nil
 	})
 }
 
@@ -281,9 +282,9 @@ func rayContainerExited(t *testing.T, env *Env, redisAddr string) {
 	if err := SetContainerExited(ctx, env.Client, head); err != nil {
 		t.Fatal(err)
 	}
-	Eventually(t, 10*time.Second, "HeadRecovering True", func() (bool, error) {
+	harness.Eventually(t, 10*time.Second, "HeadRecovering True", func(context.Context) (bool, string, error) {
 		rc := env.RayCluster(t, ns, "rc")
-		return conditionStatus(rc, rayv1.HeadRecovering, metav1.ConditionTrue), errorf("%s", conditionSummary(rc))
+		return harness.ConditionIs(rc, rayv1.HeadRecovering, metav1.ConditionTrue), harness.ConditionSummary(rc), nil
 	})
 	// The kubelet restarts the container in place.
 	head = env.HeadPod(t, ns, "rc")
@@ -353,7 +354,7 @@ func notReadyOptIn(t *testing.T, env *Env, redisAddr string) {
 	}
 	holdsFor(t, env, ns, old.UID, 3*time.Second)
 	rc := env.RayCluster(t, ns, "rc")
-	if c := findCondition(rc, rayv1.HeadRecovering); c == nil || c.Status != metav1.ConditionTrue || c.Reason != string(rayv1.HeadFailureNotReady) {
+	if c := harness.FindCondition(rc, rayv1.HeadRecovering); c == nil || c.Status != metav1.ConditionTrue || c.Reason != string(rayv1.HeadFailureNotReady) {
 		t.Fatalf("HeadRecovering while not Ready: %+v", c)
 	}
 	if rc.Status.State == rayv1.ClusterStateReady {
@@ -388,13 +389,13 @@ func redisDown(t *testing.T, env *Env) {
 	if err := SetNotReady(context.Background(), env.Client, old); err != nil {
 		t.Fatal(err)
 	}
-	Eventually(t, 10*time.Second, "RedisReachable False", func() (bool, error) {
+	harness.Eventually(t, 10*time.Second, "RedisReachable False", func(context.Context) (bool, string, error) {
 		rc := env.RayCluster(t, ns, "rc")
-		return conditionStatus(rc, rayv1.RedisReachable, metav1.ConditionFalse), errorf("%s", conditionSummary(rc))
+		return harness.ConditionIs(rc, rayv1.RedisReachable, metav1.ConditionFalse), harness.ConditionSummary(rc), nil
 	})
 	holdsFor(t, env, ns, old.UID, 5*time.Second)
 	rc := env.RayCluster(t, ns, "rc")
-	c := findCondition(rc, rayv1.HeadRecovering)
+	c := harness.FindCondition(rc, rayv1.HeadRecovering)
 	if c == nil || c.Status != metav1.ConditionTrue || !strings.Contains(c.Message, "Redis is unreachable") {
 		t.Errorf("HeadRecovering with Redis down: %+v", c)
 	}
@@ -408,9 +409,9 @@ func redisDown(t *testing.T, env *Env) {
 // events are recorded asynchronously, after the change they report.
 func waitEventReason(t *testing.T, env *Env, ns, name, reason string) {
 	t.Helper()
-	Eventually(t, 30*time.Second, "a "+reason+" event", func() (bool, error) {
+	harness.Eventually(t, 30*time.Second, "a "+reason+" event", func(context.Context) (bool, string, error) {
 		got := env.EventReasons(t, ns, name)
-		return hasString(got, reason), errorf("events %v", got)
+		return hasString(got, reason), fmt.Sprintf("events %v", got), nil
 	})
 }
 
@@ -418,9 +419,9 @@ func waitEventReason(t *testing.T, env *Env, ns, name, reason string) {
 // RayCluster rc: a second one keeps the count from matching.
 func expectEvents(t *testing.T, env *Env, ns, reason string, n int) {
 	t.Helper()
-	Eventually(t, 30*time.Second, fmt.Sprintf("exactly %d %s events", n, reason), func() (bool, error) {
+	harness.Eventually(t, 30*time.Second, fmt.Sprintf("exactly %d %s events", n, reason), func(context.Context) (bool, string, error) {
 		got := env.EventReasons(t, ns, "rc")
-		return countString(got, reason) == n, errorf("events %v", got)
+		return countString(got, reason) == n, fmt.Sprintf("events %v", got), nil
 	})
 }
 
@@ -486,16 +487,16 @@ func invalidSpecEdit(t *testing.T, env *Env, redisAddr string) {
 	rc := env.EditRayCluster(t, ns, "rc", func(rc *rayv1.RayCluster) {
 		rc.Spec.RayVersion = "1.0.0" // parses, but is too old for GCS fault tolerance
 	})
-	Eventually(t, 20*time.Second, "SpecValid False naming the field", func() (bool, error) {
+	harness.Eventually(t, 20*time.Second, "SpecValid False naming the field", func(context.Context) (bool, string, error) {
 		rc := env.RayCluster(t, ns, "rc")
-		c := findCondition(rc, rayv1.SpecValid)
+		c := harness.FindCondition(rc, rayv1.SpecValid)
 		ok := c != nil && c.Status == metav1.ConditionFalse && strings.Contains(c.Message, "spec.rayVersion") &&
-			conditionStatus(rc, rayv1.Irreconcilable, metav1.ConditionTrue)
-		return ok, errorf("%s", conditionSummary(rc))
+			harness.ConditionIs(rc, rayv1.Irreconcilable, metav1.ConditionTrue)
+		return ok, harness.ConditionSummary(rc), nil
 	})
-	Eventually(t, 10*time.Second, "a Warning event InvalidSpec", func() (bool, error) {
+	harness.Eventually(t, 10*time.Second, "a Warning event InvalidSpec", func(context.Context) (bool, string, error) {
 		got := env.EventReasons(t, ns, "rc")
-		return hasString(got, rayv1.ReasonInvalidSpec), errorf("events %v", got)
+		return hasString(got, rayv1.ReasonInvalidSpec), fmt.Sprintf("events %v", got), nil
 	})
 	if p := env.HeadPod(t, ns, "rc"); p == nil || p.UID != old.UID || p.DeletionTimestamp != nil {
 		t.Fatal("the head pod was touched by an invalid spec edit")
@@ -508,8 +509,8 @@ func invalidSpecEdit(t *testing.T, env *Env, redisAddr string) {
 	deleted := time.Now()
 	env.WaitNewHeadReady(t, ns, "rc", old.UID, recoveryTimeout)
 	rc = env.WaitRecoveryCount(t, ns, "rc", 1, recoveryTimeout)
-	if !conditionStatus(rc, rayv1.SpecValid, metav1.ConditionFalse) {
-		t.Errorf("SpecValid changed without a fix: %s", conditionSummary(rc))
+	if !harness.ConditionIs(rc, rayv1.SpecValid, metav1.ConditionFalse) {
+		t.Errorf("SpecValid changed without a fix: %s", harness.ConditionSummary(rc))
 	}
 	expectRecovery(t, env, rc, rayv1.HeadFailurePodMissing, time.Since(deleted))
 
@@ -517,12 +518,12 @@ func invalidSpecEdit(t *testing.T, env *Env, redisAddr string) {
 		t.Fatal(err)
 	}
 	key := types.NamespacedName{Namespace: ns, Name: "rc"}
-	Eventually(t, 30*time.Second, "the invalid RayCluster deleted", func() (bool, error) {
+	harness.Eventually(t, 30*time.Second, "the invalid RayCluster deleted", func(context.Context) (bool, string, error) {
 		err := env.Client.Get(ctx, key, &rayv1.RayCluster{})
-		return apierrors.IsNotFound(err), errorf("get: %v", err)
+		return apierrors.IsNotFound(err), fmt.Sprintf("get: %v", err), nil
 	})
-	Eventually(t, 10*time.Second, "the deleted cluster dropped from rayha_clusters_by_head_state", func() (bool, error) {
+	harness.Eventually(t, 10*time.Second, "the deleted cluster dropped from rayha_clusters_by_head_state", func(context.Context) (bool, string, error) {
 		s, tracked := env.Setup.Metrics.HeadStateOf(key)
-		return !tracked, errorf("still counted as %s", s)
+		return !tracked, fmt.Sprintf("still counted as %s", s), nil
 	})
 }

@@ -28,6 +28,7 @@ import (
 	rayv1 "github.com/ray-ha-operator/ray-ha-operator/api/v1"
 	"github.com/ray-ha-operator/ray-ha-operator/internal/raycluster"
 	"github.com/ray-ha-operator/ray-ha-operator/test/e2e"
+	"github.com/ray-ha-operator/ray-ha-operator/test/harness"
 	"github.com/ray-ha-operator/ray-ha-operator/test/shellquote"
 )
 
@@ -233,7 +234,7 @@ func inputQuota(t *testing.T, env *e2e.Env, ns string, pods int) {
 func inputWaitRefusal(t *testing.T, env *e2e.Env, ns, name, phrase string) {
 	t.Helper()
 	var msg string
-	e2e.Eventually(t, 30*time.Second, "a condition naming "+phrase, func() (bool, error) {
+	harness.Eventually(t, 30*time.Second, "a condition naming "+phrase, func(context.Context) (bool, string, error) {
 		rc := env.RayCluster(t, ns, name)
 		for _, c := range rc.Status.Conditions {
 			refusing := (c.Type == string(rayv1.SpecValid) && c.Status == metav1.ConditionFalse) ||
@@ -241,10 +242,10 @@ func inputWaitRefusal(t *testing.T, env *e2e.Env, ns, name, phrase string) {
 				(c.Type == "Irreconcilable" && c.Status == metav1.ConditionTrue)
 			if refusing && strings.Contains(c.Message, phrase) {
 				msg = c.Type + "/" + c.Reason + ": " + c.Message
-				return true, nil
+				return true, "", nil
 			}
 		}
-		return false, fmt.Errorf("conditions %+v", rc.Status.Conditions)
+		return false, fmt.Sprintf("conditions %+v", rc.Status.Conditions), nil
 	})
 	t.Logf("refused: %s", msg)
 }
@@ -256,9 +257,9 @@ func inputDelete(t *testing.T, env *e2e.Env, ns, name string) {
 	if err := env.Client.Delete(context.Background(), rc); err != nil && !apierrors.IsNotFound(err) {
 		t.Fatalf("deleting: %v", err)
 	}
-	took := e2e.Eventually(t, 60*time.Second, "RayCluster deleted", func() (bool, error) {
+	took := harness.Eventually(t, 60*time.Second, "RayCluster deleted", func(context.Context) (bool, string, error) {
 		err := env.Client.Get(context.Background(), client.ObjectKeyFromObject(rc), rc)
-		return apierrors.IsNotFound(err), err
+		return apierrors.IsNotFound(err), fmt.Sprint(err), nil
 	})
 	t.Logf("deleted in %s", took.Round(time.Millisecond))
 }
@@ -293,11 +294,11 @@ const inputHugeQuota = 4
 // refused pods as ReplicaFailure without writing to the cluster in a loop.
 func inputHugeReplicas(t *testing.T, env *e2e.Env, ns, name string) {
 	var rs *appsv1.ReplicaSet
-	e2e.Eventually(t, 60*time.Second, "worker ReplicaSet with a million replicas", func() (bool, error) {
+	harness.Eventually(t, 60*time.Second, "worker ReplicaSet with a million replicas", func(context.Context) (bool, string, error) {
 		rs = inputWorkerReplicaSetOrNil(t, env, ns, name)
-		return rs != nil && rs.Spec.Replicas != nil && *rs.Spec.Replicas == 1000000, nil
+		return rs != nil && rs.Spec.Replicas != nil && *rs.Spec.Replicas == 1000000, "", nil
 	})
-	e2e.Eventually(t, 60*time.Second, "ReplicaFailure reported", func() (bool, error) {
+	harness.Eventually(t, 60*time.Second, "ReplicaFailure reported", func(context.Context) (bool, string, error) {
 		if n := inputPodCount(t, env, ns); n > inputHugeQuota {
 			t.Fatalf("%d pods under a quota of %d", n, inputHugeQuota)
 		}
@@ -305,20 +306,20 @@ func inputHugeReplicas(t *testing.T, env *e2e.Env, ns, name string) {
 		for _, c := range rc.Status.Conditions {
 			if c.Type == string(rayv1.ReplicaFailure) && c.Status == metav1.ConditionTrue {
 				t.Logf("ReplicaFailure/%s: %s", c.Reason, c.Message)
-				return true, nil
+				return true, "", nil
 			}
 		}
-		return false, fmt.Errorf("conditions %+v", rc.Status.Conditions)
+		return false, fmt.Sprintf("conditions %+v", rc.Status.Conditions), nil
 	})
 	// The first failure may come before the cluster settled: pods the
 	// quota admits still becoming Ready, and the quota's "status unknown"
 	// refusal before its usage is counted. Both change the status once
 	// more, so the writes are counted only once the quota is full of Ready
 	// pods, the refusal says why, and the status shows those pods.
-	e2e.Eventually(t, 60*time.Second, "the quota full of Ready pods and refusing more", func() (bool, error) {
+	harness.Eventually(t, 60*time.Second, "the quota full of Ready pods and refusing more", func(context.Context) (bool, string, error) {
 		var pods corev1.PodList
 		if err := env.Client.List(context.Background(), &pods, client.InNamespace(ns)); err != nil {
-			return false, err
+			return false, fmt.Sprint(err), nil
 		}
 		ready, workers := 0, int32(0)
 		for i := range pods.Items {
@@ -332,17 +333,17 @@ func inputHugeReplicas(t *testing.T, env *e2e.Env, ns, name string) {
 			}
 		}
 		if ready < inputHugeQuota {
-			return false, fmt.Errorf("%d of %d pods Ready", ready, inputHugeQuota)
+			return false, fmt.Sprintf("%d of %d pods Ready", ready, inputHugeQuota), nil
 		}
 		rc := env.RayCluster(t, ns, name)
 		c := meta.FindStatusCondition(rc.Status.Conditions, string(rayv1.ReplicaFailure))
 		if c == nil || c.Status != metav1.ConditionTrue || !strings.Contains(c.Message, "exceeded quota") {
-			return false, fmt.Errorf("ReplicaFailure %+v", c)
+			return false, fmt.Sprintf("ReplicaFailure %+v", c), nil
 		}
 		if rc.Status.ReadyWorkerReplicas != workers {
-			return false, fmt.Errorf("status shows %d Ready workers, %d are", rc.Status.ReadyWorkerReplicas, workers)
+			return false, fmt.Sprintf("status shows %d Ready workers, %d are", rc.Status.ReadyWorkerReplicas, workers), nil
 		}
-		return true, nil
+		return true, "", nil
 	})
 	writes := redisCountWrites(t, env, ns, name, 10*time.Second)
 	n := inputPodCount(t, env, ns)
@@ -448,9 +449,9 @@ func inputRunScript(t *testing.T, bash string, c corev1.Container) (args []strin
 func inputContainers(t *testing.T, env *e2e.Env, ns, name string) []corev1.Container {
 	t.Helper()
 	sts := &appsv1.StatefulSet{}
-	e2e.Eventually(t, 60*time.Second, "head StatefulSet", func() (bool, error) {
+	harness.Eventually(t, 60*time.Second, "head StatefulSet", func(context.Context) (bool, string, error) {
 		err := env.Client.Get(context.Background(), types.NamespacedName{Namespace: ns, Name: name + "-head"}, sts)
-		return err == nil, err
+		return err == nil, fmt.Sprint(err), nil
 	})
 	rs := inputWorkerReplicaSet(t, env, ns, name)
 	return []corev1.Container{sts.Spec.Template.Spec.Containers[0], rs.Spec.Template.Spec.Containers[0]}
@@ -468,9 +469,9 @@ func inputScripts(t *testing.T, env *e2e.Env, ns, name string) []string {
 func inputWorkerReplicaSet(t *testing.T, env *e2e.Env, ns, name string) *appsv1.ReplicaSet {
 	t.Helper()
 	var rs *appsv1.ReplicaSet
-	e2e.Eventually(t, 60*time.Second, "worker ReplicaSet", func() (bool, error) {
+	harness.Eventually(t, 60*time.Second, "worker ReplicaSet", func(context.Context) (bool, string, error) {
 		rs = inputWorkerReplicaSetOrNil(t, env, ns, name)
-		return rs != nil, nil
+		return rs != nil, "", nil
 	})
 	return rs
 }

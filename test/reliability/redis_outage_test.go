@@ -21,6 +21,7 @@ import (
 	rayv1 "github.com/ray-ha-operator/ray-ha-operator/api/v1"
 	"github.com/ray-ha-operator/ray-ha-operator/internal/raycluster"
 	"github.com/ray-ha-operator/ray-ha-operator/test/e2e"
+	"github.com/ray-ha-operator/ray-ha-operator/test/harness"
 	"github.com/ray-ha-operator/ray-ha-operator/test/redisserver"
 )
 
@@ -97,17 +98,17 @@ func (s *redisScenario) create(t *testing.T, addr string, mut ...func(*rayv1.Ray
 func (s *redisScenario) waitRedis(t *testing.T, status metav1.ConditionStatus, reason string) metav1.Condition {
 	t.Helper()
 	var cond metav1.Condition
-	took := e2e.Eventually(t, redisVerdict, fmt.Sprintf("RedisReachable %s/%s", status, reason), func() (bool, error) {
+	took := harness.Eventually(t, redisVerdict, fmt.Sprintf("RedisReachable %s/%s", status, reason), func(context.Context) (bool, string, error) {
 		rc := s.env.RayCluster(t, s.ns, "rc")
 		c := meta.FindStatusCondition(rc.Status.Conditions, string(rayv1.RedisReachable))
 		if c == nil {
-			return false, fmt.Errorf("no RedisReachable condition")
+			return false, "no RedisReachable condition", nil
 		}
 		cond = *c
 		if c.Status != status || c.Reason != reason {
-			return false, fmt.Errorf("RedisReachable %s/%s: %s", c.Status, c.Reason, c.Message)
+			return false, fmt.Sprintf("RedisReachable %s/%s: %s", c.Status, c.Reason, c.Message), nil
 		}
-		return true, nil
+		return true, "", nil
 	})
 	t.Logf("RedisReachable %s/%s after %s: %s", status, reason, took.Round(time.Millisecond), cond.Message)
 	return cond
@@ -150,9 +151,9 @@ func (s *redisScenario) deleteAndWait(t *testing.T, bound time.Duration) time.Du
 	if err := s.env.Client.Delete(context.Background(), rc); err != nil {
 		t.Fatalf("deleting RayCluster %s/%s: %v", s.ns, rc.Name, err)
 	}
-	took := e2e.Eventually(t, bound, "RayCluster deleted", func() (bool, error) {
+	took := harness.Eventually(t, bound, "RayCluster deleted", func(context.Context) (bool, string, error) {
 		err := s.env.Client.Get(context.Background(), client.ObjectKeyFromObject(rc), &rayv1.RayCluster{})
-		return apierrors.IsNotFound(err), err
+		return apierrors.IsNotFound(err), fmt.Sprint(err), nil
 	})
 	t.Logf("RayCluster gone %s after the delete", took.Round(time.Millisecond))
 	return took

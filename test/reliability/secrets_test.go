@@ -30,6 +30,7 @@ import (
 	rayv1 "github.com/ray-ha-operator/ray-ha-operator/api/v1"
 	"github.com/ray-ha-operator/ray-ha-operator/internal/raycluster"
 	"github.com/ray-ha-operator/ray-ha-operator/test/e2e"
+	"github.com/ray-ha-operator/ray-ha-operator/test/harness"
 	"github.com/ray-ha-operator/ray-ha-operator/test/redisserver"
 )
 
@@ -175,12 +176,12 @@ func secretCluster(ns, name, addr string, creds func(*rayv1.GcsFaultToleranceOpt
 
 func secretWaitRedis(t *testing.T, env *e2e.Env, ns, name, reason string) {
 	t.Helper()
-	e2e.Eventually(t, 30*time.Second, name+" RedisReachable reason "+reason, func() (bool, error) {
+	harness.Eventually(t, 30*time.Second, name+" RedisReachable reason "+reason, func(context.Context) (bool, string, error) {
 		c := meta.FindStatusCondition(env.RayCluster(t, ns, name).Status.Conditions, string(rayv1.RedisReachable))
 		if c == nil || c.Reason != reason {
-			return false, fmt.Errorf("condition %+v", c)
+			return false, fmt.Sprintf("condition %+v", c), nil
 		}
-		return true, nil
+		return true, "", nil
 	})
 }
 
@@ -194,9 +195,9 @@ func secretDelete(t *testing.T, env *e2e.Env, ns string) {
 		}
 	}
 	for _, name := range []string{secretFromSecret, secretLiteral} {
-		e2e.Eventually(t, 60*time.Second, name+" deleted", func() (bool, error) {
+		harness.Eventually(t, 60*time.Second, name+" deleted", func(context.Context) (bool, string, error) {
 			err := env.Client.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: name}, &rayv1.RayCluster{})
-			return apierrors.IsNotFound(err), err
+			return apierrors.IsNotFound(err), fmt.Sprint(err), nil
 		})
 		if reasons, ok := redisWaitEvent(t, env, ns, name, raycluster.EventRedisCleanupSucceeded); !ok {
 			t.Errorf("%s: events %v, want %s", name, reasons, raycluster.EventRedisCleanupSucceeded)
