@@ -30,6 +30,9 @@ type Binaries struct {
 	dir        string
 	// args are the flags of every process.
 	args []string
+	// Env is added to every process's environment (WATCH_NAMESPACE, say);
+	// set it before Start.
+	Env []string
 
 	mu      sync.Mutex
 	started []*operatorproc.Process
@@ -59,6 +62,7 @@ func (b *Binaries) Start(extra ...string) *operatorproc.Process {
 		Bin: b.bin, Kubeconfig: b.kubeconfig,
 		LogPath: filepath.Join(b.dir, fmt.Sprintf("operator-%03d.log", n)),
 		Args:    append(append([]string(nil), b.args...), extra...),
+		Env:     b.Env,
 	})
 	b.mu.Lock()
 	b.started = append(b.started, p)
