@@ -27,8 +27,8 @@ import (
 
 	rayv1 "github.com/ray-ha-operator/ray-ha-operator/api/v1"
 	"github.com/ray-ha-operator/ray-ha-operator/internal/raycluster"
-	"github.com/ray-ha-operator/ray-ha-operator/test/e2e"
 	"github.com/ray-ha-operator/ray-ha-operator/test/harness"
+	"github.com/ray-ha-operator/ray-ha-operator/test/harness/simenv"
 	"github.com/ray-ha-operator/ray-ha-operator/test/shellquote"
 )
 
@@ -43,7 +43,7 @@ type inputCase struct {
 	quota    int  // a ResourceQuota on pods in the namespace (0: none)
 	rejected string
 	refused  string
-	check    func(t *testing.T, env *e2e.Env, ns, name string)
+	check    func(t *testing.T, env *simenv.Env, ns, name string)
 }
 
 // TestHostileRayClusters creates hostile RayClusters through the real API
@@ -55,7 +55,7 @@ type inputCase struct {
 // and still serves a normal cluster at the end.
 func TestHostileRayClusters(t *testing.T) {
 	logs := &secretBuffer{}
-	env := e2e.Start(t, e2e.Options{Nodes: 2, LogOutput: logs})
+	env := simenv.Start(t, simenv.Options{Nodes: 2, LogOutput: logs})
 	tests := inputCases()
 	i := 0
 	for title, tc := range tests {
@@ -67,7 +67,7 @@ func TestHostileRayClusters(t *testing.T) {
 	}
 	t.Run("a normal cluster afterwards", func(t *testing.T) {
 		ns := env.Namespace(t, "input-after")
-		env.Create(t, e2e.NewRayCluster(ns, "normal", e2e.ClusterOptions{Workers: 1}))
+		env.Create(t, harness.NewRayCluster(ns, "normal", harness.ClusterOptions{Workers: 1}))
 		env.WaitReady(t, ns, "normal", 90*time.Second)
 	})
 	if log := logs.String(); strings.Contains(log, "Observed a panic") || strings.Contains(log, "panic:") {
@@ -132,7 +132,7 @@ var inputProbes = map[string]string{
 
 // inputRun creates the case's RayCluster and checks its outcome, then that
 // it can be deleted.
-func inputRun(t *testing.T, env *e2e.Env, ns string, tc inputCase) {
+func inputRun(t *testing.T, env *simenv.Env, ns string, tc inputCase) {
 	ctx := context.Background()
 	if tc.quota > 0 {
 		inputQuota(t, env, ns, tc.quota)
@@ -175,7 +175,7 @@ func inputRun(t *testing.T, env *e2e.Env, ns string, tc inputCase) {
 // that cases can add what the Go types cannot express.
 func inputObject(t *testing.T, ns, name string) *unstructured.Unstructured {
 	t.Helper()
-	rc := e2e.NewRayCluster(ns, name, e2e.ClusterOptions{Workers: 1})
+	rc := harness.NewRayCluster(ns, name, harness.ClusterOptions{Workers: 1})
 	obj, err := runtime.DefaultUnstructuredConverter.ToUnstructured(rc)
 	if err != nil {
 		t.Fatal(err)
@@ -220,7 +220,7 @@ func inputParams(params map[string]string) func(*unstructured.Unstructured) {
 	}
 }
 
-func inputQuota(t *testing.T, env *e2e.Env, ns string, pods int) {
+func inputQuota(t *testing.T, env *simenv.Env, ns string, pods int) {
 	t.Helper()
 	q := &corev1.ResourceQuota{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "pods"},
 		Spec: corev1.ResourceQuotaSpec{Hard: corev1.ResourceList{corev1.ResourcePods: *resource.NewQuantity(int64(pods), resource.DecimalSI)}}}
@@ -231,7 +231,7 @@ func inputQuota(t *testing.T, env *e2e.Env, ns string, pods int) {
 
 // inputWaitRefusal waits until the operator reports, in a condition, that
 // it cannot apply the spec, with a message that contains phrase.
-func inputWaitRefusal(t *testing.T, env *e2e.Env, ns, name, phrase string) {
+func inputWaitRefusal(t *testing.T, env *simenv.Env, ns, name, phrase string) {
 	t.Helper()
 	var msg string
 	harness.Eventually(t, 30*time.Second, "a condition naming "+phrase, func(context.Context) (bool, string, error) {
@@ -251,7 +251,7 @@ func inputWaitRefusal(t *testing.T, env *e2e.Env, ns, name, phrase string) {
 }
 
 // inputDelete deletes the cluster and waits until it is gone.
-func inputDelete(t *testing.T, env *e2e.Env, ns, name string) {
+func inputDelete(t *testing.T, env *simenv.Env, ns, name string) {
 	t.Helper()
 	rc := &rayv1.RayCluster{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}}
 	if err := env.Client.Delete(context.Background(), rc); err != nil && !apierrors.IsNotFound(err) {
@@ -264,7 +264,7 @@ func inputDelete(t *testing.T, env *e2e.Env, ns, name string) {
 	t.Logf("deleted in %s", took.Round(time.Millisecond))
 }
 
-func inputReadyWithLongNames(t *testing.T, env *e2e.Env, ns, name string) {
+func inputReadyWithLongNames(t *testing.T, env *simenv.Env, ns, name string) {
 	head := env.WaitReady(t, ns, name, 90*time.Second)
 	if head == nil || len(head.Name) != len(name)+len("-head-0") {
 		t.Fatalf("head pod %v for a %d-character name", head, len(name))
@@ -274,7 +274,7 @@ func inputReadyWithLongNames(t *testing.T, env *e2e.Env, ns, name string) {
 	}
 }
 
-func inputZeroWorkers(t *testing.T, env *e2e.Env, ns, name string) {
+func inputZeroWorkers(t *testing.T, env *simenv.Env, ns, name string) {
 	env.WaitReady(t, ns, name, 90*time.Second)
 	rs := inputWorkerReplicaSet(t, env, ns, name)
 	if rs.Spec.Replicas == nil || *rs.Spec.Replicas != 0 {
@@ -292,7 +292,7 @@ const inputHugeQuota = 4
 // does (it is the user's or the autoscaler's to choose); the namespace's
 // ResourceQuota is what bounds the pods, and the operator reports the
 // refused pods as ReplicaFailure without writing to the cluster in a loop.
-func inputHugeReplicas(t *testing.T, env *e2e.Env, ns, name string) {
+func inputHugeReplicas(t *testing.T, env *simenv.Env, ns, name string) {
 	var rs *appsv1.ReplicaSet
 	harness.Eventually(t, 60*time.Second, "worker ReplicaSet with a million replicas", func(context.Context) (bool, string, error) {
 		rs = inputWorkerReplicaSetOrNil(t, env, ns, name)
@@ -324,7 +324,7 @@ func inputHugeReplicas(t *testing.T, env *e2e.Env, ns, name string) {
 		ready, workers := 0, int32(0)
 		for i := range pods.Items {
 			p := &pods.Items[i]
-			if p.DeletionTimestamp != nil || !procPodReady(p) {
+			if p.DeletionTimestamp != nil || !harness.PodReady(p) {
 				continue
 			}
 			ready++
@@ -356,7 +356,7 @@ func inputHugeReplicas(t *testing.T, env *e2e.Env, ns, name string) {
 	}
 }
 
-func inputPodCount(t *testing.T, env *e2e.Env, ns string) int {
+func inputPodCount(t *testing.T, env *simenv.Env, ns string) int {
 	t.Helper()
 	var pods corev1.PodList
 	if err := env.Client.List(context.Background(), &pods, client.InNamespace(ns)); err != nil {
@@ -365,7 +365,7 @@ func inputPodCount(t *testing.T, env *e2e.Env, ns string) int {
 	return len(pods.Items)
 }
 
-func inputUnknownPruned(t *testing.T, env *e2e.Env, ns, name string) {
+func inputUnknownPruned(t *testing.T, env *simenv.Env, ns, name string) {
 	u := &unstructured.Unstructured{}
 	u.SetGroupVersionKind(rayv1.GroupVersion.WithKind("RayCluster"))
 	if err := env.Client.Get(context.Background(), types.NamespacedName{Namespace: ns, Name: name}, u); err != nil {
@@ -380,7 +380,7 @@ func inputUnknownPruned(t *testing.T, env *e2e.Env, ns, name string) {
 // inputQuoted reads the rendered head and worker scripts: every destructive
 // value is one single-quoted shell word, and its dangerous parts occur
 // nowhere outside single quotes.
-func inputQuoted(t *testing.T, env *e2e.Env, ns, name string) {
+func inputQuoted(t *testing.T, env *simenv.Env, ns, name string) {
 	for _, script := range inputScripts(t, env, ns, name) {
 		for _, want := range []string{
 			`--node-name='; rm -rf /'`, `--temp-dir='$(reboot)'`, "--plasma-directory='`reboot`'", "--resources='{\"x\": 1}\nreboot'",
@@ -398,7 +398,7 @@ func inputQuoted(t *testing.T, env *e2e.Env, ns, name string) {
 // inputNothingRuns runs the rendered head and worker scripts in bash with a
 // stand-in `ray`: nothing in the values runs, and each reaches ray start as
 // one argument, byte for byte.
-func inputNothingRuns(t *testing.T, env *e2e.Env, ns, name string) {
+func inputNothingRuns(t *testing.T, env *simenv.Env, ns, name string) {
 	bash, err := exec.LookPath("bash")
 	if err != nil {
 		t.Skip("bash not installed")
@@ -446,7 +446,7 @@ func inputRunScript(t *testing.T, bash string, c corev1.Container) (args []strin
 
 // inputContainers waits for the head StatefulSet and the worker ReplicaSet
 // and returns their Ray containers.
-func inputContainers(t *testing.T, env *e2e.Env, ns, name string) []corev1.Container {
+func inputContainers(t *testing.T, env *simenv.Env, ns, name string) []corev1.Container {
 	t.Helper()
 	sts := &appsv1.StatefulSet{}
 	harness.Eventually(t, 60*time.Second, "head StatefulSet", func(context.Context) (bool, string, error) {
@@ -457,7 +457,7 @@ func inputContainers(t *testing.T, env *e2e.Env, ns, name string) []corev1.Conta
 	return []corev1.Container{sts.Spec.Template.Spec.Containers[0], rs.Spec.Template.Spec.Containers[0]}
 }
 
-func inputScripts(t *testing.T, env *e2e.Env, ns, name string) []string {
+func inputScripts(t *testing.T, env *simenv.Env, ns, name string) []string {
 	t.Helper()
 	var out []string
 	for _, c := range inputContainers(t, env, ns, name) {
@@ -466,7 +466,7 @@ func inputScripts(t *testing.T, env *e2e.Env, ns, name string) []string {
 	return out
 }
 
-func inputWorkerReplicaSet(t *testing.T, env *e2e.Env, ns, name string) *appsv1.ReplicaSet {
+func inputWorkerReplicaSet(t *testing.T, env *simenv.Env, ns, name string) *appsv1.ReplicaSet {
 	t.Helper()
 	var rs *appsv1.ReplicaSet
 	harness.Eventually(t, 60*time.Second, "worker ReplicaSet", func(context.Context) (bool, string, error) {
@@ -476,7 +476,7 @@ func inputWorkerReplicaSet(t *testing.T, env *e2e.Env, ns, name string) *appsv1.
 	return rs
 }
 
-func inputWorkerReplicaSetOrNil(t *testing.T, env *e2e.Env, ns, name string) *appsv1.ReplicaSet {
+func inputWorkerReplicaSetOrNil(t *testing.T, env *simenv.Env, ns, name string) *appsv1.ReplicaSet {
 	t.Helper()
 	var list appsv1.ReplicaSetList
 	if err := env.Client.List(context.Background(), &list, client.InNamespace(ns),
