@@ -196,7 +196,7 @@ func waitRedisCondition(ctx context.Context, t *testing.T, c client.Client, rc *
 			return false, fmt.Sprint(err), nil
 		}
 		cond = meta.FindStatusCondition(rc.Status.Conditions, string(rayv1.RedisReachable))
-		return cond != nil && cond.Status == status && cond.Reason == reason, "", nil
+		return cond != nil && cond.Status == status && cond.Reason == reason, fmt.Sprintf("RedisReachable %+v", cond), nil
 	})
 	return cond
 }
