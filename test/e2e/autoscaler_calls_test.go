@@ -24,7 +24,7 @@ func TestAutoscalerCalls(t *testing.T) {
 	env := Start(t, Options{})
 	ns := env.Namespace(t, "autoscaler-calls")
 	const name = "rc"
-	rc := NewRayCluster(ns, name, ClusterOptions{Workers: 0})
+	rc := harness.NewRayCluster(ns, name, harness.ClusterOptions{Workers: 0})
 	rc.Spec.EnableInTreeAutoscaling = ptr.To(true)
 	rc.Spec.AutoscalerOptions = &rayv1.AutoscalerOptions{Version: ptr.To(rayv1.AutoscalerVersionV2)}
 	env.Create(t, rc)
@@ -60,7 +60,7 @@ func (e *Env) clientAs(t *testing.T, user, ns string) client.Client {
 	cfg := rest.CopyConfig(e.Cluster.RESTConfig())
 	cfg.Impersonate = rest.ImpersonationConfig{UserName: user,
 		Groups: []string{"system:serviceaccounts", "system:serviceaccounts:" + ns, "system:authenticated"}}
-	c, err := client.New(cfg, client.Options{Scheme: Scheme()})
+	c, err := client.New(cfg, client.Options{Scheme: harness.Scheme()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,7 +36,7 @@ func TestBatchSchedulerVolcano(t *testing.T) {
 	}
 	env := Start(t, Options{BatchScheduler: raycluster.Volcano})
 	ns := env.Namespace(t, "batch")
-	rc := NewRayCluster(ns, "gang", ClusterOptions{Workers: 2})
+	rc := harness.NewRayCluster(ns, "gang", harness.ClusterOptions{Workers: 2})
 	rc.Labels = map[string]string{raycluster.LabelVolcanoQueue: "q1", raycluster.LabelPriorityClassName: "high"}
 	env.Create(t, rc)
 

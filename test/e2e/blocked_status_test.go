@@ -87,7 +87,7 @@ func TestStatusFollowsRealityWhileBlocked(t *testing.T) {
 			t.Run(name, func(t *testing.T) {
 				t.Parallel()
 				ns := env.Namespace(t, "blocked-"+strings.ToLower(name))
-				env.Create(t, NewRayCluster(ns, "rc", ClusterOptions{Workers: blockedWorkers, HeadStatusByTest: true}))
+				env.Create(t, harness.NewRayCluster(ns, "rc", harness.ClusterOptions{Workers: blockedWorkers, HeadStatusByTest: true}))
 				old := startHead(t, env, ns, "")
 				env.WaitReady(t, ns, "rc", readyTimeout)
 
@@ -112,7 +112,7 @@ func TestStatusFollowsRealityWhileBlocked(t *testing.T) {
 func headCreateRefused(t *testing.T, env *Env) {
 	ns := env.Namespace(t, "head-create-refused")
 	ctx := context.Background()
-	env.Create(t, NewRayCluster(ns, "rc", ClusterOptions{Workers: blockedWorkers, HeadStatusByTest: true}))
+	env.Create(t, harness.NewRayCluster(ns, "rc", harness.ClusterOptions{Workers: blockedWorkers, HeadStatusByTest: true}))
 	old := startHead(t, env, ns, "")
 	env.WaitReady(t, ns, "rc", readyTimeout)
 	// Room for the workers only: the running head is over the quota, and
@@ -163,7 +163,7 @@ func startHead(t *testing.T, env *Env, ns string, old types.UID) *corev1.Pod {
 		}
 		return true, "", nil
 	})
-	if err := SetRunningReady(context.Background(), env.Client, head); err != nil {
+	if err := harness.SetRunningReady(context.Background(), env.Client, head); err != nil {
 		t.Fatal(err)
 	}
 	return head

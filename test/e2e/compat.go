@@ -25,8 +25,6 @@ type (
 	Options = simenv.Options
 	// ClusterOptions is harness.ClusterOptions.
 	ClusterOptions = harness.ClusterOptions
-	// Observations is simenv.Observations.
-	Observations = simenv.Observations
 )
 
 var (
@@ -34,10 +32,8 @@ var (
 	Scheme = harness.Scheme
 	// NewRayCluster is harness.NewRayCluster.
 	NewRayCluster = harness.NewRayCluster
-	// SetRunningReady and the other Set* are harness's.
+	// SetRunningReady, SetContainerExited and SetFailed are harness's.
 	SetRunningReady    = harness.SetRunningReady
-	SetCrashLoop       = harness.SetCrashLoop
 	SetContainerExited = harness.SetContainerExited
-	SetNotReady        = harness.SetNotReady
 	SetFailed          = harness.SetFailed
 )

@@ -143,11 +143,11 @@ func (l *recoveryLedger) check(t *testing.T, env *Env) {
 func operatorRestart(t *testing.T, env *Env, redisAddr string) {
 	ns := env.Namespace(t, "operator-restart")
 	env.StartKubelet(t, ns)
-	env.Create(t, NewRayCluster(ns, "rc", ClusterOptions{RedisAddress: redisAddr, Workers: 1, HeadStatusByTest: true, Annotations: fastBounds(nil)}))
+	env.Create(t, harness.NewRayCluster(ns, "rc", harness.ClusterOptions{RedisAddress: redisAddr, Workers: 1, HeadStatusByTest: true, Annotations: fastBounds(nil)}))
 	head := env.WaitReady(t, ns, "rc", readyTimeout)
 	ctx := context.Background()
 	failed := time.Now()
-	if err := SetNotReady(ctx, env.Client, head); err != nil {
+	if err := harness.SetNotReady(ctx, env.Client, head); err != nil {
 		t.Fatal(err)
 	}
 	harness.Eventually(t, 10*time.Second, "HeadRecovering True", func(context.Context) (bool, string, error) {
@@ -160,7 +160,7 @@ func operatorRestart(t *testing.T, env *Env, redisAddr string) {
 	env.StopOperator()
 	const down = 3 * time.Second
 	time.Sleep(down)
-	if err := SetRunningReady(ctx, env.Client, env.HeadPod(t, ns, "rc")); err != nil {
+	if err := harness.SetRunningReady(ctx, env.Client, env.HeadPod(t, ns, "rc")); err != nil {
 		t.Fatal(err)
 	}
 	env.RestartOperator()
@@ -176,7 +176,7 @@ func operatorRestart(t *testing.T, env *Env, redisAddr string) {
 // Redis address and storage namespace, and the workers are the same pods.
 func headPodDeleted(t *testing.T, env *Env, redisAddr string) {
 	ns := env.Namespace(t, "head-deleted")
-	env.Create(t, NewRayCluster(ns, "rc", ClusterOptions{RedisAddress: redisAddr, Workers: 2, Annotations: fastBounds(nil)}))
+	env.Create(t, harness.NewRayCluster(ns, "rc", harness.ClusterOptions{RedisAddress: redisAddr, Workers: 2, Annotations: fastBounds(nil)}))
 	old := env.WaitReady(t, ns, "rc", readyTimeout)
 	env.ExpectQuiet(t, ns, "rc", 3*time.Second)
 	before := env.RayCluster(t, ns, "rc")
@@ -251,10 +251,10 @@ func expectRecovery(t *testing.T, env *Env, rc *rayv1.RayCluster, reason rayv1.H
 func headPodFailed(t *testing.T, env *Env, redisAddr string) {
 	ns := env.Namespace(t, "head-failed")
 	env.StartKubelet(t, ns)
-	env.Create(t, NewRayCluster(ns, "rc", ClusterOptions{RedisAddress: redisAddr, Workers: 1, HeadStatusByTest: true, Annotations: fastBounds(nil)}))
+	env.Create(t, harness.NewRayCluster(ns, "rc", harness.ClusterOptions{RedisAddress: redisAddr, Workers: 1, HeadStatusByTest: true, Annotations: fastBounds(nil)}))
 	old := env.WaitReady(t, ns, "rc", readyTimeout)
 	failed := time.Now()
-	if err := SetFailed(context.Background(), env.Client, old); err != nil {
+	if err := harness.SetFailed(context.Background(), env.Client, old); err != nil {
 		t.Fatal(err)
 	}
 	_, took := env.WaitNewHeadReady(t, ns, "rc", old.UID, recoveryTimeout)
@@ -275,11 +275,11 @@ func headPodFailed(t *testing.T, env *Env, redisAddr string) {
 func rayContainerExited(t *testing.T, env *Env, redisAddr string) {
 	ns := env.Namespace(t, "container-exited")
 	env.StartKubelet(t, ns)
-	env.Create(t, NewRayCluster(ns, "rc", ClusterOptions{RedisAddress: redisAddr, Workers: 1, HeadStatusByTest: true, Annotations: fastBounds(nil)}))
+	env.Create(t, harness.NewRayCluster(ns, "rc", harness.ClusterOptions{RedisAddress: redisAddr, Workers: 1, HeadStatusByTest: true, Annotations: fastBounds(nil)}))
 	head := env.WaitReady(t, ns, "rc", readyTimeout)
 	exited := time.Now()
 	ctx := context.Background()
-	if err := SetContainerExited(ctx, env.Client, head); err != nil {
+	if err := harness.SetContainerExited(ctx, env.Client, head); err != nil {
 		t.Fatal(err)
 	}
 	harness.Eventually(t, 10*time.Second, "HeadRecovering True", func(context.Context) (bool, string, error) {
@@ -288,7 +288,7 @@ func rayContainerExited(t *testing.T, env *Env, redisAddr string) {
 	})
 	// The kubelet restarts the container in place.
 	head = env.HeadPod(t, ns, "rc")
-	if err := SetRunningReady(ctx, env.Client, head); err != nil {
+	if err := harness.SetRunningReady(ctx, env.Client, head); err != nil {
 		t.Fatal(err)
 	}
 	rc := env.WaitRecoveryCount(t, ns, "rc", 1, recoveryTimeout)
@@ -303,7 +303,7 @@ func rayContainerExited(t *testing.T, env *Env, redisAddr string) {
 func stuckTerminating(t *testing.T, env *Env, redisAddr string) {
 	ns := env.Namespace(t, "stuck-terminating")
 	env.StartKubelet(t, ns)
-	env.Create(t, NewRayCluster(ns, "rc", ClusterOptions{RedisAddress: redisAddr, Workers: 1, HeadStatusByTest: true, Annotations: fastBounds(nil)}))
+	env.Create(t, harness.NewRayCluster(ns, "rc", harness.ClusterOptions{RedisAddress: redisAddr, Workers: 1, HeadStatusByTest: true, Annotations: fastBounds(nil)}))
 	old := env.WaitReady(t, ns, "rc", readyTimeout)
 	deleted := time.Now()
 	if err := env.Client.Delete(context.Background(), old); err != nil {
@@ -324,11 +324,11 @@ func stuckTerminating(t *testing.T, env *Env, redisAddr string) {
 func crashLoopOptIn(t *testing.T, env *Env, redisAddr string) {
 	ns := env.Namespace(t, "crashloop")
 	env.StartKubelet(t, ns)
-	env.Create(t, NewRayCluster(ns, "rc", ClusterOptions{RedisAddress: redisAddr, Workers: 1, HeadStatusByTest: true,
+	env.Create(t, harness.NewRayCluster(ns, "rc", harness.ClusterOptions{RedisAddress: redisAddr, Workers: 1, HeadStatusByTest: true,
 		Annotations: fastBounds(map[string]string{raycluster.AnnotationCrashLoopReplaceAfter: "2"})}))
 	old := env.WaitReady(t, ns, "rc", readyTimeout)
 	looping := time.Now()
-	if err := SetCrashLoop(context.Background(), env.Client, old); err != nil {
+	if err := harness.SetCrashLoop(context.Background(), env.Client, old); err != nil {
 		t.Fatal(err)
 	}
 	_, took := env.WaitNewHeadReady(t, ns, "rc", old.UID, recoveryTimeout)
@@ -346,10 +346,10 @@ func crashLoopOptIn(t *testing.T, env *Env, redisAddr string) {
 func notReadyOptIn(t *testing.T, env *Env, redisAddr string) {
 	ns := env.Namespace(t, "notready")
 	env.StartKubelet(t, ns)
-	env.Create(t, NewRayCluster(ns, "rc", ClusterOptions{RedisAddress: redisAddr, Workers: 1, HeadStatusByTest: true, Annotations: fastBounds(nil)}))
+	env.Create(t, harness.NewRayCluster(ns, "rc", harness.ClusterOptions{RedisAddress: redisAddr, Workers: 1, HeadStatusByTest: true, Annotations: fastBounds(nil)}))
 	old := env.WaitReady(t, ns, "rc", readyTimeout)
 	ctx := context.Background()
-	if err := SetNotReady(ctx, env.Client, old); err != nil {
+	if err := harness.SetNotReady(ctx, env.Client, old); err != nil {
 		t.Fatal(err)
 	}
 	holdsFor(t, env, ns, old.UID, 3*time.Second)
@@ -379,14 +379,14 @@ func redisDown(t *testing.T, env *Env) {
 	ns := env.Namespace(t, "redis-down")
 	own := redisserver.Start(t, redisserver.Options{})
 	env.StartKubelet(t, ns)
-	env.Create(t, NewRayCluster(ns, "rc", ClusterOptions{RedisAddress: own.Addr(), Workers: 1, HeadStatusByTest: true,
+	env.Create(t, harness.NewRayCluster(ns, "rc", harness.ClusterOptions{RedisAddress: own.Addr(), Workers: 1, HeadStatusByTest: true,
 		Annotations: fastBounds(map[string]string{raycluster.AnnotationNotReadyReplaceAfter: "3"})}))
 	old := env.WaitReady(t, ns, "rc", readyTimeout)
 	own.Stop()
 	// The head's failure triggers a reconcile, which probes Redis (the
 	// check is due: its interval is 1 s) before the 3 s bound elapses.
 	time.Sleep(1100 * time.Millisecond)
-	if err := SetNotReady(context.Background(), env.Client, old); err != nil {
+	if err := harness.SetNotReady(context.Background(), env.Client, old); err != nil {
 		t.Fatal(err)
 	}
 	harness.Eventually(t, 10*time.Second, "RedisReachable False", func(context.Context) (bool, string, error) {
@@ -442,7 +442,7 @@ func holdsFor(t *testing.T, env *Env, ns string, uid types.UID, d time.Duration)
 func nodeLost(t *testing.T, env *Env, redisAddr string) {
 	ns := env.Namespace(t, "node-lost")
 	const workerNode = "sim-node-3"
-	env.Create(t, NewRayCluster(ns, "rc", ClusterOptions{RedisAddress: redisAddr, Workers: 2,
+	env.Create(t, harness.NewRayCluster(ns, "rc", harness.ClusterOptions{RedisAddress: redisAddr, Workers: 2,
 		AvoidNode: workerNode, WorkerNode: workerNode, Annotations: fastBounds(nil)}))
 	old := env.WaitReady(t, ns, "rc", readyTimeout)
 	workers := env.WorkerUIDs(t, ns, "rc")
@@ -482,7 +482,7 @@ func nodeLost(t *testing.T, env *Env, redisAddr string) {
 func invalidSpecEdit(t *testing.T, env *Env, redisAddr string) {
 	ns := env.Namespace(t, "invalid-spec")
 	ctx := context.Background()
-	env.Create(t, NewRayCluster(ns, "rc", ClusterOptions{RedisAddress: redisAddr, Workers: 1, Annotations: fastBounds(nil)}))
+	env.Create(t, harness.NewRayCluster(ns, "rc", harness.ClusterOptions{RedisAddress: redisAddr, Workers: 1, Annotations: fastBounds(nil)}))
 	old := env.WaitReady(t, ns, "rc", readyTimeout)
 	rc := env.EditRayCluster(t, ns, "rc", func(rc *rayv1.RayCluster) {
 		rc.Spec.RayVersion = "1.0.0" // parses, but is too old for GCS fault tolerance

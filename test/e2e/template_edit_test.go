@@ -83,7 +83,7 @@ func operatorUpgrade(t *testing.T, env *Env) {
 	workerName := raycluster.WorkerReplicaSetName("rc", "small")
 	for _, c := range clusters {
 		env.Namespace(t, c.ns)
-		env.Create(t, NewRayCluster(c.ns, "rc", ClusterOptions{Workers: 2}))
+		env.Create(t, harness.NewRayCluster(c.ns, "rc", harness.ClusterOptions{Workers: 2}))
 	}
 	for _, c := range clusters {
 		c.head = env.WaitReady(t, c.ns, "rc", readyTimeout).UID
@@ -206,7 +206,7 @@ func orphanReplicaSetsByHand(t *testing.T, env *Env, ns string) {
 // changes no running pod; a scale-up and a replaced head get it.
 func editKeepsPods(t *testing.T, env *Env) {
 	ns := env.Namespace(t, "template-edit")
-	env.Create(t, NewRayCluster(ns, "rc", ClusterOptions{Workers: 2}))
+	env.Create(t, harness.NewRayCluster(ns, "rc", harness.ClusterOptions{Workers: 2}))
 	head := env.WaitReady(t, ns, "rc", readyTimeout)
 	workers := env.WorkerUIDs(t, ns, "rc")
 	ctx := context.Background()
@@ -326,7 +326,7 @@ func countString(list []string, s string) int {
 // does not.
 func recreateOptIn(t *testing.T, env *Env) {
 	ns := env.Namespace(t, "recreate")
-	rc := NewRayCluster(ns, "rc", ClusterOptions{Workers: 2})
+	rc := harness.NewRayCluster(ns, "rc", harness.ClusterOptions{Workers: 2})
 	rc.Spec.UpgradeStrategy = &rayv1.RayClusterUpgradeStrategy{Type: ptr.To(rayv1.UpgradeRecreate)}
 	env.Create(t, rc)
 	head := env.WaitReady(t, ns, "rc", readyTimeout)

@@ -44,7 +44,7 @@ func TestWorkersToDeleteRaces(t *testing.T) {
 func autoscaledCluster(t *testing.T, env *Env, nsName string, n int32) (string, client.Client, []corev1.Pod) {
 	t.Helper()
 	ns := env.Namespace(t, nsName)
-	rc := NewRayCluster(ns, "rc", ClusterOptions{Workers: n})
+	rc := harness.NewRayCluster(ns, "rc", harness.ClusterOptions{Workers: n})
 	rc.Spec.EnableInTreeAutoscaling = ptr.To(true)
 	env.Create(t, rc)
 	env.WaitReady(t, ns, "rc", 2*time.Minute)
