@@ -121,13 +121,17 @@ IMG             ?= $(IMAGE_TAG_BASE):v$(VERSION)
 BUNDLE_IMG      ?= $(IMAGE_TAG_BASE)-bundle:v$(VERSION)
 CHANNELS        ?= candidate
 DEFAULT_CHANNEL ?= candidate
+# OpenShift releases the bundle claims (com.redhat.openshift.versions):
+# v4.15 and later, the first on Kubernetes 1.28, the CSV's minKubeVersion.
+OPENSHIFT_VERSIONS ?= v4.15
 CONTAINER_TOOL  ?= $(shell command -v docker 2>/dev/null || command -v podman 2>/dev/null)
 KUBECTL         ?= kubectl
 DEPLOY_OVERLAY  := $(BIN)/deploy-overlay
 
 .PHONY: bundle
-bundle: manifests ## Regenerate bundle/ and bundle.Dockerfile from config/ (VERSION, IMG, CHANNELS), then validate it.
-	$(GO) run ./hack/bundlegen generate -version $(VERSION) -image $(IMG) -channels $(CHANNELS) -default-channel $(DEFAULT_CHANNEL)
+bundle: manifests ## Regenerate bundle/ (with tests/scorecard) and bundle.Dockerfile from config/ (VERSION, IMG, CHANNELS, OPENSHIFT_VERSIONS), then validate it.
+	$(GO) run ./hack/bundlegen generate -version $(VERSION) -image $(IMG) -channels $(CHANNELS) -default-channel $(DEFAULT_CHANNEL) \
+		-scorecard config/scorecard -openshift-versions $(OPENSHIFT_VERSIONS)
 	$(GO) run ./hack/bundlegen validate -dir bundle -dockerfile bundle.Dockerfile
 
 .PHONY: bundle-validate
