@@ -187,9 +187,24 @@ $(KUSTOMIZE):
 	@echo "building kustomize $(KUSTOMIZE_VERSION)"
 	@GOBIN=$(BIN)/.gobin-kz $(GO) install sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VERSION) && mv $(BIN)/.gobin-kz/kustomize $@ && rm -rf $(BIN)/.gobin-kz
 
+# helm is built with the -X flags of Helm's own release build (its Makefile):
+# its version, and the Kubernetes version a client-only `helm template` or
+# `helm lint` assumes, derived as Helm derives it from the k8s.io/client-go
+# its go.mod requires (v0.N.x: Kubernetes 1.N). Without them, helm reports
+# no version and assumes Kubernetes 1.20, which the chart's kubeVersion
+# (>= 1.28) refuses.
 $(HELM):
 	@echo "building helm $(HELM_VERSION)"
-	@GOBIN=$(BIN)/.gobin-helm $(GO) install helm.sh/helm/v3/cmd/helm@$(HELM_VERSION) && mv $(BIN)/.gobin-helm/helm $@ && rm -rf $(BIN)/.gobin-helm
+	@gomod=$$($(GO) mod download -json helm.sh/helm/v3@$(HELM_VERSION) | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",*$$/\1/p'); \
+	clientgo=$$(awk '$$1 == "k8s.io/client-go" { sub(/^v/, "", $$2); print $$2 }' "$$gomod"); \
+	if [ -z "$$clientgo" ]; then echo "cannot find k8s.io/client-go in helm $(HELM_VERSION)'s go.mod ($$gomod)"; exit 1; fi; \
+	major=$$(( $${clientgo%%.*} + 1 )); minor=$$(echo "$$clientgo" | cut -d. -f2); \
+	ldflags="-X helm.sh/helm/v3/internal/version.version=$(HELM_VERSION) -X helm.sh/helm/v3/internal/version.gitTreeState=clean"; \
+	for pkg in helm.sh/helm/v3/pkg/lint/rules helm.sh/helm/v3/pkg/chartutil; do \
+		ldflags="$$ldflags -X $$pkg.k8sVersionMajor=$$major -X $$pkg.k8sVersionMinor=$$minor"; \
+	done; \
+	echo "helm $(HELM_VERSION): client-only Kubernetes version $$major.$$minor"; \
+	GOBIN=$(BIN)/.gobin-helm CGO_ENABLED=0 $(GO) install -ldflags "$$ldflags" helm.sh/helm/v3/cmd/helm@$(HELM_VERSION) && mv $(BIN)/.gobin-helm/helm $@ && rm -rf $(BIN)/.gobin-helm
 
 .PHONY: controller-gen kustomize helm
 controller-gen: $(CONTROLLER_GEN) ## Build controller-gen.
