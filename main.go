@@ -22,7 +22,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	rayv1 "github.com/ray-ha-operator/ray-ha-operator/api/v1"
 	"github.com/ray-ha-operator/ray-ha-operator/internal/helm"
@@ -46,17 +45,18 @@ const watchNamespaceEnv = "WATCH_NAMESPACE"
 const batchSchedulerEnv = "BATCH_SCHEDULER"
 
 type flags struct {
-	metricsAddr, probeAddr string
-	leaderElection         operator.LeaderElection
-	watchesFile            string
-	pendingGrace           time.Duration
-	fullCheckInterval      time.Duration
-	maxHistory             int
-	helmTimeout            time.Duration
-	maxRetryBackoff        time.Duration
-	maxRejectedBackoff     time.Duration
-	rollbackOnFailure      bool
-	zap                    zap.Options
+	metrics            operator.MetricsServing
+	probeAddr          string
+	leaderElection     operator.LeaderElection
+	watchesFile        string
+	pendingGrace       time.Duration
+	fullCheckInterval  time.Duration
+	maxHistory         int
+	helmTimeout        time.Duration
+	maxRetryBackoff    time.Duration
+	maxRejectedBackoff time.Duration
+	rollbackOnFailure  bool
+	zap                zap.Options
 
 	// RayCluster hooks.
 	headPolicy   raycluster.Policy
@@ -71,7 +71,8 @@ type flags struct {
 
 func parseFlags() flags {
 	var f flags
-	flag.StringVar(&f.metricsAddr, "metrics-bind-address", ":8080", "Address the Prometheus metrics endpoint binds to; 0 disables it.")
+	f.metrics = operator.DefaultMetricsServing()
+	f.metrics.BindFlags(flag.CommandLine)
 	flag.StringVar(&f.probeAddr, "health-probe-bind-address", ":8081", "Address the /healthz and /readyz endpoints bind to.")
 	f.leaderElection = operator.DefaultLeaderElection()
 	f.leaderElection.BindFlags(flag.CommandLine)
@@ -146,9 +147,12 @@ func run(f flags) error {
 	if err := f.leaderElection.Validate(); err != nil {
 		return err
 	}
+	if err := f.metrics.Validate(); err != nil {
+		return err
+	}
 	opts := ctrl.Options{
 		Scheme:                 scheme,
-		Metrics:                metricsserver.Options{BindAddress: f.metricsAddr},
+		Metrics:                f.metrics.ServerOptions(),
 		HealthProbeBindAddress: f.probeAddr,
 		Cache:                  operator.CacheOptions(watched),
 	}
