@@ -121,13 +121,17 @@ IMG             ?= $(IMAGE_TAG_BASE):v$(VERSION)
 BUNDLE_IMG      ?= $(IMAGE_TAG_BASE)-bundle:v$(VERSION)
 CHANNELS        ?= candidate
 DEFAULT_CHANNEL ?= candidate
+# OpenShift releases the bundle claims (com.redhat.openshift.versions):
+# v4.15 and later, the first on Kubernetes 1.28, the CSV's minKubeVersion.
+OPENSHIFT_VERSIONS ?= v4.15
 CONTAINER_TOOL  ?= $(shell command -v docker 2>/dev/null || command -v podman 2>/dev/null)
 KUBECTL         ?= kubectl
 DEPLOY_OVERLAY  := $(BIN)/deploy-overlay
 
 .PHONY: bundle
-bundle: manifests ## Regenerate bundle/ and bundle.Dockerfile from config/ (VERSION, IMG, CHANNELS), then validate it.
-	$(GO) run ./hack/bundlegen generate -version $(VERSION) -image $(IMG) -channels $(CHANNELS) -default-channel $(DEFAULT_CHANNEL)
+bundle: manifests ## Regenerate bundle/ (with tests/scorecard) and bundle.Dockerfile from config/ (VERSION, IMG, CHANNELS, OPENSHIFT_VERSIONS), then validate it.
+	$(GO) run ./hack/bundlegen generate -version $(VERSION) -image $(IMG) -channels $(CHANNELS) -default-channel $(DEFAULT_CHANNEL) \
+		-scorecard config/scorecard -openshift-versions $(OPENSHIFT_VERSIONS)
 	$(GO) run ./hack/bundlegen validate -dir bundle -dockerfile bundle.Dockerfile
 
 .PHONY: bundle-validate
@@ -183,9 +187,24 @@ $(KUSTOMIZE):
 	@echo "building kustomize $(KUSTOMIZE_VERSION)"
 	@GOBIN=$(BIN)/.gobin-kz $(GO) install sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VERSION) && mv $(BIN)/.gobin-kz/kustomize $@ && rm -rf $(BIN)/.gobin-kz
 
+# helm is built with the -X flags of Helm's own release build (its Makefile):
+# its version, and the Kubernetes version a client-only `helm template` or
+# `helm lint` assumes, derived as Helm derives it from the k8s.io/client-go
+# its go.mod requires (v0.N.x: Kubernetes 1.N). Without them, helm reports
+# no version and assumes Kubernetes 1.20, which the chart's kubeVersion
+# (>= 1.28) refuses.
 $(HELM):
 	@echo "building helm $(HELM_VERSION)"
-	@GOBIN=$(BIN)/.gobin-helm $(GO) install helm.sh/helm/v3/cmd/helm@$(HELM_VERSION) && mv $(BIN)/.gobin-helm/helm $@ && rm -rf $(BIN)/.gobin-helm
+	@gomod=$$($(GO) mod download -json helm.sh/helm/v3@$(HELM_VERSION) | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",*$$/\1/p'); \
+	clientgo=$$(awk '$$1 == "k8s.io/client-go" { sub(/^v/, "", $$2); print $$2 }' "$$gomod"); \
+	if [ -z "$$clientgo" ]; then echo "cannot find k8s.io/client-go in helm $(HELM_VERSION)'s go.mod ($$gomod)"; exit 1; fi; \
+	major=$$(( $${clientgo%%.*} + 1 )); minor=$$(echo "$$clientgo" | cut -d. -f2); \
+	ldflags="-X helm.sh/helm/v3/internal/version.version=$(HELM_VERSION) -X helm.sh/helm/v3/internal/version.gitTreeState=clean"; \
+	for pkg in helm.sh/helm/v3/pkg/lint/rules helm.sh/helm/v3/pkg/chartutil; do \
+		ldflags="$$ldflags -X $$pkg.k8sVersionMajor=$$major -X $$pkg.k8sVersionMinor=$$minor"; \
+	done; \
+	echo "helm $(HELM_VERSION): client-only Kubernetes version $$major.$$minor"; \
+	GOBIN=$(BIN)/.gobin-helm CGO_ENABLED=0 $(GO) install -ldflags "$$ldflags" helm.sh/helm/v3/cmd/helm@$(HELM_VERSION) && mv $(BIN)/.gobin-helm/helm $@ && rm -rf $(BIN)/.gobin-helm
 
 .PHONY: controller-gen kustomize helm
 controller-gen: $(CONTROLLER_GEN) ## Build controller-gen.

@@ -14,7 +14,6 @@ import (
 
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/ray-ha-operator/ray-ha-operator/internal/helm"
 	"github.com/ray-ha-operator/ray-ha-operator/internal/operator"
@@ -37,17 +36,18 @@ const watchNamespaceEnv = "WATCH_NAMESPACE"
 const batchSchedulerEnv = operator.BatchSchedulerEnv
 
 type flags struct {
-	metricsAddr, probeAddr string
-	leaderElection         operator.LeaderElection
-	watchesFile            string
-	pendingGrace           time.Duration
-	fullCheckInterval      time.Duration
-	maxHistory             int
-	helmTimeout            time.Duration
-	maxRetryBackoff        time.Duration
-	maxRejectedBackoff     time.Duration
-	rollbackOnFailure      bool
-	zap                    zap.Options
+	metrics            operator.MetricsServing
+	probeAddr          string
+	leaderElection     operator.LeaderElection
+	watchesFile        string
+	pendingGrace       time.Duration
+	fullCheckInterval  time.Duration
+	maxHistory         int
+	helmTimeout        time.Duration
+	maxRetryBackoff    time.Duration
+	maxRejectedBackoff time.Duration
+	rollbackOnFailure  bool
+	zap                zap.Options
 
 	// RayCluster hooks.
 	headPolicy   raycluster.Policy
@@ -62,7 +62,8 @@ type flags struct {
 
 func parseFlags() flags {
 	var f flags
-	flag.StringVar(&f.metricsAddr, "metrics-bind-address", ":8080", "Address the Prometheus metrics endpoint binds to; 0 disables it.")
+	f.metrics = operator.DefaultMetricsServing()
+	f.metrics.BindFlags(flag.CommandLine)
 	flag.StringVar(&f.probeAddr, "health-probe-bind-address", ":8081", "Address the /healthz and /readyz endpoints bind to.")
 	f.leaderElection = operator.DefaultLeaderElection()
 	f.leaderElection.BindFlags(flag.CommandLine)
@@ -114,12 +115,15 @@ func main() {
 }
 
 func run(f flags) error {
+	if err := f.metrics.Validate(); err != nil {
+		return err
+	}
 	op, err := operator.New(ctrl.GetConfigOrDie(), operator.Options{
 		Version:                version,
 		WatchesFile:            f.watchesFile,
 		Getenv:                 os.Getenv,
 		WatchNamespace:         os.Getenv(watchNamespaceEnv),
-		Metrics:                metricsserver.Options{BindAddress: f.metricsAddr},
+		Metrics:                f.metrics.ServerOptions(),
 		HealthProbeBindAddress: f.probeAddr,
 		LeaderElection:         f.leaderElection,
 		Helm: operator.HelmOptions{

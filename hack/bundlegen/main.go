@@ -47,6 +47,8 @@ func generate(args []string) error {
 	fs.StringVar(&o.Image, "image", "", "operator image")
 	channels := fs.String("channels", "candidate", "comma-separated channels")
 	fs.StringVar(&o.DefaultChannel, "default-channel", "candidate", "default channel")
+	fs.StringVar(&o.ScorecardDir, "scorecard", "", "kustomization of the scorecard configuration (config/scorecard); empty: none")
+	fs.StringVar(&o.OpenShiftVersions, "openshift-versions", "", "com.redhat.openshift.versions of the bundle, e.g. v4.15; empty: none")
 	out := fs.String("output", "bundle", "bundle folder to (re)write")
 	dockerfile := fs.String("dockerfile", "bundle.Dockerfile", "bundle Dockerfile to write")
 	if err := fs.Parse(args); err != nil {

@@ -9,8 +9,8 @@ import (
 )
 
 // TestLint runs Helm's own linter (what `helm lint` runs) on the chart,
-// with the default values and with GCS FT on. Only INFO messages (such as
-// the missing icon) may remain.
+// with the default values and with GCS FT on. Only INFO messages may
+// remain.
 func TestLint(t *testing.T) {
 	dir, err := DefaultDir()
 	if err != nil {

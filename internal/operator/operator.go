@@ -88,14 +88,19 @@ func SetupRayCluster(mgr ctrl.Manager, cfg Config) (*Setup, error) {
 	secrets := mgr.GetAPIReader()
 	// One brake for every RayCluster: its budget and zone view are fleet-wide.
 	brake := raycluster.NewFleetBrake(mgr.GetCache(), brakeOpts)
+	redisMetrics, err := raycluster.NewRedisMetrics(cfg.Registerer)
+	if err != nil {
+		return nil, fmt.Errorf("setting up the RayCluster controller: %w", err)
+	}
 	reach := raycluster.NewRedisReachability(secrets, rec, cfg.Clock, nil, cfg.Reachability)
+	reach.Metrics = redisMetrics
+	cleanup := raycluster.NewRedisCleanup(mgr.GetCache(), secrets, rec, cfg.Clock, cfg.Cleanup)
+	cleanup.Metrics = redisMetrics
 	hooks := raycluster.NewHooks(raycluster.Deps{
 		Client: mgr.GetClient(), Reader: mgr.GetCache(), APIReader: mgr.GetAPIReader(), Recorder: rec,
 		Clock: cfg.Clock, Policy: cfg.Policy, Metrics: metrics, FleetBrake: brake, BatchScheduler: cfg.BatchScheduler,
-		RedisPreHooks: []helm.PreReconcileHook{reach},
-		UninstallHooks: []helm.UninstallHook{
-			raycluster.NewRedisCleanup(mgr.GetCache(), secrets, rec, cfg.Clock, cfg.Cleanup),
-		},
+		RedisPreHooks:  []helm.PreReconcileHook{reach},
+		UninstallHooks: []helm.UninstallHook{cleanup},
 	})
 	w := cfg.Watch
 	w.Chart, w.ChartDigest = ch, ""
@@ -107,7 +112,7 @@ func SetupRayCluster(mgr ctrl.Manager, cfg Config) (*Setup, error) {
 	// OpenAPI check before each install adds CPU, not safety.
 	opts.SkipOpenAPIValidation = true
 	hooks.Apply(&opts)
-	opts.OnGone = append(opts.OnGone, metrics.ForgetCluster)
+	opts.OnGone = append(opts.OnGone, metrics.ForgetCluster, redisMetrics.ForgetCluster)
 	// A created or changed Secret re-checks the RayClusters that read it
 	// (metadata-only watch: no credential is cached).
 	opts.ExtraWatches = append(opts.ExtraWatches, PodWatch(mgr.GetCache()), ReplicaSetWatch(mgr.GetCache()),

@@ -97,6 +97,8 @@ type RedisCleanup struct {
 	recorder EventRecorder
 	clock    clock.PassiveClock
 	opts     CleanupOptions
+	// Metrics counts the clean-ups given up after their timeout (nil: none).
+	Metrics *RedisMetrics
 
 	mu      sync.Mutex
 	pending map[types.UID]*cleanupMemo
@@ -238,6 +240,7 @@ func (h *RedisCleanup) giveUp(ctx context.Context, obj *unstructured.Unstructure
 	}
 	ctrl.LoggerFrom(ctx).Info("Redis clean-up timed out; letting the cluster go", "storageNamespace", ns, "timeout", timeout)
 	h.event(obj, corev1.EventTypeWarning, EventRedisCleanupTimedOut, msg)
+	h.Metrics.CountCleanupTimeout()
 	h.forget(obj.GetUID())
 }
 

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -89,6 +91,11 @@ func TestRedisCleanupDecisions(t *testing.T) {
 			}
 			rec := events.NewFakeRecorder(10)
 			h := NewRedisCleanup(b.Build(), nil, rec, clocktesting.NewFakeClock(tc.now), CleanupOptions{Enabled: true})
+			metrics, err := NewRedisMetrics(prometheus.NewRegistry())
+			if err != nil {
+				t.Fatal(err)
+			}
+			h.Metrics = metrics
 			req := &helm.Request{Object: clusterObject(t, rc)}
 
 			for round := 0; round < 2; round++ {
@@ -96,6 +103,15 @@ func TestRedisCleanupDecisions(t *testing.T) {
 				if err != nil || done != tc.done || wait != tc.wait {
 					t.Fatalf("round %d: done %v wait %s err %v; want done %v wait %s", round, done, wait, err, tc.done, tc.wait)
 				}
+			}
+			// Each round past the deadline gives up (the first would remove
+			// the finalizer), and each give-up is counted.
+			wantTimeouts := 0.0
+			if tc.done {
+				wantTimeouts = 2
+			}
+			if got := testutil.ToFloat64(metrics.timeouts); got != wantTimeouts {
+				t.Errorf("%s = %v, want %v", MetricRedisCleanupTimeouts, got, wantTimeouts)
 			}
 			// Two rounds, but each warning only once (a time-out is final).
 			var got []string

@@ -84,6 +84,8 @@ type RedisReachability struct {
 	clock    clock.PassiveClock
 	probe    ProbeFunc
 	opts     ReachabilityOptions
+	// Metrics counts the clusters whose Redis does not answer (nil: none).
+	Metrics *RedisMetrics
 
 	mu        sync.Mutex
 	memo      map[types.UID]probeMemo
@@ -132,8 +134,10 @@ func (h *RedisReachability) PreReconcile(ctx context.Context, req *helm.Request)
 		log.Error(err, "Skipping the Redis check")
 		return helm.Result{}, nil
 	}
+	key := types.NamespacedName{Namespace: rc.Namespace, Name: rc.Name}
 	if !FaultToleranceEnabled(rc) {
 		h.forget(rc.UID)
+		h.Metrics.ForgetCluster(key)
 		return helm.Result{}, clearRedisStatus(req, rc)
 	}
 	now := h.clock.Now()
@@ -142,6 +146,7 @@ func (h *RedisReachability) PreReconcile(ctx context.Context, req *helm.Request)
 		return helm.Result{RequeueAfter: wait}, nil
 	}
 	handOverRedisVerdict(req, obs)
+	h.Metrics.SetReachable(key, obs.reachable)
 	// A copy: recordObservation changes the condition in place.
 	var prev *metav1.Condition
 	if c := meta.FindStatusCondition(rc.Status.Conditions, string(rayv1.RedisReachable)); c != nil {

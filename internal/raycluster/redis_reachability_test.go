@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -186,6 +188,11 @@ func newReachFixture(t *testing.T, secrets client.Reader, rc *rayv1.RayCluster) 
 	// The probe is real and the machine may be loaded: a generous timeout,
 	// which no case waits out (every failure here is refused at once).
 	f.hook = NewRedisReachability(secrets, f.events, f.clock, probe, ReachabilityOptions{Interval: 30 * time.Second, Timeout: 10 * time.Second})
+	metrics, err := NewRedisMetrics(prometheus.NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.hook.Metrics = metrics
 	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(rc)
 	if err != nil {
 		t.Fatal(err)
@@ -209,6 +216,11 @@ func (f *reachFixture) run(t *testing.T) (helm.Result, *metav1.Condition, *rayv1
 		t.Fatal(err)
 	}
 	return res, meta.FindStatusCondition(rc.Status.Conditions, string(rayv1.RedisReachable)), rc.Status.Redis
+}
+
+// unreachable is the value of the unreachable-clusters gauge.
+func (f *reachFixture) unreachable() float64 {
+	return testutil.ToFloat64(f.hook.Metrics.unreachable)
 }
 
 // nextEvent returns the next recorded event, "" when there is none.
@@ -278,6 +290,9 @@ func TestRedisReachabilityUpDownWrongPassword(t *testing.T) {
 	if e := f.nextEvent(); e != "" {
 		t.Errorf("a second event for the same outage: %q", e)
 	}
+	if got := f.unreachable(); got != 1 {
+		t.Errorf("%s = %v during the outage, want 1", MetricRedisUnreachableClusters, got)
+	}
 
 	if err := srv.Restart(); err != nil {
 		t.Fatal(err)
@@ -287,6 +302,9 @@ func TestRedisReachabilityUpDownWrongPassword(t *testing.T) {
 	expectCondition(t, cond, st, metav1.ConditionTrue, rayv1.ReasonRedisPingSucceeded)
 	if e := f.nextEvent(); !strings.HasPrefix(e, "Normal RedisReachable") {
 		t.Errorf("event %q, want RedisReachable", e)
+	}
+	if got := f.unreachable(); got != 0 {
+		t.Errorf("%s = %v with Redis back, want 0", MetricRedisUnreachableClusters, got)
 	}
 
 	// A password rotated in the Secret is seen at the next due check (the

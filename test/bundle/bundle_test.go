@@ -43,14 +43,16 @@ func TestBundleUpToDate(t *testing.T) {
 	}
 	ann := readAnnotations(t, filepath.Join(l.BundleDir, "metadata", "annotations.yaml"))
 	o := gen.Options{
-		ManifestsDir:   l.ManifestsDir,
-		Package:        Package,
-		Version:        csv.Spec.Version.String(),
-		Image:          csv.Annotations["containerImage"],
-		Channels:       strings.Split(ann["operators.operatorframework.io.bundle.channels.v1"], ","),
-		DefaultChannel: ann["operators.operatorframework.io.bundle.channel.default.v1"],
-		PreviousCSV:    csvData,
-		Now:            func() time.Time { return time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC) },
+		ManifestsDir:      l.ManifestsDir,
+		Package:           Package,
+		Version:           csv.Spec.Version.String(),
+		Image:             csv.Annotations["containerImage"],
+		Channels:          strings.Split(ann["operators.operatorframework.io.bundle.channels.v1"], ","),
+		DefaultChannel:    ann["operators.operatorframework.io.bundle.channel.default.v1"],
+		OpenShiftVersions: ann["com.redhat.openshift.versions"],
+		ScorecardDir:      filepath.Join(l.Root, "config", "scorecard"),
+		PreviousCSV:       csvData,
+		Now:               func() time.Time { return time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC) },
 	}
 	b, err := gen.Generate(o, "bundle")
 	if err != nil {

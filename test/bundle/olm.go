@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 
 	operatorsv1alpha1 "github.com/operator-framework/api/pkg/operators/v1alpha1"
 	authenticationv1 "k8s.io/api/authentication/v1"
@@ -23,13 +24,16 @@ import (
 )
 
 // Install does with a bundle what OLM does when it installs the CSV into
-// namespace ns: it creates the CRDs (unless present) and the plain
+// namespace ns for an OperatorGroup whose target namespaces are targets
+// (nil: AllNamespaces): it creates the CRDs (unless present) and the plain
 // manifests, the ServiceAccounts named in the install strategy, a
 // ClusterRole and ClusterRoleBinding for each `clusterPermissions` entry,
-// and for each `permissions` entry a Role and RoleBinding in ns (an
-// OwnNamespace OperatorGroup) or, with allNamespaces, a ClusterRole and
-// ClusterRoleBinding (an AllNamespaces group). It returns the CSV.
-func Install(ctx context.Context, admin client.Client, bundleDir, ns string, allNamespaces bool) (*operatorsv1alpha1.ClusterServiceVersion, error) {
+// and for each `permissions` entry a Role and RoleBinding in ns and in every
+// target namespace or, for AllNamespaces, a ClusterRole and
+// ClusterRoleBinding. As OLM, it fails when a manifest's kind is not served
+// (e.g. a ServiceMonitor without the Prometheus Operator's CRDs). It
+// returns the CSV.
+func Install(ctx context.Context, admin client.Client, bundleDir, ns string, targets []string) (*operatorsv1alpha1.ClusterServiceVersion, error) {
 	files, err := filepath.Glob(filepath.Join(bundleDir, "manifests", "*.yaml"))
 	if err != nil {
 		return nil, err
@@ -52,6 +56,13 @@ func Install(ctx context.Context, admin client.Client, bundleDir, ns string, all
 				return nil, fmt.Errorf("creating CRD %s from the bundle: %w", u.GetName(), err)
 			}
 			continue
+		case "ClusterRole", "PriorityClass":
+			// Cluster-scoped: one object for every install, which OLM
+			// creates or updates.
+			if err := createOrUpdate(ctx, admin, u); err != nil {
+				return nil, fmt.Errorf("applying %s %s from the bundle: %w", u.GetKind(), u.GetName(), err)
+			}
+			continue
 		default:
 			u.SetNamespace(ns)
 		}
@@ -62,10 +73,40 @@ func Install(ctx context.Context, admin client.Client, bundleDir, ns string, all
 	if csv == nil {
 		return nil, fmt.Errorf("no CSV in %s", bundleDir)
 	}
-	return csv, grantPermissions(ctx, admin, csv, ns, allNamespaces)
+	return csv, grantPermissions(ctx, admin, csv, ns, targets)
 }
 
-func grantPermissions(ctx context.Context, admin client.Client, csv *operatorsv1alpha1.ClusterServiceVersion, ns string, allNamespaces bool) error {
+func createOrUpdate(ctx context.Context, admin client.Client, u *unstructured.Unstructured) error {
+	err := admin.Create(ctx, u)
+	if !apierrors.IsAlreadyExists(err) {
+		return err
+	}
+	cur := &unstructured.Unstructured{}
+	cur.SetGroupVersionKind(u.GroupVersionKind())
+	if err := admin.Get(ctx, client.ObjectKeyFromObject(u), cur); err != nil {
+		return err
+	}
+	u.SetResourceVersion(cur.GetResourceVersion())
+	return admin.Update(ctx, u)
+}
+
+// GrantedNamespaces are the namespaces where OLM creates the Roles of a
+// CSV's `permissions`: the operator's own and the OperatorGroup's targets
+// (nil for AllNamespaces, where they become ClusterRoles).
+func GrantedNamespaces(ns string, targets []string) []string {
+	if targets == nil {
+		return nil
+	}
+	out := []string{ns}
+	for _, t := range targets {
+		if !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func grantPermissions(ctx context.Context, admin client.Client, csv *operatorsv1alpha1.ClusterServiceVersion, ns string, targets []string) error {
 	spec := csv.Spec.InstallStrategy.StrategySpec
 	var objs []client.Object
 	accounts := map[string]bool{}
@@ -78,17 +119,19 @@ func grantPermissions(ctx context.Context, admin client.Client, csv *operatorsv1
 	for i, p := range spec.Permissions {
 		accounts[p.ServiceAccountName] = true
 		name := fmt.Sprintf("%s-%s-%d", csv.Name, ns, i)
-		if allNamespaces {
+		if targets == nil {
 			objs = append(objs, clusterGrant(name, p.Rules, subject(p.ServiceAccountName))...)
 			continue
 		}
-		objs = append(objs,
-			&rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}, Rules: p.Rules},
-			&rbacv1.RoleBinding{
-				ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
-				RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: name},
-				Subjects:   subject(p.ServiceAccountName),
-			})
+		for _, granted := range GrantedNamespaces(ns, targets) {
+			objs = append(objs,
+				&rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Namespace: granted, Name: name}, Rules: p.Rules},
+				&rbacv1.RoleBinding{
+					ObjectMeta: metav1.ObjectMeta{Namespace: granted, Name: name},
+					RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: name},
+					Subjects:   subject(p.ServiceAccountName),
+				})
+		}
 	}
 	for i, p := range spec.ClusterPermissions {
 		accounts[p.ServiceAccountName] = true

@@ -156,19 +156,27 @@ func renderDefault(t *testing.T, l Layout, kind string, obj runtime.Object) {
 	t.Fatalf("config/default renders no %s", kind)
 }
 
-// installMode is how OLM would install the operator: into operatorNS,
-// serving watch (WATCH_NAMESPACE, "" for all namespaces). The RayCluster
-// goes to clusterNS, which enforces the restricted Pod Security Standard,
-// so the Ray pods the operator creates must pass it.
+// installMode is how OLM would install the operator: into operatorNS, for
+// an OperatorGroup targeting targets (nil: all namespaces), which OLM
+// passes on as WATCH_NAMESPACE. The RayCluster goes to clusterNS, which
+// enforces the restricted Pod Security Standard, so the Ray pods the
+// operator creates must pass it.
 type installMode struct {
-	name, operatorNS, clusterNS, watch string
-	allNamespaces                      bool
+	name, operatorNS, clusterNS string
+	targets                     []string
 }
 
+// installModes are every install mode the CSV claims; TestInstallModesTested
+// keeps the two lists equal.
 var installModes = []installMode{
-	{name: "OwnNamespace", operatorNS: "rays", clusterNS: "rays", watch: "rays"},
-	{name: "AllNamespaces", operatorNS: "ray-ha-operator-system", clusterNS: "rays-all", allNamespaces: true},
+	{name: "OwnNamespace", operatorNS: "rays", clusterNS: "rays", targets: []string{"rays"}},
+	{name: "SingleNamespace", operatorNS: "ray-op-single", clusterNS: "rays-single", targets: []string{"rays-single"}},
+	{name: "MultiNamespace", operatorNS: "ray-op-multi", clusterNS: "rays-multi-b", targets: []string{"rays-multi-a", "rays-multi-b"}},
+	{name: "AllNamespaces", operatorNS: "ray-ha-operator-system", clusterNS: "rays-all"},
 }
+
+// watch is WATCH_NAMESPACE as OLM sets it for the mode ("" for all).
+func (m installMode) watch() string { return strings.Join(m.targets, ",") }
 
 // testLifecycleWithBundleRBAC is the issue's proof: with only the bundle's
 // permissions, granted as OLM grants them in the install mode, the operator
@@ -177,12 +185,19 @@ var installModes = []installMode{
 // a namespace-scoped mode its token must not reach other namespaces' Secrets.
 func testLifecycleWithBundleRBAC(t *testing.T, c *simcluster.Cluster, admin client.Client, l Layout, m installMode) {
 	ctx := context.Background()
-	createNamespace(t, admin, m.operatorNS, restrictedLabels)
 	ns := m.clusterNS
-	if ns != m.operatorNS {
-		createNamespace(t, admin, ns, restrictedLabels)
+	for _, n := range append([]string{m.operatorNS, ns}, m.targets...) {
+		if err := admin.Get(ctx, client.ObjectKey{Name: n}, &corev1.Namespace{}); apierrors.IsNotFound(err) {
+			createNamespace(t, admin, n, restrictedLabels)
+		}
 	}
-	csv, err := Install(ctx, admin, l.BundleDir, m.operatorNS, m.allNamespaces)
+	// The bundle carries a ServiceMonitor and a PrometheusRule: OLM
+	// installs it only where the Prometheus Operator's CRDs are served
+	// (always on OpenShift).
+	if err := InstallMonitoringCRDs(ctx, admin); err != nil {
+		t.Fatal(err)
+	}
+	csv, err := Install(ctx, admin, l.BundleDir, m.operatorNS, m.targets)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,7 +214,7 @@ func testLifecycleWithBundleRBAC(t *testing.T, c *simcluster.Cluster, admin clie
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !m.allNamespaces {
+	if m.targets != nil {
 		assertNoSecretsElsewhere(t, admin, saConfig)
 	}
 
@@ -277,7 +292,8 @@ func testLifecycleWithBundleRBAC(t *testing.T, c *simcluster.Cluster, admin clie
 // waitGranted waits until the API server authorizes every request the
 // CSV grants the operator's ServiceAccounts, as Install bound them for
 // install mode m: `permissions` in the operator's namespace (across all
-// namespaces in AllNamespaces mode), `clusterPermissions` cluster-wide.
+// namespaces in AllNamespaces mode, and in the target namespaces too
+// otherwise), `clusterPermissions` cluster-wide.
 func waitGranted(t *testing.T, admin client.Client, csv *operatorsv1alpha1.ClusterServiceVersion, m installMode) {
 	t.Helper()
 	type grant struct {
@@ -287,11 +303,13 @@ func waitGranted(t *testing.T, admin client.Client, csv *operatorsv1alpha1.Clust
 	spec := csv.Spec.InstallStrategy.StrategySpec
 	var grants []grant
 	for _, p := range spec.Permissions {
-		ns := m.operatorNS
-		if m.allNamespaces {
-			ns = ""
+		if m.targets == nil {
+			grants = append(grants, grant{p.ServiceAccountName, "", p.Rules})
+			continue
 		}
-		grants = append(grants, grant{p.ServiceAccountName, ns, p.Rules})
+		for _, ns := range GrantedNamespaces(m.operatorNS, m.targets) {
+			grants = append(grants, grant{p.ServiceAccountName, ns, p.Rules})
+		}
 	}
 	for _, p := range spec.ClusterPermissions {
 		grants = append(grants, grant{p.ServiceAccountName, "", p.Rules})
@@ -523,7 +541,7 @@ func assertNoForbidden(t *testing.T, log string) {
 func startOperator(t *testing.T, kubeconfig string, m installMode) *operatorproc.Process {
 	t.Helper()
 	operators := harness.NewBinaries(t, kubeconfig, "--leader-elect", "--leader-election-namespace="+m.operatorNS)
-	operators.Env = []string{"WATCH_NAMESPACE=" + m.watch}
+	operators.Env = []string{"WATCH_NAMESPACE=" + m.watch()}
 	return operators.Start()
 }
 

@@ -59,7 +59,7 @@ func TestFleetBrake(t *testing.T) {
 	metrics := fmt.Sprintf("127.0.0.1:%d", port)
 	e := procStartSim(t, simcluster.Options{Nodes: brakeNodes, NodeMonitorGracePeriod: leaderNodeMonitorGrace},
 		"--head-node-lost-grace="+brakeNodeLostGrace.String(), "--head-stuck-terminating-grace="+brakeStuckGrace.String(),
-		"--fleet-brake-release-delay="+brakeReleaseDelay.String(), "--metrics-bind-address="+metrics)
+		"--fleet-brake-release-delay="+brakeReleaseDelay.String(), "--metrics-bind-address="+metrics, "--metrics-secure=false")
 	ns := e.namespace("brake")
 	e.restartOperator()
 	var keys []types.NamespacedName

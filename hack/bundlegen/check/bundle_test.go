@@ -21,7 +21,7 @@ func copyBundle(t *testing.T) (dir, dockerfile string) {
 	}
 	tmp := t.TempDir()
 	dir = filepath.Join(tmp, "bundle")
-	for _, sub := range []string{"manifests", "metadata"} {
+	for _, sub := range []string{"manifests", "metadata", "tests/scorecard"} {
 		files, err := filepath.Glob(filepath.Join(root, "bundle", sub, "*"))
 		if err != nil {
 			t.Fatal(err)
@@ -82,6 +82,14 @@ func TestBundleFindsBreakage(t *testing.T) {
 				}
 			},
 			wantCheck: "one-object-per-file",
+		},
+		"scorecard config missing": {
+			breakIt: func(t *testing.T, dir, _ string) {
+				if err := os.Remove(filepath.Join(dir, "tests", "scorecard", "config.yaml")); err != nil {
+					t.Fatal(err)
+				}
+			},
+			wantCheck: "metadata",
 		},
 		"feature annotation missing": {
 			breakIt: func(t *testing.T, dir, _ string) {

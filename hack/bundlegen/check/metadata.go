@@ -28,6 +28,7 @@ const (
 	keyPackage        = "operators.operatorframework.io.bundle.package.v1"
 	keyChannels       = "operators.operatorframework.io.bundle.channels.v1"
 	keyDefaultChannel = "operators.operatorframework.io.bundle.channel.default.v1"
+	keyTestConfig     = "operators.operatorframework.io.test.config.v1"
 )
 
 // metadata checks annotations.yaml: required keys and values, the package
@@ -54,6 +55,11 @@ func metadata(r *Report, dir, dockerfile string, b *manifests.Bundle) error {
 	channels := strings.Split(ann[keyChannels], ",")
 	if def, ok := ann[keyDefaultChannel]; ok && !slices.Contains(channels, def) {
 		r.add(Error, "metadata", "default channel %q is not among the channels %v", def, channels)
+	}
+	if cfg, ok := ann[keyTestConfig]; ok {
+		if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(cfg), "config.yaml")); err != nil {
+			r.add(Error, "metadata", "%s names %s, but it has no config.yaml: %v", keyTestConfig, cfg, err)
+		}
 	}
 	labels, err := dockerLabels(dockerfile)
 	if err != nil {

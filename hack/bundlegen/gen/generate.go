@@ -62,14 +62,32 @@ func Generate(o Options, bundleDir string) (*Bundle, error) {
 		b.Files[name] = data
 	}
 	b.Files[metadataDir+"/annotations.yaml"] = annotationsYAML(o)
+	if o.ScorecardDir != "" {
+		if b.Files[scorecardDir+"/config.yaml"], err = scorecardConfig(o.ScorecardDir); err != nil {
+			return nil, err
+		}
+	}
 	return b, nil
+}
+
+// scorecardConfig renders the scorecard kustomization: exactly one
+// scorecard Configuration.
+func scorecardConfig(dir string) ([]byte, error) {
+	objs, err := renderKustomization(dir)
+	if err != nil {
+		return nil, err
+	}
+	if len(objs) != 1 || objs[0].GetKind() != "Configuration" || objs[0].GroupVersionKind().Group != "scorecard.operatorframework.io" {
+		return nil, fmt.Errorf("%s must render exactly one scorecard.operatorframework.io Configuration, got %d objects", dir, len(objs))
+	}
+	return marshalObject(objs[0])
 }
 
 // Write replaces the manifests and metadata folders under dir with the
 // bundle's files, so files of objects that no longer exist disappear, and
 // writes the Dockerfile.
 func (b *Bundle) Write(dir, dockerfilePath string) error {
-	for _, sub := range []string{manifestsDir, metadataDir} {
+	for _, sub := range []string{manifestsDir, metadataDir, scorecardDir} {
 		if err := os.RemoveAll(filepath.Join(dir, sub)); err != nil {
 			return fmt.Errorf("clearing %s: %w", filepath.Join(dir, sub), err)
 		}

@@ -3,6 +3,7 @@ package gen
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"time"
 
 	"github.com/blang/semver/v4"
@@ -21,12 +22,23 @@ type Options struct {
 	// Channels and DefaultChannel go to annotations.yaml and bundle.Dockerfile.
 	Channels       []string
 	DefaultChannel string
+	// ScorecardDir is the kustomization of the scorecard configuration
+	// (config/scorecard); empty: the bundle has no tests folder.
+	ScorecardDir string
+	// OpenShiftVersions is the com.redhat.openshift.versions annotation,
+	// e.g. "v4.15" (that release and later) or "v4.15-v4.18"; empty: none.
+	OpenShiftVersions string
 	// PreviousCSV is the CSV of the bundle being replaced (nil if none): its
 	// createdAt is kept when nothing else in the CSV changed.
 	PreviousCSV []byte
 	// Now gives createdAt for a changed CSV (default time.Now).
 	Now func() time.Time
 }
+
+// openShiftVersions is the syntax OpenShift catalogs accept for
+// com.redhat.openshift.versions: "v4.15" (and later), "=v4.16" (exactly),
+// "v4.15-v4.18" (a range).
+var openShiftVersions = regexp.MustCompile(`^(=?v4\.[0-9]+|v4\.[0-9]+-v4\.[0-9]+)$`)
 
 // placeholderImage is the image name config/manager uses for the operator.
 const placeholderImage = "controller"
@@ -50,6 +62,9 @@ func (o *Options) validate() error {
 	}
 	if o.DefaultChannel != "" && !contains(o.Channels, o.DefaultChannel) {
 		errs = append(errs, fmt.Errorf("default channel %q is not one of the channels %v", o.DefaultChannel, o.Channels))
+	}
+	if v := o.OpenShiftVersions; v != "" && !openShiftVersions.MatchString(v) {
+		errs = append(errs, fmt.Errorf("OpenShift versions %q: want v4.N, =v4.N or v4.N-v4.M", v))
 	}
 	if o.Now == nil {
 		o.Now = time.Now
