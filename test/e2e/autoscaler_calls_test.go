@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	rayv1 "github.com/ray-ha-operator/ray-ha-operator/api/v1"
+	"github.com/ray-ha-operator/ray-ha-operator/test/harness"
 )
 
 // TestAutoscalerCalls plays the API calls of Ray's autoscaler (its
@@ -23,7 +24,7 @@ func TestAutoscalerCalls(t *testing.T) {
 	env := Start(t, Options{})
 	ns := env.Namespace(t, "autoscaler-calls")
 	const name = "rc"
-	rc := NewRayCluster(ns, name, ClusterOptions{Workers: 0})
+	rc := harness.NewRayCluster(ns, name, harness.ClusterOptions{Workers: 0})
 	rc.Spec.EnableInTreeAutoscaling = ptr.To(true)
 	rc.Spec.AutoscalerOptions = &rayv1.AutoscalerOptions{Version: ptr.To(rayv1.AutoscalerVersionV2)}
 	env.Create(t, rc)
@@ -35,9 +36,9 @@ func TestAutoscalerCalls(t *testing.T) {
 	if err := autoscaler.Patch(ctx, env.RayCluster(t, ns, name), client.RawPatch("application/json-patch+json", []byte(scaleUp))); err != nil {
 		t.Fatalf("the autoscaler's scale-up patch: %v", err)
 	}
-	Eventually(t, time.Minute, "two workers after the scale-up", func() (bool, error) {
+	harness.Eventually(t, time.Minute, "two workers after the scale-up", func(context.Context) (bool, string, error) {
 		n := len(env.WorkerUIDs(t, ns, name))
-		return n == 2, errorf("%d workers", n)
+		return n == 2, fmt.Sprintf("%d workers", n), nil
 	})
 
 	workers := activeWorkers(t, env, ns)
@@ -59,7 +60,7 @@ func (e *Env) clientAs(t *testing.T, user, ns string) client.Client {
 	cfg := rest.CopyConfig(e.Cluster.RESTConfig())
 	cfg.Impersonate = rest.ImpersonationConfig{UserName: user,
 		Groups: []string{"system:serviceaccounts", "system:serviceaccounts:" + ns, "system:authenticated"}}
-	c, err := client.New(cfg, client.Options{Scheme: Scheme()})
+	c, err := client.New(cfg, client.Options{Scheme: harness.Scheme()})
 	if err != nil {
 		t.Fatal(err)
 	}
