@@ -42,9 +42,10 @@ const (
 //     goes from 0 to exactly 3 and the tasks finish.
 //  2. Scale-down: a detached actor keeps one worker busy; after
 //     idleTimeoutSeconds exactly the two idle workers are named and removed.
-//  3. Head lost mid scale-up: two pending detached actors make the
-//     autoscaler patch the group to 3; the head's node is killed right
-//     then. The operator brings a new head, the autoscaler comes back with
+//  3. Head lost mid scale-up: two pending detached actors (created by the
+//     busy worker's actor: Ray cleans up a pending actor whose creator's
+//     node dies) make the autoscaler patch the group to 3; the head's node
+//     is killed right then. The operator brings a new head, the autoscaler comes back with
 //     it, the group never drops to 0 nor goes past 3, the actors start, and
 //     once they are gone the new autoscaler removes exactly their workers.
 //
@@ -273,7 +274,7 @@ func podByIP(t *testing.T, pods []workerRec, ip any) workerRec {
 
 // checkOnlyIdleRemoved: the keeper's pod is the one left, the same pod;
 // exactly n other pods were named in workersToDelete since from, and exactly
-// those are gone.
+// those are gone or terminating.
 func checkOnlyIdleRemoved(t *testing.T, watch *groupWatch, keeper workerRec, from time.Time, n int) {
 	t.Helper()
 	if l := watch.live(); len(l) != 1 || l[0].uid != keeper.uid {
@@ -283,7 +284,8 @@ func checkOnlyIdleRemoved(t *testing.T, watch *groupWatch, keeper workerRec, fro
 	var gone []string
 	for _, p := range watch.all() {
 		// Pods never bound (the scale-down gate's) never ran Ray.
-		if p.uid != keeper.uid && p.ip != "" && !p.gone.IsZero() && !p.gone.Before(from) {
+		removed := p.terminating || !p.gone.IsZero() && !p.gone.Before(from)
+		if p.uid != keeper.uid && p.ip != "" && removed {
 			gone = append(gone, p.name)
 		}
 	}

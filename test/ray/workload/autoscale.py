@@ -8,8 +8,10 @@ Run inside the head pod (as kubectl exec would):
   autoscale.py --node-ip IP keep             a detached actor holding one CPU
       ("keeper"), so its worker is never idle.
   autoscale.py --node-ip IP pend N           N detached actors of one CPU each
-      ("job-0".."job-N-1"), not waited for: their demand outlives this driver
-      (and, with GCS fault tolerance, the head).
+      ("job-0".."job-N-1"), created by the keeper on its worker and not
+      waited for: their demand outlives this driver and, with GCS fault
+      tolerance, the head (a pending actor whose creator's node dies is
+      cleaned up, so the creator is not a driver on the head).
   autoscale.py --node-ip IP finish N         find the N job actors, call each
       once, then kill them (their workers become idle).
 
@@ -51,6 +53,15 @@ class Holder:
     def node(self):
         return ray.util.get_node_ip_address()
 
+    def spawn(self, n):
+        """Creates the job actors from here, a worker: a pending actor is
+        cleaned up when its creator's node dies, and a driver's node is
+        the head."""
+        for i in range(n):
+            Holder.options(name="job-%d" % i, lifetime="detached",
+                           namespace=NAMESPACE).remote()
+        return time.time()
+
 
 def alive():
     return {n["NodeManagerAddress"] for n in ray.nodes() if n["Alive"]}
@@ -86,9 +97,8 @@ def keep(args):
 
 def pend(args):
     connect(args.node_ip)
-    demanded = time.time()
-    for i in range(args.n):
-        Holder.options(name="job-%d" % i, lifetime="detached").remote()
+    keeper = ray.get_actor("keeper")
+    demanded = ray.get(keeper.spawn.remote(args.n), timeout=args.timeout)
     result(cmd="pend", demanded=demanded)
 
 
