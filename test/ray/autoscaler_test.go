@@ -104,8 +104,8 @@ func TestRayAutoscaler(t *testing.T) {
 	idleFrom := lastTaskEnd(burst)
 	watch.resetBounds()
 	waitFor(ctx, t, "idle workers removed", func() (bool, string) {
-		l := watch.live()
-		return watch.replicas() == 1 && len(l) == 1, fmt.Sprintf("replicas %d, %d live workers", watch.replicas(), len(l))
+		l, n := watch.live(), watch.present()
+		return watch.replicas() == 1 && len(l) == 1 && n == 1, fmt.Sprintf("replicas %d, %d live workers, %d present", watch.replicas(), len(l), n)
 	})
 	checkOnlyIdleRemoved(t, watch, keeper, idleFrom, maxWorkers-1)
 	down := ray.NewTimeline(idleFrom)
@@ -136,8 +136,8 @@ func TestRayAutoscaler(t *testing.T) {
 	checkActorsOnPods(t, finish["nodes"], newPods)
 	released := time.Now()
 	waitFor(ctx, t, "the new autoscaler removes the released workers", func() (bool, string) {
-		l := watch.live()
-		return watch.replicas() == 1 && len(l) == 1, fmt.Sprintf("replicas %d, %d live workers", watch.replicas(), len(l))
+		l, n := watch.live(), watch.present()
+		return watch.replicas() == 1 && len(l) == 1 && n == 1, fmt.Sprintf("replicas %d, %d live workers, %d present", watch.replicas(), len(l), n)
 	})
 	checkOnlyIdleRemoved(t, watch, keeper, released, 2)
 	lo, hi, pods = watch.bounds()
@@ -274,7 +274,7 @@ func podByIP(t *testing.T, pods []workerRec, ip any) workerRec {
 
 // checkOnlyIdleRemoved: the keeper's pod is the one left, the same pod;
 // exactly n other pods were named in workersToDelete since from, and exactly
-// those are gone or terminating.
+// those are gone.
 func checkOnlyIdleRemoved(t *testing.T, watch *groupWatch, keeper workerRec, from time.Time, n int) {
 	t.Helper()
 	if l := watch.live(); len(l) != 1 || l[0].uid != keeper.uid {
@@ -284,8 +284,7 @@ func checkOnlyIdleRemoved(t *testing.T, watch *groupWatch, keeper workerRec, fro
 	var gone []string
 	for _, p := range watch.all() {
 		// Pods never bound (the scale-down gate's) never ran Ray.
-		removed := p.terminating || !p.gone.IsZero() && !p.gone.Before(from)
-		if p.uid != keeper.uid && p.ip != "" && removed {
+		if p.uid != keeper.uid && p.ip != "" && !p.gone.IsZero() && !p.gone.Before(from) {
 			gone = append(gone, p.name)
 		}
 	}

@@ -181,6 +181,19 @@ func (g *groupWatch) live() []workerRec {
 	return out
 }
 
+// present counts the bound worker pods that exist, terminating or not.
+func (g *groupWatch) present() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	n := 0
+	for _, r := range g.pods {
+		if r.gone.IsZero() && r.bound {
+			n++
+		}
+	}
+	return n
+}
+
 // all is every worker pod seen, oldest first.
 func (g *groupWatch) all() []workerRec {
 	g.mu.Lock()
