@@ -20,6 +20,8 @@ import (
 // rendered Role. A scale-up patch of replicas goes through and the group
 // grows; a scale-down that names a pod in scaleStrategy.workersToDelete
 // removes exactly that pod (the races are in TestWorkersToDeleteRaces).
+// After each call the status reports the desired, ready, min and max
+// workers KubeRay would.
 func TestAutoscalerCalls(t *testing.T) {
 	env := Start(t, Options{})
 	ns := env.Namespace(t, "autoscaler-calls")
@@ -40,6 +42,7 @@ func TestAutoscalerCalls(t *testing.T) {
 		n := len(env.WorkerUIDs(t, ns, name))
 		return n == 2, fmt.Sprintf("%d workers", n), nil
 	})
+	expectWorkerStatus(t, env, ns, name, workerStatus{desired: 2, ready: 2, min: 0, max: 5})
 
 	workers := activeWorkers(t, env, ns)
 	scaleDown := fmt.Sprintf(`[{"op": "replace", "path": "/spec/workerGroupSpecs/0/replicas", "value": 1},
@@ -48,9 +51,26 @@ func TestAutoscalerCalls(t *testing.T) {
 		t.Fatalf("the autoscaler's scale-down patch naming %s: %v", workers[0].Name, err)
 	}
 	expectSettled(t, env, ns, workers[1])
+	expectWorkerStatus(t, env, ns, name, workerStatus{desired: 1, ready: 1, min: 0, max: 5})
 	if got := env.RayCluster(t, ns, name).Spec.WorkerGroupSpecs[0].ScaleStrategy; got == nil || len(got.WorkersToDelete) != 1 {
 		t.Errorf("scaleStrategy after the scale-down = %+v, want the list left as KubeRay leaves it", got)
 	}
+}
+
+// workerStatus is the part of KubeRay's status the autoscaler's calls move.
+type workerStatus struct{ desired, ready, min, max int32 }
+
+// expectWorkerStatus waits until the RayCluster's status reports exactly
+// want: the status is written after the pods change, so it is waited for,
+// and a wrong value that stays is what the failure shows.
+func expectWorkerStatus(t *testing.T, env *Env, ns, name string, want workerStatus) {
+	t.Helper()
+	harness.Eventually(t, time.Minute, fmt.Sprintf("status %+v", want), func(context.Context) (bool, string, error) {
+		st := env.RayCluster(t, ns, name).Status
+		got := workerStatus{desired: st.DesiredWorkerReplicas, ready: st.ReadyWorkerReplicas,
+			min: st.MinWorkerReplicas, max: st.MaxWorkerReplicas}
+		return got == want, fmt.Sprintf("status %+v", got), nil
+	})
 }
 
 // clientAs is a client of the test's API server acting as user (a
