@@ -115,6 +115,10 @@ func TestHeadNodeLostFullClusterWithSpare(t *testing.T) {
 	fresh, took := env.WaitNewHeadReady(t, ns, "rc", old.UID, recoveryTimeout)
 	t.Logf("node %s killed -> new head Ready on %s after %s (node-monitor grace 5s + node-lost grace 3s)",
 		old.Spec.NodeName, fresh.Spec.NodeName, took.Round(time.Millisecond))
+	readyAt := time.Now()
+	if forced := forceDeleteTime(t, env, ns); !forced.IsZero() {
+		t.Logf("new head Ready %s after the force-delete event (50 ms polling)", readyAt.Sub(forced).Round(10*time.Millisecond))
+	}
 	if fresh.Spec.NodeName != spare.Spec.NodeName {
 		t.Errorf("new head on %s, want the spare's node %s", fresh.Spec.NodeName, spare.Spec.NodeName)
 	}
@@ -195,6 +199,22 @@ func preemptions(t *testing.T, env *Env, ns string) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// forceDeleteTime is when the operator's HeadForceDeleted event was
+// emitted (zero when there is none yet).
+func forceDeleteTime(t *testing.T, env *Env, ns string) time.Time {
+	t.Helper()
+	var list eventsv1.EventList
+	if err := env.Client.List(context.Background(), &list, client.InNamespace(ns)); err != nil {
+		t.Fatal(err)
+	}
+	for _, ev := range list.Items {
+		if ev.Reason == raycluster.EventHeadForceDeleted {
+			return ev.EventTime.Time
+		}
+	}
+	return time.Time{}
 }
 
 // otherNode is the node that is neither the head's nor the workers'.
