@@ -64,6 +64,10 @@ type Options struct {
 	// tree's helm-charts/ray-cluster). Upgrade tests start with an earlier
 	// chart and switch with RestartOperatorWithChart.
 	ChartDir string
+	// ProductionTimings runs the simulated cluster with Kubernetes' default
+	// node-loss timings (simcluster.ProductionProfile): a lost node is
+	// NotReady 40-55 s after its last heartbeat, not 5 s.
+	ProductionTimings bool
 }
 
 // Env is a simulated cluster with the operator running against it.
@@ -105,7 +109,14 @@ func Start(t *testing.T, opts Options) *Env {
 		opts.Nodes = 3
 	}
 	began := time.Now()
-	c := simcluster.StartForTest(t, simcluster.Options{Nodes: opts.Nodes, NodeCapacity: opts.NodeCapacity, DisregardStatusSelector: true})
+	simOpts := simcluster.Options{Nodes: opts.Nodes, NodeCapacity: opts.NodeCapacity, DisregardStatusSelector: true}
+	if opts.ProductionTimings {
+		var err error
+		if simOpts, err = simcluster.ProductionProfile(simOpts); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := simcluster.StartForTest(t, simOpts)
 	cfg := c.RESTConfig()
 	root, err := testbin.ModuleRoot()
 	if err != nil {
