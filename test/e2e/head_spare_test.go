@@ -35,8 +35,32 @@ const (
 	spareSettle = 15 * time.Second
 )
 
-func spareEnv(t *testing.T) *Env {
-	return Start(t, Options{Nodes: 3, NodeCapacity: corev1.ResourceList{
+// spareProfile is the timing a warm-spare test runs with.
+type spareProfile struct {
+	production bool
+	// lossTimeout bounds the wait from the kill to the force-delete and
+	// to the new head: node-monitor grace + node-lost grace + slack.
+	lossTimeout time.Duration
+}
+
+// spareProfiles: the simulated cluster's short timings (5 s node-monitor
+// grace, the tests' 3 s node-lost grace) and Kubernetes' defaults (50 s
+// grace, 5 s period, 40 s kubelet lease; the operator's default 30 s
+// node-lost grace).
+var spareProfiles = map[string]spareProfile{
+	"simulated timings":  {lossTimeout: recoveryTimeout},
+	"production timings": {production: true, lossTimeout: 150 * time.Second},
+}
+
+func (p spareProfile) annotations(extra map[string]string) map[string]string {
+	if !p.production {
+		return fastBounds(extra)
+	}
+	return extra
+}
+
+func spareEnv(t *testing.T, p spareProfile) *Env {
+	return Start(t, Options{Nodes: 3, ProductionTimings: p.production, NodeCapacity: corev1.ResourceList{
 		corev1.ResourceCPU: resource.MustParse(spareNodeCPU), corev1.ResourceMemory: resource.MustParse("16Gi"),
 		corev1.ResourcePods: resource.MustParse("110")}})
 }
@@ -44,7 +68,7 @@ func spareEnv(t *testing.T) *Env {
 // fullCluster is a RayCluster whose head and one worker each ask for 3 CPUs.
 func fullCluster(ns string, annotations map[string]string) *rayv1.RayCluster {
 	rc := NewRayCluster(ns, "rc", ClusterOptions{Workers: 1, AvoidNode: spareFullNode, WorkerNode: spareFullNode,
-		Annotations: fastBounds(annotations)})
+		Annotations: annotations})
 	cpu := corev1.ResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse(sparePodCPU)}}
 	rc.Spec.HeadGroupSpec.Template.Spec.Containers[0].Resources = cpu
 	rc.Spec.WorkerGroupSpecs[0].Template.Spec.Containers[0].Resources = cpu
@@ -56,16 +80,27 @@ func fullCluster(ns string, annotations map[string]string) *rayv1.RayCluster {
 // stays Pending: no node has room (an autoscaler would have to add one,
 // and the new node would pull the image cold).
 func TestHeadNodeLostFullClusterNoSpare(t *testing.T) {
-	env := spareEnv(t)
+	for name, p := range spareProfiles {
+		t.Run(name, func(t *testing.T) { headNodeLostNoSpare(t, p) })
+	}
+}
+
+func headNodeLostNoSpare(t *testing.T, prof spareProfile) {
+	env := spareEnv(t, prof)
 	ns := env.Namespace(t, "no-spare")
-	env.Create(t, fullCluster(ns, nil))
+	env.Create(t, fullCluster(ns, prof.annotations(nil)))
 	old := env.WaitReady(t, ns, "rc", readyTimeout)
 	filler := fillNode(t, env, ns, otherNode(t, env, old.Spec.NodeName))
 
 	if err := env.Cluster.KillNode(old.Spec.NodeName); err != nil {
 		t.Fatal(err)
 	}
-	expectEvents(t, env, ns, raycluster.EventHeadForceDeleted, 1)
+	killed := time.Now()
+	Eventually(t, prof.lossTimeout, "the head force-deleted", func() (bool, error) {
+		got := env.EventReasons(t, ns, "rc")
+		return countString(got, raycluster.EventHeadForceDeleted) == 1, errorf("events %v", got)
+	})
+	t.Logf("head force-deleted %s after the kill", time.Since(killed).Round(time.Second))
 	var head *corev1.Pod
 	Eventually(t, recoveryTimeout, "a new head pod, unschedulable", func() (bool, error) {
 		head = env.HeadPod(t, ns, "rc")
@@ -99,9 +134,15 @@ func TestHeadNodeLostFullClusterNoSpare(t *testing.T) {
 // is made at once, Pending while no node has room, and placed on the node
 // added afterwards.
 func TestHeadNodeLostFullClusterWithSpare(t *testing.T) {
-	env := spareEnv(t)
+	for name, p := range spareProfiles {
+		t.Run(name, func(t *testing.T) { headNodeLostWithSpare(t, p) })
+	}
+}
+
+func headNodeLostWithSpare(t *testing.T, prof spareProfile) {
+	env := spareEnv(t, prof)
 	ns := env.Namespace(t, "spare")
-	env.Create(t, fullCluster(ns, map[string]string{raycluster.AnnotationHeadSpare: raycluster.HeadSpareEnabled}))
+	env.Create(t, fullCluster(ns, prof.annotations(map[string]string{raycluster.AnnotationHeadSpare: raycluster.HeadSpareEnabled})))
 	old := env.WaitReady(t, ns, "rc", readyTimeout)
 	spare := waitSpare(t, env, ns, rayv1.ReasonHeadSpareReady, "")
 	if spare.Spec.NodeName == old.Spec.NodeName || spare.Spec.NodeName == spareFullNode {
@@ -112,9 +153,8 @@ func TestHeadNodeLostFullClusterWithSpare(t *testing.T) {
 		t.Fatal(err)
 	}
 	killed := time.Now()
-	fresh, took := env.WaitNewHeadReady(t, ns, "rc", old.UID, recoveryTimeout)
-	t.Logf("node %s killed -> new head Ready on %s after %s (node-monitor grace 5s + node-lost grace 3s)",
-		old.Spec.NodeName, fresh.Spec.NodeName, took.Round(time.Millisecond))
+	fresh, took := env.WaitNewHeadReady(t, ns, "rc", old.UID, prof.lossTimeout)
+	t.Logf("node %s killed -> new head Ready on %s after %s", old.Spec.NodeName, fresh.Spec.NodeName, took.Round(time.Millisecond))
 	readyAt := time.Now()
 	if forced := forceDeleteTime(t, env, ns); !forced.IsZero() {
 		t.Logf("new head Ready %s after the force-delete event (50 ms polling)", readyAt.Sub(forced).Round(10*time.Millisecond))
