@@ -56,6 +56,10 @@ type Options struct {
 	// Operator, when set, changes the operator's options last (after the
 	// fields above), for what they do not cover.
 	Operator func(*operator.Options)
+	// ProductionTimings runs the simulated cluster with Kubernetes' default
+	// node-loss timings (simcluster.ProductionProfile): a lost node is
+	// NotReady 40-55 s after its last heartbeat, not 5 s.
+	ProductionTimings bool
 }
 
 // Env is a simulated cluster with the RayCluster CRD and the operator
@@ -87,7 +91,14 @@ func Start(t *testing.T, opts Options) *Env {
 		opts.Nodes = 3
 	}
 	began := time.Now()
-	c := simcluster.StartForTest(t, simcluster.Options{Nodes: opts.Nodes, NodeCapacity: opts.NodeCapacity, DisregardStatusSelector: true})
+	simOpts := simcluster.Options{Nodes: opts.Nodes, NodeCapacity: opts.NodeCapacity, DisregardStatusSelector: true}
+	if opts.ProductionTimings {
+		var err error
+		if simOpts, err = simcluster.ProductionProfile(simOpts); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := simcluster.StartForTest(t, simOpts)
 	cl := InstallCRD(t, c)
 	env := &Env{Cluster: c, Client: cl, opts: opts, root: t}
 	env.startOperator()
