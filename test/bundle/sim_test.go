@@ -59,7 +59,7 @@ func TestOnSimulatedCluster(t *testing.T) {
 	})
 	for _, m := range installModes {
 		t.Run("lifecycle with the bundle's RBAC only/"+m.name, func(t *testing.T) {
-			testLifecycleWithBundleRBAC(t, c, admin, l, m)
+			testLifecycleWithBundleRBAC(t, c, admin, l, m, operatorBinary{})
 		})
 	}
 }
@@ -184,7 +184,7 @@ func (m installMode) watch() string { return strings.Join(m.targets, ",") }
 // installs a RayCluster, sees its head replaced, and on delete uninstalls it
 // and cleans its GCS data from Redis. Any "forbidden" in its log fails; in
 // a namespace-scoped mode its token must not reach other namespaces' Secrets.
-func testLifecycleWithBundleRBAC(t *testing.T, c *simcluster.Cluster, admin client.Client, l Layout, m installMode) {
+func testLifecycleWithBundleRBAC(t *testing.T, c *simcluster.Cluster, admin client.Client, l Layout, m installMode, op operatorBinary) {
 	ctx := context.Background()
 	ns := m.clusterNS
 	for _, n := range append([]string{m.operatorNS, ns}, m.targets...) {
@@ -237,7 +237,7 @@ func testLifecycleWithBundleRBAC(t *testing.T, c *simcluster.Cluster, admin clie
 	waitGranted(t, admin, csv, m)
 
 	logPath := filepath.Join(dir, "operator.log")
-	startOperator(t, kubeconfig, logPath, m)
+	startOperator(t, kubeconfig, logPath, m, op)
 	// A missing permission usually shows up first as a wait that times out;
 	// name the denied request too.
 	t.Cleanup(func() {
@@ -541,13 +541,22 @@ func assertNoForbidden(t *testing.T, logPath string) {
 	}
 }
 
+// operatorBinary is the operator a lifecycle test runs: bin from dir (where
+// watches.yaml and the chart are), or, when zero, the operator built from
+// the source tree and run from the module root.
+type operatorBinary struct{ bin, dir string }
+
 // startOperator runs the operator binary with the ServiceAccount kubeconfig
 // and leader election on, as the bundle's Deployment does, with
 // WATCH_NAMESPACE set as OLM sets it for the install mode.
-func startOperator(t *testing.T, kubeconfig, logPath string, m installMode) {
+func startOperator(t *testing.T, kubeconfig, logPath string, m installMode, op operatorBinary) {
 	t.Helper()
+	if op.bin == "" {
+		op.bin = operatorproc.Shared(t)
+	}
 	p := operatorproc.Start(t, operatorproc.Options{
-		Bin:        operatorproc.Shared(t),
+		Bin:        op.bin,
+		Dir:        op.dir,
 		Kubeconfig: kubeconfig,
 		LogPath:    logPath,
 		Args:       []string{"--leader-elect", "--leader-election-namespace=" + m.operatorNS},
