@@ -87,6 +87,15 @@ vet: ## go vet every package.
 testbin: ## Build etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok (cached).
 	@cd hack/testbin && $(GO) run . -out $(TESTBIN)
 
+# OLM v0's olm operator for TestRealOLM (test/bundle), built from the module
+# proxy in hack/olm, a module of its own; keep equal to OLMVersion there.
+OLM_VERSION ?= v0.38.0
+
+.PHONY: olm
+olm: $(BIN)/olm-$(OLM_VERSION) ## Build OLM's olm operator (hack/olm) into bin/olm-$(OLM_VERSION) (cached).
+$(BIN)/olm-$(OLM_VERSION):
+	cd hack/olm && $(GO) build -o $@ github.com/operator-framework/operator-lifecycle-manager/cmd/olm
+
 .PHONY: ray-venv
 ray-venv: ## Create bin/ray-venv with ray[default]==$(RAY_VERSION) (once; reused after).
 	@$(ROOT)/hack/rayenv/ensure-venv.sh $(RAY_VENV) $(RAY_VERSION)
