@@ -166,16 +166,21 @@ container-tool-check:
 
 # use-engine says "yes" when docker-build/bundle-build should use the
 # container engine: IMAGE_BUILDER=engine, or auto and the engine answers.
+# Used in recipes only, so other targets never wait on the engine.
 use-engine = $(shell if [ "$(IMAGE_BUILDER)" = engine ]; then echo yes; \
 	elif [ "$(IMAGE_BUILDER)" = auto ] && [ -n "$(CONTAINER_TOOL)" ] && $(CONTAINER_TOOL) info >/dev/null 2>&1; then echo yes; fi)
 IMAGEBUILD = cd hack/imagebuild && $(GO) run . -context $(ROOT) -arch $(IMAGE_ARCH)
 
 .PHONY: docker-build
 docker-build: ## Build the operator image IMG with docker or podman, or without a daemon into IMG_ARCHIVE (see IMAGE_BUILDER).
-ifeq ($(call use-engine),yes)
-	@$(MAKE) --no-print-directory container-tool-check
-	$(CONTAINER_TOOL) build --build-arg VERSION=$(VERSION) -t $(IMG) .
-else
+	@if [ "$(use-engine)" = yes ]; then \
+		$(MAKE) --no-print-directory container-tool-check && \
+		echo "$(CONTAINER_TOOL) build --build-arg VERSION=$(VERSION) -t $(IMG) ." && \
+		$(CONTAINER_TOOL) build --build-arg VERSION=$(VERSION) -t $(IMG) . ; \
+	else $(MAKE) --no-print-directory docker-build-daemonless; fi
+
+.PHONY: docker-build-daemonless
+docker-build-daemonless: ## Build the operator image IMG for linux/IMAGE_ARCH into IMG_ARCHIVE without a container engine.
 	@echo "No container engine used (IMAGE_BUILDER=$(IMAGE_BUILDER)): building $(IMG) for linux/$(IMAGE_ARCH) into $(IMG_ARCHIVE)."
 	@mkdir -p $(IMAGE_DIR) $(dir $(IMG_ARCHIVE))
 	CGO_ENABLED=0 GOOS=linux GOARCH=$(IMAGE_ARCH) $(GO) build -trimpath \
@@ -183,7 +188,6 @@ else
 	$(IMAGEBUILD) -dockerfile $(ROOT)/Dockerfile -build-arg VERSION=$(VERSION) -tag $(IMG) -out $(abspath $(IMG_ARCHIVE)) \
 		-stage-file build:/out/manager=$(IMAGE_DIR)/manager-linux-$(IMAGE_ARCH) \
 		-stage-file build:/etc/ssl/certs/ca-certificates.crt=$(CA_BUNDLE)
-endif
 
 # The CA roots the daemonless operator image carries (the builder stage's
 # file in an engine build).
@@ -195,14 +199,17 @@ docker-push: container-tool-check ## Push the operator image IMG.
 
 .PHONY: bundle-build
 bundle-build: ## Build the bundle image BUNDLE_IMG from bundle.Dockerfile, with docker or podman or without a daemon into BUNDLE_IMG_ARCHIVE.
-ifeq ($(call use-engine),yes)
-	@$(MAKE) --no-print-directory container-tool-check
-	$(CONTAINER_TOOL) build -f bundle.Dockerfile -t $(BUNDLE_IMG) .
-else
+	@if [ "$(use-engine)" = yes ]; then \
+		$(MAKE) --no-print-directory container-tool-check && \
+		echo "$(CONTAINER_TOOL) build -f bundle.Dockerfile -t $(BUNDLE_IMG) ." && \
+		$(CONTAINER_TOOL) build -f bundle.Dockerfile -t $(BUNDLE_IMG) . ; \
+	else $(MAKE) --no-print-directory bundle-build-daemonless; fi
+
+.PHONY: bundle-build-daemonless
+bundle-build-daemonless: ## Build the bundle image BUNDLE_IMG into BUNDLE_IMG_ARCHIVE without a container engine.
 	@echo "No container engine used (IMAGE_BUILDER=$(IMAGE_BUILDER)): building $(BUNDLE_IMG) into $(BUNDLE_IMG_ARCHIVE)."
 	@mkdir -p $(dir $(BUNDLE_IMG_ARCHIVE))
 	$(IMAGEBUILD) -dockerfile $(ROOT)/bundle.Dockerfile -tag $(BUNDLE_IMG) -out $(abspath $(BUNDLE_IMG_ARCHIVE))
-endif
 
 .PHONY: bundle-push
 bundle-push: container-tool-check ## Push the bundle image BUNDLE_IMG.
