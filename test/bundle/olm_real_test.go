@@ -199,36 +199,33 @@ func testInstalledByOLM(t *testing.T, c *simcluster.Cluster, admin client.Client
 }
 
 // assertOLMGranted: the olm operator, not the test, made the CSV's
-// `permissions` reach the watched namespaces: a copy of each Role (with the
-// CSV's owner labels) in every target namespace besides the operator's, or,
-// for AllNamespaces, a ClusterRole lifted from each (next to the
-// clusterPermissions' own).
+// `permissions` reach the watched namespaces: in every target namespace
+// besides the operator's, a copy of each Role, owned by the CSV OLM copies
+// there and labelled olm.copiedFrom; for AllNamespaces, a ClusterRole
+// lifted from each Role, next to the clusterPermissions' own.
 func assertOLMGranted(t *testing.T, admin client.Client, csv *operatorsv1alpha1.ClusterServiceVersion, m installMode) {
 	t.Helper()
-	ctx := context.Background()
-	owned := client.MatchingLabels{"olm.owner": csv.Name, "olm.owner.namespace": m.operatorNS}
 	spec := csv.Spec.InstallStrategy.StrategySpec
 	if m.targets == nil {
-		var roles rbacv1.ClusterRoleList
-		if err := admin.List(ctx, &roles, owned); err != nil {
-			t.Fatal(err)
-		}
-		if want := len(spec.Permissions) + len(spec.ClusterPermissions); len(roles.Items) != want {
-			t.Errorf("%d ClusterRoles owned by the CSV, want %d (the clusterPermissions' and one OLM lifts from each Role)", len(roles.Items), want)
-		}
+		want := len(spec.Permissions) + len(spec.ClusterPermissions)
+		owned := client.MatchingLabels{"olm.owner": csv.Name, "olm.owner.namespace": m.operatorNS}
+		waitFor(t, 30*time.Second, fmt.Sprintf("%d ClusterRoles owned by the CSV", want), func(ctx context.Context) (bool, string, error) {
+			var roles rbacv1.ClusterRoleList
+			err := admin.List(ctx, &roles, owned)
+			return len(roles.Items) == want, fmt.Sprintf("%d", len(roles.Items)), err
+		})
 		return
 	}
 	for _, ns := range m.targets {
 		if ns == m.operatorNS {
 			continue
 		}
-		var roles rbacv1.RoleList
-		if err := admin.List(ctx, &roles, owned, client.InNamespace(ns)); err != nil {
-			t.Fatal(err)
-		}
-		if len(roles.Items) != len(spec.Permissions) {
-			t.Errorf("%d Roles OLM copied into target namespace %s, want %d", len(roles.Items), ns, len(spec.Permissions))
-		}
+		copied := client.MatchingLabels{"olm.owner": csv.Name, "olm.owner.namespace": ns, "olm.copiedFrom": m.operatorNS}
+		waitFor(t, 30*time.Second, "OLM's copies of the CSV's Roles in "+ns, func(ctx context.Context) (bool, string, error) {
+			var roles rbacv1.RoleList
+			err := admin.List(ctx, &roles, copied, client.InNamespace(ns))
+			return len(roles.Items) == len(spec.Permissions), fmt.Sprintf("%d of %d", len(roles.Items), len(spec.Permissions)), err
+		})
 	}
 }
 
