@@ -22,7 +22,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/ray-ha-operator/ray-ha-operator/test/operatorproc"
+	"github.com/ray-ha-operator/ray-ha-operator/test/harness"
 	"github.com/ray-ha-operator/ray-ha-operator/test/redisserver"
 	"github.com/ray-ha-operator/ray-ha-operator/test/simcluster"
 )
@@ -64,7 +64,7 @@ func TestRealOLM(t *testing.T) {
 		if err := admin.Create(ctx, u); err != nil {
 			t.Fatalf("creating OLM CRD %s: %v", u.GetName(), err)
 		}
-		waitFor(t, 30*time.Second, "CRD "+u.GetName()+" established", func(ctx context.Context) (bool, string, error) {
+		harness.Eventually(t, 30*time.Second, "CRD "+u.GetName()+" established", func(ctx context.Context) (bool, string, error) {
 			ok, err := crdEstablished(ctx, admin, u.GetName())
 			return ok, "", err
 		})
@@ -132,7 +132,7 @@ func testInstalledByOLM(t *testing.T, c *simcluster.Cluster, admin client.Client
 	// another group providing the same APIs (InterOperatorGroupOwnerConflict):
 	// each mode uninstalls before the next installs.
 	t.Cleanup(func() { uninstallOLM(t, admin, og, csv) })
-	waitFor(t, 3*time.Minute, "OLM reports CSV "+csv.Name+" Succeeded", func(ctx context.Context) (bool, string, error) {
+	harness.Eventually(t, 3*time.Minute, "OLM reports CSV "+csv.Name+" Succeeded", func(ctx context.Context) (bool, string, error) {
 		u := &unstructured.Unstructured{}
 		u.SetGroupVersionKind(csvGVK)
 		if err := admin.Get(ctx, client.ObjectKey{Namespace: m.operatorNS, Name: csv.Name}, u); err != nil {
@@ -171,27 +171,22 @@ func testInstalledByOLM(t *testing.T, c *simcluster.Cluster, admin client.Client
 	if err := admin.Create(ctx, secret); err != nil {
 		t.Fatal(err)
 	}
-	logPath := filepath.Join(dir, "operator.log")
-	p := operatorproc.Start(t, operatorproc.Options{Bin: operatorproc.Shared(t), Kubeconfig: kubeconfig,
-		LogPath: logPath, Args: args, Env: env})
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("operator log (end):\n%s", p.Tail(6000))
-		}
-	})
+	operators := harness.NewBinaries(t, kubeconfig, args...)
+	operators.Env = env
+	p := operators.Start()
 	rc := rayCluster(t, l, m.clusterNS, redis.Addr(), "olm-"+strings.ToLower(m.name))
 	if err := admin.Create(ctx, rc); err != nil {
 		t.Fatalf("creating RayCluster: %v", err)
 	}
-	waitFor(t, 2*time.Minute, "RayCluster Deployed=True", func(ctx context.Context) (bool, string, error) {
+	harness.Eventually(t, 2*time.Minute, "RayCluster Deployed=True", func(ctx context.Context) (bool, string, error) {
 		return conditionTrue(ctx, admin, m.clusterNS, rc.GetName(), "Deployed")
 	})
 	waitHeadRunning(t, admin, m.clusterNS, rc.GetName(), "")
-	assertNoForbidden(t, logPath)
+	assertNoForbidden(t, p.Log())
 	if err := admin.Delete(ctx, rc); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 2*time.Minute, "RayCluster gone", func(ctx context.Context) (bool, string, error) {
+	harness.Eventually(t, 2*time.Minute, "RayCluster gone", func(ctx context.Context) (bool, string, error) {
 		err := admin.Get(ctx, client.ObjectKeyFromObject(rc), rc.DeepCopy())
 		return apierrors.IsNotFound(err), "", client.IgnoreNotFound(err)
 	})
@@ -209,7 +204,7 @@ func assertOLMGranted(t *testing.T, admin client.Client, csv *operatorsv1alpha1.
 	if m.targets == nil {
 		want := len(spec.Permissions) + len(spec.ClusterPermissions)
 		owned := client.MatchingLabels{"olm.owner": csv.Name, "olm.owner.namespace": m.operatorNS}
-		waitFor(t, 30*time.Second, fmt.Sprintf("%d ClusterRoles owned by the CSV", want), func(ctx context.Context) (bool, string, error) {
+		harness.Eventually(t, 30*time.Second, fmt.Sprintf("%d ClusterRoles owned by the CSV", want), func(ctx context.Context) (bool, string, error) {
 			var roles rbacv1.ClusterRoleList
 			err := admin.List(ctx, &roles, owned)
 			return len(roles.Items) == want, fmt.Sprintf("%d", len(roles.Items)), err
@@ -221,7 +216,7 @@ func assertOLMGranted(t *testing.T, admin client.Client, csv *operatorsv1alpha1.
 			continue
 		}
 		copied := client.MatchingLabels{"olm.owner": csv.Name, "olm.owner.namespace": ns, "olm.copiedFrom": m.operatorNS}
-		waitFor(t, 30*time.Second, "OLM's copies of the CSV's Roles in "+ns, func(ctx context.Context) (bool, string, error) {
+		harness.Eventually(t, 30*time.Second, "OLM's copies of the CSV's Roles in "+ns, func(ctx context.Context) (bool, string, error) {
 			var roles rbacv1.RoleList
 			err := admin.List(ctx, &roles, copied, client.InNamespace(ns))
 			return len(roles.Items) == len(spec.Permissions), fmt.Sprintf("%d of %d", len(roles.Items), len(spec.Permissions)), err
@@ -246,7 +241,7 @@ func uninstallOLM(t *testing.T, admin client.Client, og *unstructured.Unstructur
 		}
 	}
 	name := csv.Spec.InstallStrategy.StrategySpec.DeploymentSpecs[0].Name
-	waitFor(t, time.Minute, "CSV, OperatorGroup and Deployment gone", func(ctx context.Context) (bool, string, error) {
+	harness.Eventually(t, time.Minute, "CSV, OperatorGroup and Deployment gone", func(ctx context.Context) (bool, string, error) {
 		for _, o := range []client.Object{u.DeepCopy(), og.DeepCopy(), &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Namespace: csv.Namespace, Name: name}}} {
 			if err := admin.Get(ctx, client.ObjectKeyFromObject(o), o); !apierrors.IsNotFound(err) {
 				return false, fmt.Sprintf("%T %s still there (%v)", o, o.GetName(), err), client.IgnoreNotFound(err)
