@@ -87,6 +87,15 @@ vet: ## go vet every package.
 testbin: ## Build etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok (cached).
 	@cd hack/testbin && $(GO) run . -out $(TESTBIN)
 
+# OLM v0's olm operator for TestRealOLM (test/bundle), built from the module
+# proxy in hack/olm, a module of its own; keep equal to OLMVersion there.
+OLM_VERSION ?= v0.38.0
+
+.PHONY: olm
+olm: $(BIN)/olm-$(OLM_VERSION) ## Build OLM's olm operator (hack/olm) into bin/olm-$(OLM_VERSION) (cached).
+$(BIN)/olm-$(OLM_VERSION):
+	cd hack/olm && $(GO) build -o $@ github.com/operator-framework/operator-lifecycle-manager/cmd/olm
+
 .PHONY: ray-venv
 ray-venv: ## Create bin/ray-venv with ray[default]==$(RAY_VERSION) (once; reused after).
 	@$(ROOT)/hack/rayenv/ensure-venv.sh $(RAY_VENV) $(RAY_VERSION)
@@ -125,6 +134,16 @@ DEFAULT_CHANNEL ?= candidate
 # v4.15 and later, the first on Kubernetes 1.28, the CSV's minKubeVersion.
 OPENSHIFT_VERSIONS ?= v4.15
 CONTAINER_TOOL  ?= $(shell command -v docker 2>/dev/null || command -v podman 2>/dev/null)
+# How docker-build and bundle-build build: auto (CONTAINER_TOOL when its
+# engine answers, else without a daemon), engine, or go (hack/imagebuild,
+# go-containerregistry, into the OCI archives below; no daemon needed).
+IMAGE_BUILDER   ?= auto
+# The one architecture a daemonless build compiles the operator for and
+# claims (GOARCH naming).
+IMAGE_ARCH      ?= $(shell $(GO) env GOARCH)
+IMAGE_DIR       ?= $(BIN)/images
+IMG_ARCHIVE     ?= $(IMAGE_DIR)/ray-ha-operator.oci.tar
+BUNDLE_IMG_ARCHIVE ?= $(IMAGE_DIR)/ray-ha-operator-bundle.oci.tar
 KUBECTL         ?= kubectl
 DEPLOY_OVERLAY  := $(BIN)/deploy-overlay
 
@@ -145,17 +164,52 @@ container-tool-check:
 	@if ! $(CONTAINER_TOOL) info >/dev/null 2>&1; then \
 		echo "$(CONTAINER_TOOL) is installed but cannot reach a container engine (is the daemon running?). Nothing was built."; exit 1; fi
 
+# use-engine says "yes" when docker-build/bundle-build should use the
+# container engine: IMAGE_BUILDER=engine, or auto and the engine answers.
+# Used in recipes only, so other targets never wait on the engine.
+use-engine = $(shell if [ "$(IMAGE_BUILDER)" = engine ]; then echo yes; \
+	elif [ "$(IMAGE_BUILDER)" = auto ] && [ -n "$(CONTAINER_TOOL)" ] && $(CONTAINER_TOOL) info >/dev/null 2>&1; then echo yes; fi)
+IMAGEBUILD = cd hack/imagebuild && $(GO) run . -context $(ROOT) -arch $(IMAGE_ARCH)
+
 .PHONY: docker-build
-docker-build: container-tool-check ## Build the operator image IMG with docker or podman.
-	$(CONTAINER_TOOL) build --build-arg VERSION=$(VERSION) -t $(IMG) .
+docker-build: ## Build the operator image IMG with docker or podman, or without a daemon into IMG_ARCHIVE (see IMAGE_BUILDER).
+	@if [ "$(use-engine)" = yes ]; then \
+		$(MAKE) --no-print-directory container-tool-check && \
+		echo "$(CONTAINER_TOOL) build --build-arg VERSION=$(VERSION) -t $(IMG) ." && \
+		$(CONTAINER_TOOL) build --build-arg VERSION=$(VERSION) -t $(IMG) . ; \
+	else $(MAKE) --no-print-directory docker-build-daemonless; fi
+
+.PHONY: docker-build-daemonless
+docker-build-daemonless: ## Build the operator image IMG for linux/IMAGE_ARCH into IMG_ARCHIVE without a container engine.
+	@echo "No container engine used (IMAGE_BUILDER=$(IMAGE_BUILDER)): building $(IMG) for linux/$(IMAGE_ARCH) into $(IMG_ARCHIVE)."
+	@mkdir -p $(IMAGE_DIR) $(dir $(IMG_ARCHIVE))
+	CGO_ENABLED=0 GOOS=linux GOARCH=$(IMAGE_ARCH) $(GO) build -trimpath \
+		-ldflags "-s -w -X main.version=$(VERSION)" -o $(IMAGE_DIR)/manager-linux-$(IMAGE_ARCH) .
+	$(IMAGEBUILD) -dockerfile $(ROOT)/Dockerfile -build-arg VERSION=$(VERSION) -tag $(IMG) -out $(abspath $(IMG_ARCHIVE)) \
+		-stage-file build:/out/manager=$(IMAGE_DIR)/manager-linux-$(IMAGE_ARCH) \
+		-stage-file build:/etc/ssl/certs/ca-certificates.crt=$(CA_BUNDLE)
+
+# The CA roots the daemonless operator image carries (the builder stage's
+# file in an engine build).
+CA_BUNDLE ?= /etc/ssl/certs/ca-certificates.crt
 
 .PHONY: docker-push
 docker-push: container-tool-check ## Push the operator image IMG.
 	$(CONTAINER_TOOL) push $(IMG)
 
 .PHONY: bundle-build
-bundle-build: container-tool-check ## Build the bundle image BUNDLE_IMG from bundle.Dockerfile.
-	$(CONTAINER_TOOL) build -f bundle.Dockerfile -t $(BUNDLE_IMG) .
+bundle-build: ## Build the bundle image BUNDLE_IMG from bundle.Dockerfile, with docker or podman or without a daemon into BUNDLE_IMG_ARCHIVE.
+	@if [ "$(use-engine)" = yes ]; then \
+		$(MAKE) --no-print-directory container-tool-check && \
+		echo "$(CONTAINER_TOOL) build -f bundle.Dockerfile -t $(BUNDLE_IMG) ." && \
+		$(CONTAINER_TOOL) build -f bundle.Dockerfile -t $(BUNDLE_IMG) . ; \
+	else $(MAKE) --no-print-directory bundle-build-daemonless; fi
+
+.PHONY: bundle-build-daemonless
+bundle-build-daemonless: ## Build the bundle image BUNDLE_IMG into BUNDLE_IMG_ARCHIVE without a container engine.
+	@echo "No container engine used (IMAGE_BUILDER=$(IMAGE_BUILDER)): building $(BUNDLE_IMG) into $(BUNDLE_IMG_ARCHIVE)."
+	@mkdir -p $(dir $(BUNDLE_IMG_ARCHIVE))
+	$(IMAGEBUILD) -dockerfile $(ROOT)/bundle.Dockerfile -tag $(BUNDLE_IMG) -out $(abspath $(BUNDLE_IMG_ARCHIVE))
 
 .PHONY: bundle-push
 bundle-push: container-tool-check ## Push the bundle image BUNDLE_IMG.

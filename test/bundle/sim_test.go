@@ -58,7 +58,7 @@ func TestOnSimulatedCluster(t *testing.T) {
 	})
 	for _, m := range installModes {
 		t.Run("lifecycle with the bundle's RBAC only/"+m.name, func(t *testing.T) {
-			testLifecycleWithBundleRBAC(t, c, admin, l, m)
+			testLifecycleWithBundleRBAC(t, c, admin, l, m, operatorBinary{})
 		})
 	}
 }
@@ -183,7 +183,7 @@ func (m installMode) watch() string { return strings.Join(m.targets, ",") }
 // installs a RayCluster, sees its head replaced, and on delete uninstalls it
 // and cleans its GCS data from Redis. Any "forbidden" in its log fails; in
 // a namespace-scoped mode its token must not reach other namespaces' Secrets.
-func testLifecycleWithBundleRBAC(t *testing.T, c *simcluster.Cluster, admin client.Client, l Layout, m installMode) {
+func testLifecycleWithBundleRBAC(t *testing.T, c *simcluster.Cluster, admin client.Client, l Layout, m installMode, op operatorBinary) {
 	ctx := context.Background()
 	ns := m.clusterNS
 	for _, n := range append([]string{m.operatorNS, ns}, m.targets...) {
@@ -235,12 +235,12 @@ func testLifecycleWithBundleRBAC(t *testing.T, c *simcluster.Cluster, admin clie
 	// a permission the bundle lacks.
 	waitGranted(t, admin, csv, m)
 
-	op := startOperator(t, kubeconfig, m)
+	proc := startOperator(t, kubeconfig, m, op)
 	// A missing permission usually shows up first as a wait that times out;
 	// name the denied request too.
 	t.Cleanup(func() {
 		if t.Failed() {
-			assertNoForbidden(t, op.Log())
+			assertNoForbidden(t, proc.Log())
 		}
 	})
 
@@ -277,7 +277,7 @@ func testLifecycleWithBundleRBAC(t *testing.T, c *simcluster.Cluster, admin clie
 		err := admin.Get(ctx, client.ObjectKey{Namespace: ns, Name: name + "-head"}, &appsv1.StatefulSet{})
 		return apierrors.IsNotFound(err), "", client.IgnoreNotFound(err)
 	})
-	assertNoForbidden(t, op.Log())
+	assertNoForbidden(t, proc.Log())
 	// The clean-up is the RayCluster hooks' job; an operator build without
 	// them never adds their finalizer, and then there is nothing to verify.
 	if !cleansRedis {
@@ -535,13 +535,19 @@ func assertNoForbidden(t *testing.T, log string) {
 	}
 }
 
+// operatorBinary is the operator a lifecycle test runs: bin from dir (where
+// watches.yaml and the chart are), or, when zero, the operator built from
+// the source tree and run from the module root.
+type operatorBinary struct{ bin, dir string }
+
 // startOperator runs the operator binary with the ServiceAccount kubeconfig
 // and leader election on, as the bundle's Deployment does, with
 // WATCH_NAMESPACE set as OLM sets it for the install mode.
-func startOperator(t *testing.T, kubeconfig string, m installMode) *operatorproc.Process {
+func startOperator(t *testing.T, kubeconfig string, m installMode, op operatorBinary) *operatorproc.Process {
 	t.Helper()
 	operators := harness.NewBinaries(t, kubeconfig, "--leader-elect", "--leader-election-namespace="+m.operatorNS)
 	operators.Env = []string{"WATCH_NAMESPACE=" + m.watch()}
+	operators.Bin, operators.Dir = op.bin, op.dir
 	return operators.Start()
 }
 

@@ -33,6 +33,11 @@ type Binaries struct {
 	// Env is added to every process's environment (WATCH_NAMESPACE, say);
 	// set it before Start.
 	Env []string
+	// Bin and Dir, when set before Start, run another build of the
+	// operator (one taken out of its image, say) from Dir, where its
+	// watches.yaml and chart are; empty: the source tree's build, from the
+	// module root.
+	Bin, Dir string
 
 	mu      sync.Mutex
 	started []*operatorproc.Process
@@ -58,8 +63,12 @@ func (b *Binaries) Start(extra ...string) *operatorproc.Process {
 	b.mu.Lock()
 	n := len(b.started) + 1
 	b.mu.Unlock()
+	bin := b.bin
+	if b.Bin != "" {
+		bin = b.Bin
+	}
 	p := operatorproc.Start(b.t, operatorproc.Options{
-		Bin: b.bin, Kubeconfig: b.kubeconfig,
+		Bin: bin, Dir: b.Dir, Kubeconfig: b.kubeconfig,
 		LogPath: filepath.Join(b.dir, fmt.Sprintf("operator-%03d.log", n)),
 		Args:    append(append([]string(nil), b.args...), extra...),
 		Env:     b.Env,

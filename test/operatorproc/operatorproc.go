@@ -102,6 +102,10 @@ type Options struct {
 	Args []string
 	// Env is added to the environment (WATCH_NAMESPACE, say).
 	Env []string
+	// Dir is the working directory, where --watches-file=watches.yaml is
+	// looked up; empty: the module root (the source tree's watches.yaml and
+	// chart). A test of a built image sets the image's WORKDIR.
+	Dir string
 }
 
 // Process is one running operator.
@@ -139,6 +143,9 @@ func start(home string, o Options) (*Process, error) {
 		"--metrics-bind-address=0", "--health-probe-bind-address=0"}, o.Args...)
 	cmd := exec.Command(o.Bin, args...)
 	cmd.Dir = root
+	if o.Dir != "" {
+		cmd.Dir = o.Dir
+	}
 	// Helm keeps caches and repository config under HOME; a private one
 	// keeps processes and tests apart.
 	cmd.Env = append(os.Environ(), "HOME="+home, "KUBECONFIG="+o.Kubeconfig,
