@@ -45,7 +45,7 @@ demo: testbin redis-server-check ## Simulated cluster + Redis + operator + a Ray
 TEST_PKGS ?= ./...
 
 .PHONY: test
-test: testbin redis-server-check ray-venv-if-possible $(CONTROLLER_GEN) ## Run every test tier: unit, envtest, simulated cluster, real Ray (when installable); ends with the skipped tests and why.
+test: testbin redis-server-check ray-venv-if-possible $(CONTROLLER_GEN) $(HELM) ## Run every test tier: unit, envtest, simulated cluster, real Ray (when installable); ends with the skipped tests and why.
 	@$(GO) build -o $(BIN)/testreport ./hack/testreport
 	$(GO) test -json -timeout $(GOTEST_TIMEOUT) -count=1 $(TEST_PKGS) 2>&1 | $(BIN)/testreport
 
