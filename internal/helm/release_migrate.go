@@ -185,8 +185,8 @@ func (r *Reconciler) moveLegacyRelease(ctx context.Context, obj *unstructured.Un
 	r.event(obj, false, EventReleaseMoved, actionMove, "Moved %d release revisions to namespace %s", res.moved+res.kept, r.opts.ReleaseNamespace)
 	if res.kept > 0 {
 		r.event(obj, true, EventLegacyReleaseKept, actionMove,
-			"Not allowed to delete %d old release Secrets (labels owner=helm,name=%s); they are no longer read and may be deleted",
-			res.kept, obj.GetName())
+			"Not allowed to delete %d old release Secrets (labels owner=helm,name=%s, without %s); they are no longer read and may be deleted",
+			res.kept, obj.GetName(), ReleaseNamespaceLabel)
 	}
 	return wait.PollUntilContextTimeout(ctx, 20*time.Millisecond, cacheCatchUpTimeout, true, func(ctx context.Context) (bool, error) {
 		sec, err := r.releases.lastSecret(ctx, obj.GetNamespace(), obj.GetName())

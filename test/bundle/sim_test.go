@@ -218,6 +218,7 @@ func testLifecycleWithBundleRBAC(t *testing.T, c *simcluster.Cluster, admin clie
 	if m.targets != nil {
 		assertNoSecretsElsewhere(t, admin, saConfig)
 	}
+	assertSecretWrites(t, saConfig, m)
 
 	redis := redisserver.Start(t, redisserver.Options{Password: "bundle-test-password"})
 	storageNS := "bundle-sim-" + strings.ToLower(m.name)
@@ -254,6 +255,7 @@ func testLifecycleWithBundleRBAC(t *testing.T, c *simcluster.Cluster, admin clie
 	waitFor(t, 2*time.Minute, "RayCluster Deployed=True", func(ctx context.Context) (bool, string, error) {
 		return conditionTrue(ctx, admin, ns, name, "Deployed")
 	})
+	assertReleaseInOperatorNamespace(ctx, t, admin, m, name)
 	head := waitHeadRunning(t, admin, ns, name, "")
 	waitWorkersRunning(t, admin, ns, name)
 	assertAutoscalerRBAC(ctx, t, admin, ns, name)
@@ -551,7 +553,9 @@ func startOperator(t *testing.T, kubeconfig, logPath string, m installMode) {
 		Kubeconfig: kubeconfig,
 		LogPath:    logPath,
 		Args:       []string{"--leader-elect", "--leader-election-namespace=" + m.operatorNS},
-		Env:        []string{"WATCH_NAMESPACE=" + m.watch()},
+		// As the CSV's Deployment sets them: WATCH_NAMESPACE from the
+		// OperatorGroup, POD_NAMESPACE from the downward API.
+		Env: []string{"WATCH_NAMESPACE=" + m.watch(), "POD_NAMESPACE=" + m.operatorNS},
 	})
 	t.Cleanup(func() {
 		if t.Failed() {
