@@ -105,6 +105,9 @@ func (l *legacyReleases) find(ctx context.Context, obj *unstructured.Unstructure
 	}
 	var out []corev1.Secret
 	for _, s := range list.Items {
+		if _, moved := s.Labels[ReleaseNamespaceLabel]; moved {
+			continue // a copy already in the store (the store is this namespace)
+		}
 		if s.Labels[OwnerKindLabel] == ownerKindValue(l.gvk) || secretOwnedBy(&s, obj.GetUID()) {
 			out = append(out, s)
 		}
@@ -124,6 +127,9 @@ func (l *legacyReleases) copy(ctx context.Context, old *corev1.Secret) error {
 		lbls[k] = v
 	}
 	lbls[ReleaseNamespaceLabel] = old.Namespace
+	// Releases of versions before the label are found by owner reference;
+	// the release cache selects on the label.
+	lbls[OwnerKindLabel] = ownerKindValue(l.gvk)
 	moved := &corev1.Secret{
 		ObjectMeta: metav1.ObjectMeta{
 			Namespace: l.store.namespace,
