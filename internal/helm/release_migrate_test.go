@@ -28,11 +28,15 @@ func TestMoveLegacyRelease(t *testing.T) {
 	api := startAPIServer(t)
 	tests := map[string]struct {
 		readOnlySecrets bool
-		wantOldLeft     []string
-		wantKeptEvents  int
+		// storeInResourceNS: the operator serves its own namespace (OLM's
+		// OwnNamespace), so old and moved Secrets share it.
+		storeInResourceNS bool
+		wantOldLeft       []string
+		wantKeptEvents    int
 	}{
-		"allowed to delete the old Secrets": {},
-		"reads Secrets only where it serves": {readOnlySecrets: true, wantOldLeft: []string{"1", "2"}, wantKeptEvents: 1},
+		"allowed to delete the old Secrets":     {},
+		"reads Secrets only where it serves":    {readOnlySecrets: true, wantOldLeft: []string{"1", "2"}, wantKeptEvents: 1},
+		"the store is the resource's namespace": {storeInResourceNS: true},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -55,7 +59,10 @@ func TestMoveLegacyRelease(t *testing.T) {
 			}
 			rendered := renderedObjects(t, api, ns)
 
-			store := api.createNamespace(t, ns+"-rel")
+			store := ns
+			if !tc.storeInResourceNS {
+				store = api.createNamespace(t, ns+"-rel")
+			}
 			runner := api
 			if tc.readOnlySecrets {
 				runner = api.readOnlySecretsIdentity(t, ns, store)

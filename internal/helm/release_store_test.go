@@ -49,10 +49,15 @@ func (a *apiServer) storeSecrets(t *testing.T, storeNS, resourceNS, name string)
 	return a.releaseRevisions(t, storeNS, sel)
 }
 
-// legacySecrets lists the release Secrets kept in the resource's namespace.
+// legacySecrets lists the release Secrets kept in the resource's namespace
+// under Helm's own names (without the store's namespace label).
 func (a *apiServer) legacySecrets(t *testing.T, ns, name string) []string {
 	t.Helper()
-	return a.releaseRevisions(t, ns, labels.SelectorFromSet(labels.Set{helmOwnerLabel: helmOwnerValue, helmNameLabel: name}))
+	sel, err := labels.Parse(fmt.Sprintf("%s=%s,%s=%s,!%s", helmOwnerLabel, helmOwnerValue, helmNameLabel, name, ReleaseNamespaceLabel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a.releaseRevisions(t, ns, sel)
 }
 
 func (a *apiServer) releaseRevisions(t *testing.T, ns string, sel labels.Selector) []string {
