@@ -62,6 +62,9 @@ func TestOnSimulatedCluster(t *testing.T) {
 			testLifecycleWithBundleRBAC(t, c, admin, l, m)
 		})
 	}
+	t.Run("upgrade moves release history out of the served namespace", func(t *testing.T) {
+		testUpgradeMovesRelease(t, c, admin, l)
+	})
 }
 
 // testManagerAdmitted creates the operator Deployment and PDB of
