@@ -2,28 +2,19 @@
 // operator that renders each ray.io/v1 RayCluster with the ray-cluster chart
 // and keeps its release installed, upgraded and repaired.
 //
-// main only wires: it reads flags and the environment, builds the manager
-// and registers one Helm reconciler per watches.yaml entry.
+// main only reads flags and the environment; operator.New builds the
+// manager and one Helm reconciler per watches.yaml entry, the same way for
+// this binary and for the tests that run the operator in-process.
 package main
 
 import (
 	"flag"
-	"fmt"
-	"maps"
 	"os"
-	"slices"
-	"strings"
 	"time"
 
-	"k8s.io/apimachinery/pkg/runtime"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
-	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
-	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
-	rayv1 "github.com/ray-ha-operator/ray-ha-operator/api/v1"
 	"github.com/ray-ha-operator/ray-ha-operator/internal/helm"
 	"github.com/ray-ha-operator/ray-ha-operator/internal/operator"
 	"github.com/ray-ha-operator/ray-ha-operator/internal/raycluster"
@@ -46,7 +37,7 @@ const podNamespaceEnv = "POD_NAMESPACE"
 // batchSchedulerEnv sets the batch scheduler when --batch-scheduler is not
 // given: an OLM Subscription can set the operator's environment, not its
 // flags.
-const batchSchedulerEnv = "BATCH_SCHEDULER"
+const batchSchedulerEnv = operator.BatchSchedulerEnv
 
 type flags struct {
 	metrics            operator.MetricsServing
@@ -133,109 +124,37 @@ func main() {
 }
 
 func run(f flags) error {
-	log := ctrl.Log.WithName("setup")
-	scheme := runtime.NewScheme()
-	if err := clientgoscheme.AddToScheme(scheme); err != nil {
-		return fmt.Errorf("registering client-go types: %w", err)
-	}
-	if err := rayv1.AddToScheme(scheme); err != nil {
-		return fmt.Errorf("registering ray.io/v1 types: %w", err)
-	}
-	batchScheduler, err := raycluster.ResolveBatchScheduler(f.batchScheduler, os.Getenv(batchSchedulerEnv), f.enableBatchScheduler)
-	if err != nil {
+	if err := f.metrics.Validate(); err != nil {
 		return err
 	}
-	watches, err := helm.LoadWatches(f.watchesFile, os.Getenv, helm.WatchDefaults{
-		ReconcilePeriod:         helm.DefaultReconcilePeriod,
-		MaxConcurrentReconciles: 1,
+	op, err := operator.New(ctrl.GetConfigOrDie(), operator.Options{
+		Version:                version,
+		WatchesFile:            f.watchesFile,
+		Getenv:                 os.Getenv,
+		WatchNamespace:         os.Getenv(watchNamespaceEnv),
+		Metrics:                f.metrics.ServerOptions(),
+		HealthProbeBindAddress: f.probeAddr,
+		LeaderElection:         f.leaderElection,
+		Helm: operator.HelmOptions{
+			PendingGrace:       f.pendingGrace,
+			FullCheckInterval:  f.fullCheckInterval,
+			MaxHistory:         f.maxHistory,
+			HelmTimeout:        f.helmTimeout,
+			MaxRetryBackoff:    f.maxRetryBackoff,
+			MaxRejectedBackoff: f.maxRejectedBackoff,
+			RollbackOnFailure:  f.rollbackOnFailure,
+			ReleaseNamespace:   f.releaseNamespace,
+		},
+		HeadPolicy:           f.headPolicy,
+		FleetBrake:           &f.fleetBrake,
+		Reachability:         f.reachability,
+		Cleanup:              f.cleanup,
+		BatchScheduler:       f.batchScheduler,
+		EnableBatchScheduler: f.enableBatchScheduler,
 	})
 	if err != nil {
 		return err
 	}
-	watched := namespaces(os.Getenv(watchNamespaceEnv))
-	if err := f.leaderElection.Validate(); err != nil {
-		return err
-	}
-	if err := f.metrics.Validate(); err != nil {
-		return err
-	}
-	opts := ctrl.Options{
-		Scheme:                 scheme,
-		Metrics:                f.metrics.ServerOptions(),
-		HealthProbeBindAddress: f.probeAddr,
-		Cache:                  operator.CacheOptions(watched),
-	}
-	f.leaderElection.Apply(&opts)
-	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), opts)
-	if err != nil {
-		return fmt.Errorf("creating manager: %w", err)
-	}
-	for _, w := range watches {
-		if err := setupWatch(mgr, w, f, slices.Collect(maps.Keys(watched)), batchScheduler); err != nil {
-			return err
-		}
-		log.Info("Watching", "gvk", w.GVK.String(), "chart", w.ChartPath, "reconcilePeriod", w.ReconcilePeriod.String())
-	}
-	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
-		return fmt.Errorf("adding health check: %w", err)
-	}
-	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
-		return fmt.Errorf("adding ready check: %w", err)
-	}
-	log.Info("Starting manager", "version", version, "batchScheduler", string(batchScheduler), "releaseNamespace", f.releaseNamespace)
-	return mgr.Start(ctrl.SetupSignalHandler())
-}
-
-func setupWatch(mgr ctrl.Manager, w helm.Watch, f flags, namespaces []string, batchScheduler raycluster.BatchScheduler) error {
-	tune := func(opts *helm.Options) {
-		opts.OperatorVersion = version
-		opts.Namespaces = namespaces
-		opts.ReleaseNamespace = f.releaseNamespace
-		opts.PendingGrace = f.pendingGrace
-		opts.FullCheckInterval = f.fullCheckInterval
-		opts.MaxHistory = f.maxHistory
-		opts.RollbackOnFailure = f.rollbackOnFailure
-		opts.HelmTimeout = f.helmTimeout
-		opts.MaxRetryBackoff = f.maxRetryBackoff
-		opts.MaxRejectedBackoff = f.maxRejectedBackoff
-	}
-	if w.GVK == rayv1.GroupVersion.WithKind("RayCluster") {
-		_, err := operator.SetupRayCluster(mgr, operator.Config{
-			Watch:           w,
-			Policy:          f.headPolicy,
-			FleetBrake:      &f.fleetBrake,
-			Registerer:      ctrlmetrics.Registry,
-			OperatorVersion: version,
-			Reachability:    f.reachability,
-			Cleanup:         f.cleanup,
-			BatchScheduler:  batchScheduler,
-			Tune:            tune,
-		})
-		return err
-	}
-	// Any other kind in watches.yaml is a plain Helm-managed kind.
-	opts := helm.OptionsFromWatch(w)
-	tune(&opts)
-	r, err := helm.New(opts)
-	if err != nil {
-		return err
-	}
-	if err := r.SetupWithManager(mgr); err != nil {
-		return fmt.Errorf("setting up the Helm reconciler for %s: %w", w.GVK, err)
-	}
-	return nil
-}
-
-// namespaces turns WATCH_NAMESPACE into cache namespaces; empty means all.
-func namespaces(env string) map[string]cache.Config {
-	if strings.TrimSpace(env) == "" {
-		return nil
-	}
-	out := map[string]cache.Config{}
-	for _, ns := range strings.Split(env, ",") {
-		if ns = strings.TrimSpace(ns); ns != "" {
-			out[ns] = cache.Config{}
-		}
-	}
-	return out
+	ctrl.Log.WithName("setup").Info("Starting manager", "version", version, "batchScheduler", string(op.BatchScheduler), "releaseNamespace", f.releaseNamespace)
+	return op.Start(ctrl.SetupSignalHandler())
 }

@@ -15,11 +15,12 @@ const (
 	scenarioHeadDeleted = "head-deleted"
 	scenarioNodeLost    = "node-lost"
 	scenarioDelete      = "delete"
+	scenarioAutoscale   = "autoscale"
 )
 
 // allScenarios is the order the scenarios run in: the delete scenario ends
 // the cluster, so it comes last.
-var allScenarios = []string{scenarioHeadDeleted, scenarioNodeLost, scenarioDelete}
+var allScenarios = []string{scenarioHeadDeleted, scenarioNodeLost, scenarioAutoscale, scenarioDelete}
 
 // options are the command line of the demo.
 type options struct {

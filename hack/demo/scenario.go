@@ -30,6 +30,8 @@ func (d *demo) runScenario(ctx context.Context, name string) (result, error) {
 		return d.headDeleted(ctx)
 	case scenarioNodeLost:
 		return d.nodeLost(ctx)
+	case scenarioAutoscale:
+		return d.autoscale(ctx)
 	case scenarioDelete:
 		return d.deleteCluster(ctx)
 	}

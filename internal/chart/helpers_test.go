@@ -56,6 +56,8 @@ type rendering struct {
 	serviceAccount *corev1.ServiceAccount
 	role           *rbacv1.Role
 	roleBinding    *rbacv1.RoleBinding
+	// spare is the head's warm spare (annotation ray-ha.io/head-spare).
+	spare *appsv1.ReplicaSet
 }
 
 // renderValues renders the chart with values given as YAML (merged over
@@ -102,6 +104,10 @@ func typed(t *testing.T, objs []*unstructured.Unstructured) *rendering {
 		case "ReplicaSet":
 			rs := &appsv1.ReplicaSet{}
 			fromUnstructured(t, o, rs)
+			if _, ok := rs.Labels["ray-ha.io/head-spare-of"]; ok {
+				r.spare = rs
+				continue
+			}
 			r.workers[rs.Spec.Template.Labels["ray.io/group"]] = rs
 		case "Ingress":
 			r.ingress = &networkingv1.Ingress{}

@@ -16,6 +16,7 @@ import (
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/ray-ha-operator/ray-ha-operator/test/harness"
 	"github.com/ray-ha-operator/ray-ha-operator/test/simcluster"
 )
 
@@ -122,46 +123,23 @@ func proveRestrictedEnforced(t *testing.T, cl client.Client, ns string) {
 	}
 }
 
-// poll calls cond every 200 ms until it returns true or the timeout ends.
-func poll(t *testing.T, timeout time.Duration, what string, cond func(ctx context.Context) (bool, string, error)) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	last := ""
-	for {
-		ok, state, err := cond(ctx)
-		if err != nil {
-			t.Fatalf("waiting for %s: %v", what, err)
-		}
-		if ok {
-			return
-		}
-		last = state
-		select {
-		case <-ctx.Done():
-			t.Fatalf("timed out after %s waiting for %s; last state: %s", timeout, what, last)
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
-}
-
 func waitPodRunningReady(t *testing.T, cl client.Client, key client.ObjectKey, notUID types.UID) types.UID {
 	t.Helper()
 	var uid types.UID
-	poll(t, 60*time.Second, "pod "+key.Name+" Running and Ready", func(ctx context.Context) (bool, string, error) {
+	harness.Eventually(t, 60*time.Second, "pod "+key.Name+" Running and Ready", func(ctx context.Context) (bool, string, error) {
 		var p corev1.Pod
 		if err := cl.Get(ctx, key, &p); err != nil {
 			return false, err.Error(), client.IgnoreNotFound(err)
 		}
 		uid = p.UID
-		return p.UID != notUID && p.DeletionTimestamp == nil && runningReady(&p), fmt.Sprintf("phase %s uid %s", p.Status.Phase, p.UID), nil
+		return p.UID != notUID && p.DeletionTimestamp == nil && harness.PodRunningReady(&p), fmt.Sprintf("phase %s uid %s", p.Status.Phase, p.UID), nil
 	})
 	return uid
 }
 
 func waitWorkersRunning(t *testing.T, cl client.Client, ns, cluster, group string, want int) {
 	t.Helper()
-	poll(t, 60*time.Second, fmt.Sprintf("%d workers of group %s", want, group), func(ctx context.Context) (bool, string, error) {
+	harness.Eventually(t, 60*time.Second, fmt.Sprintf("%d workers of group %s", want, group), func(ctx context.Context) (bool, string, error) {
 		var pods corev1.PodList
 		err := cl.List(ctx, &pods, client.InNamespace(ns), client.MatchingLabels{
 			"ray.io/cluster": cluster, "ray.io/node-type": "worker", "ray.io/group": group,
@@ -171,7 +149,7 @@ func waitWorkersRunning(t *testing.T, cl client.Client, ns, cluster, group strin
 		}
 		ready := 0
 		for i := range pods.Items {
-			if runningReady(&pods.Items[i]) {
+			if harness.PodRunningReady(&pods.Items[i]) {
 				ready++
 			}
 		}
@@ -183,7 +161,7 @@ func waitWorkersRunning(t *testing.T, cl client.Client, ns, cluster, group strin
 // (by UID) at its current IP: the Service name reaches that very pod.
 func waitServiceEndpoint(t *testing.T, cl client.Client, ns, svc, pod string, uid types.UID) {
 	t.Helper()
-	poll(t, 30*time.Second, "Service "+svc+" pointing at "+pod, func(ctx context.Context) (bool, string, error) {
+	harness.Eventually(t, 30*time.Second, "Service "+svc+" pointing at "+pod, func(ctx context.Context) (bool, string, error) {
 		var p corev1.Pod
 		if err := cl.Get(ctx, client.ObjectKey{Namespace: ns, Name: pod}, &p); err != nil {
 			return false, "", err
@@ -206,16 +184,4 @@ func waitServiceEndpoint(t *testing.T, cl client.Client, ns, svc, pod string, ui
 		}
 		return false, fmt.Sprintf("endpoints %v, pod IP %q", seen, p.Status.PodIP), nil
 	})
-}
-
-func runningReady(p *corev1.Pod) bool {
-	if p.Status.Phase != corev1.PodRunning {
-		return false
-	}
-	for _, c := range p.Status.Conditions {
-		if c.Type == corev1.PodReady {
-			return c.Status == corev1.ConditionTrue
-		}
-	}
-	return false
 }

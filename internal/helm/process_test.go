@@ -16,13 +16,10 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
-	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/clientcmd"
-	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
-	"github.com/ray-ha-operator/ray-ha-operator/test/operatorproc"
+	"github.com/ray-ha-operator/ray-ha-operator/test/harness"
 	"github.com/ray-ha-operator/ray-ha-operator/test/testbin"
 )
 
@@ -44,16 +41,16 @@ func TestOperatorProcessSurvivesSIGKILL(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	bin := operatorproc.Shared(t)
-	kubeconfig := writeKubeconfig(t, cfg, dir)
 	watches := writeWatches(t, root, dir)
+	// A later --watches-file wins over operatorproc's default.
+	operators := harness.NewBinaries(t, harness.WriteKubeconfig(t, cfg, dir), "--watches-file="+watches, "--pending-release-grace=2s")
 	ctx := context.Background()
 	ns := "sigkill"
 	if err := api.client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
 		t.Fatal(err)
 	}
 
-	first := startOperatorProcess(t, bin, kubeconfig, watches, filepath.Join(dir, "first.log"))
+	first := operators.Start()
 	if err := api.client.Create(ctx, newWidget(ns, "k", map[string]any{"replicas": int64(1)})); err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +86,7 @@ func TestOperatorProcessSurvivesSIGKILL(t *testing.T) {
 	// Play kubelet for the hook Pod the recovered upgrade creates.
 	stopKubelet := completeHookPods(t, api, ns)
 	defer stopKubelet()
-	startOperatorProcess(t, bin, kubeconfig, watches, filepath.Join(dir, "second.log"))
+	operators.Start()
 	api.waitDeployed(t, ns, "k", 3)
 	eventually(t, 30*time.Second, "recovery event", func() error { return api.hasEvent(ns, "k", EventPendingRecovered) })
 	var d appsv1.Deployment
@@ -102,20 +99,6 @@ func TestOperatorProcessSurvivesSIGKILL(t *testing.T) {
 	if rel, err := store.Get("k", 2); err != nil || rel.Info.Status == release.StatusPendingUpgrade {
 		t.Errorf("revision 2 still pending after recovery (%v)", err)
 	}
-}
-
-func writeKubeconfig(t *testing.T, cfg *rest.Config, dir string) string {
-	t.Helper()
-	kc := clientcmdapi.NewConfig()
-	kc.Clusters["envtest"] = &clientcmdapi.Cluster{Server: cfg.Host, CertificateAuthorityData: cfg.CAData}
-	kc.AuthInfos["admin"] = &clientcmdapi.AuthInfo{ClientCertificateData: cfg.CertData, ClientKeyData: cfg.KeyData, Token: cfg.BearerToken}
-	kc.Contexts["envtest"] = &clientcmdapi.Context{Cluster: "envtest", AuthInfo: "admin"}
-	kc.CurrentContext = "envtest"
-	path := filepath.Join(dir, "kubeconfig")
-	if err := clientcmd.WriteToFile(*kc, path); err != nil {
-		t.Fatal(err)
-	}
-	return path
 }
 
 // writeWatches combines the test kind and the repository's own watches.yaml.
@@ -136,28 +119,6 @@ func writeWatches(t *testing.T, root, dir string) string {
 		t.Fatal(err)
 	}
 	return path
-}
-
-func startOperatorProcess(t *testing.T, bin, kubeconfig, watches, logPath string) *operatorproc.Process {
-	t.Helper()
-	p := operatorproc.Start(t, operatorproc.Options{
-		Bin: bin, Kubeconfig: kubeconfig, LogPath: logPath,
-		// A later --watches-file wins over operatorproc's default.
-		Args: []string{"--watches-file=" + watches, "--pending-release-grace=2s"},
-	})
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("operator log %s:\n%s", filepath.Base(logPath), tail(p.Log(), 4000))
-		}
-	})
-	return p
-}
-
-func tail(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[len(s)-n:]
 }
 
 func loadSample(t *testing.T, path, ns string) *unstructured.Unstructured {

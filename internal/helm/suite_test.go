@@ -28,6 +28,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	"github.com/ray-ha-operator/ray-ha-operator/test/harness"
 	"github.com/ray-ha-operator/ray-ha-operator/test/testbin"
 )
 
@@ -218,18 +219,16 @@ func (a *apiServer) getWidget(t *testing.T, ns, name string) *unstructured.Unstr
 	return u
 }
 
-// eventually polls cond every 50ms until it returns nil or timeout passes.
+// eventually waits (harness.Eventually) until cond returns nil; cond's
+// last error is what the test reports when it does not.
 func eventually(t *testing.T, timeout time.Duration, what string, cond func() error) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	var err error
-	for time.Now().Before(deadline) {
-		if err = cond(); err == nil {
-			return
+	harness.Eventually(t, timeout, what, func(context.Context) (bool, string, error) {
+		if err := cond(); err != nil {
+			return false, err.Error(), nil
 		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("%s: not reached within %s: %v", what, timeout, err)
+		return true, "", nil
+	})
 }
 
 // conditionIs checks one condition of a widget.

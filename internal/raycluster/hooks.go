@@ -75,6 +75,7 @@ func NewHooks(d Deps) Hooks {
 	pre = append(pre,
 		&HeadHealthHook{Reader: d.Reader, Writer: d.Client, Recorder: d.Recorder, Clock: d.Clock, Policy: d.Policy, Metrics: d.Metrics,
 			FleetBrake: d.FleetBrake},
+		&HeadSpareHook{Reader: d.Reader, APIReader: d.APIReader, Writer: d.Client, Clock: d.Clock, Policy: d.Policy},
 		&ValidationHook{Clock: d.Clock},
 		&WorkerMigrationHook{APIReader: d.APIReader, Writer: d.Client, Recorder: d.Recorder},
 		&WorkersToDeleteHook{APIReader: d.APIReader, Writer: d.Client, Recorder: d.Recorder},

@@ -29,6 +29,8 @@ var chartAnnotations = []string{
 	AnnotationRedisCAConfigMap,
 	AnnotationRedisCAKey,
 	AnnotationRedisTLSServerName,
+	// The head's warm spare (head-spare.yaml).
+	AnnotationHeadSpare,
 }
 
 // MapValues is the Helm reconciler's ValuesMapper for RayCluster with no

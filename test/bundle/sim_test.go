@@ -3,7 +3,6 @@ package bundle
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -19,7 +18,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
-	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -34,6 +32,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 
 	"github.com/ray-ha-operator/ray-ha-operator/internal/raycluster"
+	"github.com/ray-ha-operator/ray-ha-operator/test/harness"
 	"github.com/ray-ha-operator/ray-ha-operator/test/operatorproc"
 	"github.com/ray-ha-operator/ray-ha-operator/test/redisserver"
 	"github.com/ray-ha-operator/ray-ha-operator/test/simcluster"
@@ -86,7 +85,7 @@ func testManagerAdmitted(t *testing.T, admin client.Client, l Layout) {
 		}
 	}
 	replicas := int(ptr.Deref(dep.Spec.Replicas, 1))
-	waitFor(t, time.Minute, "manager pods running on distinct nodes", func(ctx context.Context) (bool, string, error) {
+	harness.Eventually(t, time.Minute, "manager pods running on distinct nodes", func(ctx context.Context) (bool, string, error) {
 		var pods corev1.PodList
 		if err := admin.List(ctx, &pods, client.InNamespace(ns), client.MatchingLabels(dep.Spec.Selector.MatchLabels)); err != nil {
 			return false, "", err
@@ -102,7 +101,7 @@ func testManagerAdmitted(t *testing.T, admin client.Client, l Layout) {
 		}
 		return false, fmt.Sprintf("%d pods, running on nodes %v; %s", len(pods.Items), nodes, replicaSetFailures(ctx, admin, ns)), nil
 	})
-	waitFor(t, time.Minute, "the PDB allows one disruption", func(ctx context.Context) (bool, string, error) {
+	harness.Eventually(t, time.Minute, "the PDB allows one disruption", func(ctx context.Context) (bool, string, error) {
 		if err := admin.Get(ctx, client.ObjectKeyFromObject(pdb), pdb); err != nil {
 			return false, "", err
 		}
@@ -206,7 +205,7 @@ func testLifecycleWithBundleRBAC(t *testing.T, c *simcluster.Cluster, admin clie
 		t.Fatal(err)
 	}
 	for _, owned := range csv.Spec.CustomResourceDefinitions.Owned {
-		waitFor(t, 30*time.Second, "CRD "+owned.Name+" established", func(ctx context.Context) (bool, string, error) {
+		harness.Eventually(t, 30*time.Second, "CRD "+owned.Name+" established", func(ctx context.Context) (bool, string, error) {
 			ok, err := crdEstablished(ctx, admin, owned.Name)
 			return ok, "", err
 		})
@@ -240,13 +239,12 @@ func testLifecycleWithBundleRBAC(t *testing.T, c *simcluster.Cluster, admin clie
 	// a permission the bundle lacks.
 	waitGranted(t, admin, csv, m)
 
-	logPath := filepath.Join(dir, "operator.log")
-	startOperator(t, kubeconfig, logPath, m)
+	op := startOperator(t, kubeconfig, m)
 	// A missing permission usually shows up first as a wait that times out;
 	// name the denied request too.
 	t.Cleanup(func() {
 		if t.Failed() {
-			assertNoForbidden(t, logPath)
+			assertNoForbidden(t, op.Log())
 		}
 	})
 
@@ -255,7 +253,7 @@ func testLifecycleWithBundleRBAC(t *testing.T, c *simcluster.Cluster, admin clie
 		t.Fatalf("creating RayCluster: %v", err)
 	}
 	name := rc.GetName()
-	waitFor(t, 2*time.Minute, "RayCluster Deployed=True", func(ctx context.Context) (bool, string, error) {
+	harness.Eventually(t, 2*time.Minute, "RayCluster Deployed=True", func(ctx context.Context) (bool, string, error) {
 		return conditionTrue(ctx, admin, ns, name, "Deployed")
 	})
 	assertReleaseInOperatorNamespace(ctx, t, admin, m, name)
@@ -272,7 +270,7 @@ func testLifecycleWithBundleRBAC(t *testing.T, c *simcluster.Cluster, admin clie
 	if err := admin.Delete(ctx, rc); err != nil {
 		t.Fatalf("deleting the RayCluster: %v", err)
 	}
-	waitFor(t, 2*time.Minute, "RayCluster gone", func(ctx context.Context) (bool, string, error) {
+	harness.Eventually(t, 2*time.Minute, "RayCluster gone", func(ctx context.Context) (bool, string, error) {
 		cur := rc.DeepCopy()
 		err := admin.Get(ctx, client.ObjectKeyFromObject(rc), cur)
 		if apierrors.IsNotFound(err) {
@@ -280,11 +278,11 @@ func testLifecycleWithBundleRBAC(t *testing.T, c *simcluster.Cluster, admin clie
 		}
 		return false, fmt.Sprintf("finalizers %v", cur.GetFinalizers()), client.IgnoreNotFound(err)
 	})
-	waitFor(t, 30*time.Second, "head StatefulSet uninstalled", func(ctx context.Context) (bool, string, error) {
+	harness.Eventually(t, 30*time.Second, "head StatefulSet uninstalled", func(ctx context.Context) (bool, string, error) {
 		err := admin.Get(ctx, client.ObjectKey{Namespace: ns, Name: name + "-head"}, &appsv1.StatefulSet{})
 		return apierrors.IsNotFound(err), "", client.IgnoreNotFound(err)
 	})
-	assertNoForbidden(t, logPath)
+	assertNoForbidden(t, op.Log())
 	// The clean-up is the RayCluster hooks' job; an operator build without
 	// them never adds their finalizer, and then there is nothing to verify.
 	if !cleansRedis {
@@ -337,7 +335,7 @@ func waitGranted(t *testing.T, admin client.Client, csv *operatorsv1alpha1.Clust
 	if len(reviews) == 0 {
 		t.Fatal("the CSV grants its ServiceAccounts nothing")
 	}
-	waitFor(t, 30*time.Second, fmt.Sprintf("the bundle's %d granted requests authorized", len(reviews)), func(ctx context.Context) (bool, string, error) {
+	harness.Eventually(t, 30*time.Second, fmt.Sprintf("the bundle's %d granted requests authorized", len(reviews)), func(ctx context.Context) (bool, string, error) {
 		for _, r := range reviews {
 			sar := r.DeepCopy()
 			if err := admin.Create(ctx, sar); err != nil {
@@ -500,7 +498,7 @@ func conditionTrue(ctx context.Context, c client.Client, ns, name, cond string) 
 func waitHeadRunning(t *testing.T, c client.Client, ns, cluster string, oldUID types.UID) *corev1.Pod {
 	t.Helper()
 	var head corev1.Pod
-	waitFor(t, time.Minute, "head pod running", func(ctx context.Context) (bool, string, error) {
+	harness.Eventually(t, time.Minute, "head pod running", func(ctx context.Context) (bool, string, error) {
 		err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: cluster + "-head-0"}, &head)
 		if err != nil {
 			return false, "", client.IgnoreNotFound(err)
@@ -513,7 +511,7 @@ func waitHeadRunning(t *testing.T, c client.Client, ns, cluster string, oldUID t
 
 func waitWorkersRunning(t *testing.T, c client.Client, ns, cluster string) {
 	t.Helper()
-	waitFor(t, time.Minute, "worker pods running", func(ctx context.Context) (bool, string, error) {
+	harness.Eventually(t, time.Minute, "worker pods running", func(ctx context.Context) (bool, string, error) {
 		var sets appsv1.ReplicaSetList
 		if err := c.List(ctx, &sets, client.InNamespace(ns), client.MatchingLabels{"ray.io/cluster": cluster}); err != nil {
 			return false, "", err
@@ -533,13 +531,9 @@ func waitWorkersRunning(t *testing.T, c client.Client, ns, cluster string) {
 // forbiddenRe finds RBAC denials in the operator's log.
 var forbiddenRe = regexp.MustCompile(`(?i)forbidden`)
 
-func assertNoForbidden(t *testing.T, logPath string) {
+func assertNoForbidden(t *testing.T, log string) {
 	t.Helper()
-	data, err := os.ReadFile(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, line := range strings.Split(string(data), "\n") {
+	for _, line := range strings.Split(log, "\n") {
 		if forbiddenRe.MatchString(line) {
 			t.Errorf("operator hit a missing permission: %s", line)
 		}
@@ -549,34 +543,18 @@ func assertNoForbidden(t *testing.T, logPath string) {
 // startOperator runs the operator binary with the ServiceAccount kubeconfig
 // and leader election on, as the bundle's Deployment does, with
 // WATCH_NAMESPACE set as OLM sets it for the install mode.
-func startOperator(t *testing.T, kubeconfig, logPath string, m installMode) {
+func startOperator(t *testing.T, kubeconfig string, m installMode) *operatorproc.Process {
 	t.Helper()
-	p := operatorproc.Start(t, operatorproc.Options{
-		Bin:        operatorproc.Shared(t),
-		Kubeconfig: kubeconfig,
-		LogPath:    logPath,
-		Args:       []string{"--leader-elect", "--leader-election-namespace=" + m.operatorNS},
-		// As the CSV's Deployment sets them: WATCH_NAMESPACE from the
-		// OperatorGroup, POD_NAMESPACE from the downward API.
-		Env: []string{"WATCH_NAMESPACE=" + m.watch(), "POD_NAMESPACE=" + m.operatorNS},
-	})
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("operator log (end):\n%s", p.Tail(6000))
-		}
-	})
+	operators := harness.NewBinaries(t, kubeconfig, "--leader-elect", "--leader-election-namespace="+m.operatorNS)
+	// As the CSV's Deployment sets them: WATCH_NAMESPACE from the
+	// OperatorGroup, POD_NAMESPACE from the downward API.
+	operators.Env = []string{"WATCH_NAMESPACE=" + m.watch(), "POD_NAMESPACE=" + m.operatorNS}
+	return operators.Start()
 }
 
 func adminClient(t *testing.T, c *simcluster.Cluster) client.Client {
 	t.Helper()
-	s := runtime.NewScheme()
-	if err := clientgoscheme.AddToScheme(s); err != nil {
-		t.Fatal(err)
-	}
-	if err := apiextensionsv1.AddToScheme(s); err != nil {
-		t.Fatal(err)
-	}
-	cl, err := client.New(c.RESTConfig(), client.Options{Scheme: s})
+	cl, err := client.New(c.RESTConfig(), client.Options{Scheme: harness.Scheme()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -590,31 +568,4 @@ func createNamespace(t *testing.T, c client.Client, name string, labels map[stri
 		t.Fatalf("creating namespace %s: %v", name, err)
 	}
 	return name
-}
-
-// waitFor polls cond every 200 ms until it holds or timeout passes; seen is
-// shown when it times out.
-func waitFor(t *testing.T, timeout time.Duration, what string, cond func(ctx context.Context) (bool, string, error)) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	start, last := time.Now(), ""
-	for {
-		ok, seen, err := cond(ctx)
-		if err != nil && ctx.Err() == nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-		if ok {
-			t.Logf("%s after %s", what, time.Since(start).Round(time.Millisecond))
-			return
-		}
-		if seen != "" {
-			last = seen
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("%s: not within %s (last seen: %s)", what, timeout, last)
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
 }

@@ -15,7 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/ray-ha-operator/ray-ha-operator/internal/helm"
-	"github.com/ray-ha-operator/ray-ha-operator/test/operatorproc"
+	"github.com/ray-ha-operator/ray-ha-operator/test/harness"
 	"github.com/ray-ha-operator/ray-ha-operator/test/redisserver"
 	"github.com/ray-ha-operator/ray-ha-operator/test/simcluster"
 )
@@ -53,16 +53,16 @@ func testUpgradeMovesRelease(t *testing.T, c *simcluster.Cluster, admin client.C
 	}
 
 	dir := t.TempDir()
-	old := operatorproc.Start(t, operatorproc.Options{
-		Bin: operatorproc.Shared(t), Kubeconfig: c.Kubeconfig(), LogPath: filepath.Join(dir, "old.log"),
-		Env: []string{"WATCH_NAMESPACE=" + m.watch()},
-	})
+	// The earlier layout: no POD_NAMESPACE, and the admin's rights.
+	olds := harness.NewBinaries(t, c.Kubeconfig())
+	olds.Env = []string{"WATCH_NAMESPACE=" + m.watch()}
+	old := olds.Start()
 	rc := rayCluster(t, l, ns, redis.Addr(), "bundle-sim-upgrade")
 	if err := admin.Create(ctx, rc); err != nil {
 		t.Fatal(err)
 	}
 	name := rc.GetName()
-	waitFor(t, 2*time.Minute, "RayCluster Deployed=True", func(ctx context.Context) (bool, string, error) {
+	harness.Eventually(t, 2*time.Minute, "RayCluster Deployed=True", func(ctx context.Context) (bool, string, error) {
 		return conditionTrue(ctx, admin, ns, name, "Deployed")
 	})
 	waitHeadRunning(t, admin, ns, name, "")
@@ -80,11 +80,10 @@ func testUpgradeMovesRelease(t *testing.T, c *simcluster.Cluster, admin client.C
 		t.Fatal(err)
 	}
 	waitGranted(t, admin, csv, m)
-	logPath := filepath.Join(dir, "operator.log")
-	startOperator(t, kubeconfig, logPath, m)
+	op := startOperator(t, kubeconfig, m)
 
 	want := map[string]int{helm.EventReleaseMoved: 1, helm.EventLegacyReleaseKept: 1}
-	waitFor(t, time.Minute, "release moved and reported", func(ctx context.Context) (bool, string, error) {
+	harness.Eventually(t, time.Minute, "release moved and reported", func(ctx context.Context) (bool, string, error) {
 		got, err := eventReasons(ctx, admin, ns, name)
 		if err != nil {
 			return false, "", err
@@ -110,7 +109,7 @@ func testUpgradeMovesRelease(t *testing.T, c *simcluster.Cluster, admin client.C
 	if got := podUIDs(ctx, t, admin, ns); !maps.Equal(got, pods) {
 		t.Errorf("Ray pods changed by the upgrade:\nbefore %v\nafter  %v", pods, got)
 	}
-	assertNoForbidden(t, logPath)
+	assertNoForbidden(t, op.Log())
 }
 
 func releaseVersions(ctx context.Context, t *testing.T, c client.Client, ns, selector string) []string {

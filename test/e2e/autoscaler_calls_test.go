@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	rayv1 "github.com/ray-ha-operator/ray-ha-operator/api/v1"
+	"github.com/ray-ha-operator/ray-ha-operator/test/harness"
 )
 
 // TestAutoscalerCalls plays the API calls of Ray's autoscaler (its
@@ -19,11 +20,13 @@ import (
 // rendered Role. A scale-up patch of replicas goes through and the group
 // grows; a scale-down that names a pod in scaleStrategy.workersToDelete
 // removes exactly that pod (the races are in TestWorkersToDeleteRaces).
+// After each call the status reports the desired, ready, min and max
+// workers KubeRay would.
 func TestAutoscalerCalls(t *testing.T) {
 	env := Start(t, Options{})
 	ns := env.Namespace(t, "autoscaler-calls")
 	const name = "rc"
-	rc := NewRayCluster(ns, name, ClusterOptions{Workers: 0})
+	rc := harness.NewRayCluster(ns, name, harness.ClusterOptions{Workers: 0})
 	rc.Spec.EnableInTreeAutoscaling = ptr.To(true)
 	rc.Spec.AutoscalerOptions = &rayv1.AutoscalerOptions{Version: ptr.To(rayv1.AutoscalerVersionV2)}
 	env.Create(t, rc)
@@ -35,10 +38,11 @@ func TestAutoscalerCalls(t *testing.T) {
 	if err := autoscaler.Patch(ctx, env.RayCluster(t, ns, name), client.RawPatch("application/json-patch+json", []byte(scaleUp))); err != nil {
 		t.Fatalf("the autoscaler's scale-up patch: %v", err)
 	}
-	Eventually(t, time.Minute, "two workers after the scale-up", func() (bool, error) {
+	harness.Eventually(t, time.Minute, "two workers after the scale-up", func(context.Context) (bool, string, error) {
 		n := len(env.WorkerUIDs(t, ns, name))
-		return n == 2, errorf("%d workers", n)
+		return n == 2, fmt.Sprintf("%d workers", n), nil
 	})
+	expectWorkerStatus(t, env, ns, name, workerStatus{desired: 2, ready: 2, min: 0, max: 5})
 
 	workers := activeWorkers(t, env, ns)
 	scaleDown := fmt.Sprintf(`[{"op": "replace", "path": "/spec/workerGroupSpecs/0/replicas", "value": 1},
@@ -47,9 +51,26 @@ func TestAutoscalerCalls(t *testing.T) {
 		t.Fatalf("the autoscaler's scale-down patch naming %s: %v", workers[0].Name, err)
 	}
 	expectSettled(t, env, ns, workers[1])
+	expectWorkerStatus(t, env, ns, name, workerStatus{desired: 1, ready: 1, min: 0, max: 5})
 	if got := env.RayCluster(t, ns, name).Spec.WorkerGroupSpecs[0].ScaleStrategy; got == nil || len(got.WorkersToDelete) != 1 {
 		t.Errorf("scaleStrategy after the scale-down = %+v, want the list left as KubeRay leaves it", got)
 	}
+}
+
+// workerStatus is the part of KubeRay's status the autoscaler's calls move.
+type workerStatus struct{ desired, ready, min, max int32 }
+
+// expectWorkerStatus waits until the RayCluster's status reports exactly
+// want: the status is written after the pods change, so it is waited for,
+// and a wrong value that stays is what the failure shows.
+func expectWorkerStatus(t *testing.T, env *Env, ns, name string, want workerStatus) {
+	t.Helper()
+	harness.Eventually(t, time.Minute, fmt.Sprintf("status %+v", want), func(context.Context) (bool, string, error) {
+		st := env.RayCluster(t, ns, name).Status
+		got := workerStatus{desired: st.DesiredWorkerReplicas, ready: st.ReadyWorkerReplicas,
+			min: st.MinWorkerReplicas, max: st.MaxWorkerReplicas}
+		return got == want, fmt.Sprintf("status %+v", got), nil
+	})
 }
 
 // clientAs is a client of the test's API server acting as user (a
@@ -59,7 +80,7 @@ func (e *Env) clientAs(t *testing.T, user, ns string) client.Client {
 	cfg := rest.CopyConfig(e.Cluster.RESTConfig())
 	cfg.Impersonate = rest.ImpersonationConfig{UserName: user,
 		Groups: []string{"system:serviceaccounts", "system:serviceaccounts:" + ns, "system:authenticated"}}
-	c, err := client.New(cfg, client.Options{Scheme: Scheme()})
+	c, err := client.New(cfg, client.Options{Scheme: harness.Scheme()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,6 +22,7 @@ import (
 
 	rayv1 "github.com/ray-ha-operator/ray-ha-operator/api/v1"
 	"github.com/ray-ha-operator/ray-ha-operator/internal/raycluster"
+	"github.com/ray-ha-operator/ray-ha-operator/test/harness"
 )
 
 // TestBatchSchedulerVolcano runs the operator with --batch-scheduler=volcano
@@ -35,18 +36,18 @@ func TestBatchSchedulerVolcano(t *testing.T) {
 	}
 	env := Start(t, Options{BatchScheduler: raycluster.Volcano})
 	ns := env.Namespace(t, "batch")
-	rc := NewRayCluster(ns, "gang", ClusterOptions{Workers: 2})
+	rc := harness.NewRayCluster(ns, "gang", harness.ClusterOptions{Workers: 2})
 	rc.Labels = map[string]string{raycluster.LabelVolcanoQueue: "q1", raycluster.LabelPriorityClassName: "high"}
 	env.Create(t, rc)
 
 	t.Run("without the PodGroup CRD the release fails naming the kind", func(t *testing.T) {
-		Eventually(t, time.Minute, "ReleaseFailed naming PodGroup", func() (bool, error) {
+		harness.Eventually(t, time.Minute, "ReleaseFailed naming PodGroup", func(context.Context) (bool, string, error) {
 			got := env.RayCluster(t, ns, rc.Name)
-			c := findCondition(got, rayv1.ReleaseFailed)
+			c := harness.FindCondition(got, rayv1.ReleaseFailed)
 			if c == nil || c.Status != metav1.ConditionTrue {
-				return false, fmt.Errorf("conditions: %s", conditionSummary(got))
+				return false, fmt.Sprintf("conditions: %s", harness.ConditionSummary(got)), nil
 			}
-			return strings.Contains(c.Message, "PodGroup"), fmt.Errorf("ReleaseFailed: %s", c.Message)
+			return strings.Contains(c.Message, "PodGroup"), fmt.Sprintf("ReleaseFailed: %s", c.Message), nil
 		})
 	})
 
@@ -59,12 +60,12 @@ func TestBatchSchedulerVolcano(t *testing.T) {
 		pg := &unstructured.Unstructured{}
 		pg.SetAPIVersion("scheduling.volcano.sh/v1beta1")
 		pg.SetKind("PodGroup")
-		Eventually(t, 2*time.Minute, "the PodGroup ray-gang-pg", func() (bool, error) {
+		harness.Eventually(t, 2*time.Minute, "the PodGroup ray-gang-pg", func(context.Context) (bool, string, error) {
 			err := env.Client.Get(context.Background(), types.NamespacedName{Namespace: ns, Name: "ray-gang-pg"}, pg)
 			if apierrors.IsNotFound(err) {
-				return false, fmt.Errorf("not there; conditions: %s", conditionSummary(env.RayCluster(t, ns, rc.Name)))
+				return false, fmt.Sprintf("not there; conditions: %s", harness.ConditionSummary(env.RayCluster(t, ns, rc.Name))), nil
 			}
-			return err == nil, err
+			return err == nil, fmt.Sprint(err), nil
 		})
 		spec, _, _ := unstructured.NestedMap(pg.Object, "spec")
 		if fmt.Sprint(spec["minMember"]) != "3" || spec["queue"] != "q1" || spec["priorityClassName"] != "high" {
@@ -83,10 +84,10 @@ func TestBatchSchedulerVolcano(t *testing.T) {
 			tmpl.Annotations["scheduling.k8s.io/group-name"] != "ray-gang-pg" || tmpl.Annotations["volcano.sh/task-spec"] != "headgroup" {
 			t.Errorf("head pod template: schedulerName %q, labels %v, annotations %v", tmpl.Spec.SchedulerName, tmpl.Labels, tmpl.Annotations)
 		}
-		Eventually(t, time.Minute, "Deployed once the CRD is there", func() (bool, error) {
+		harness.Eventually(t, time.Minute, "Deployed once the CRD is there", func(context.Context) (bool, string, error) {
 			got := env.RayCluster(t, ns, rc.Name)
-			return conditionStatus(got, rayv1.Deployed, metav1.ConditionTrue) && conditionStatus(got, rayv1.ReleaseFailed, metav1.ConditionFalse),
-				fmt.Errorf("conditions: %s", conditionSummary(got))
+			return harness.ConditionIs(got, rayv1.Deployed, metav1.ConditionTrue) && harness.ConditionIs(got, rayv1.ReleaseFailed, metav1.ConditionFalse),
+				fmt.Sprintf("conditions: %s", harness.ConditionSummary(got)), nil
 		})
 	})
 }

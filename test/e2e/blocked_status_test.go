@@ -6,6 +6,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -24,6 +25,7 @@ import (
 
 	rayv1 "github.com/ray-ha-operator/ray-ha-operator/api/v1"
 	"github.com/ray-ha-operator/ray-ha-operator/internal/helm"
+	"github.com/ray-ha-operator/ray-ha-operator/test/harness"
 )
 
 // blockedWorkers is the worker count of the blocked-path scenarios.
@@ -72,9 +74,9 @@ func TestStatusFollowsRealityWhileBlocked(t *testing.T) {
 				})
 			},
 			blocked: func(rc *rayv1.RayCluster) error {
-				c := findCondition(rc, rayv1.Irreconcilable)
+				c := harness.FindCondition(rc, rayv1.Irreconcilable)
 				if c == nil || c.Status != metav1.ConditionTrue || !strings.Contains(c.Message, "rejected: a retry cannot fix this") {
-					return errorf("Irreconcilable %+v, want the upgrade rejected and held back", c)
+					return fmt.Errorf("Irreconcilable %+v, want the upgrade rejected and held back", c)
 				}
 				return nil
 			},
@@ -85,7 +87,7 @@ func TestStatusFollowsRealityWhileBlocked(t *testing.T) {
 			t.Run(name, func(t *testing.T) {
 				t.Parallel()
 				ns := env.Namespace(t, "blocked-"+strings.ToLower(name))
-				env.Create(t, NewRayCluster(ns, "rc", ClusterOptions{Workers: blockedWorkers, HeadStatusByTest: true}))
+				env.Create(t, harness.NewRayCluster(ns, "rc", harness.ClusterOptions{Workers: blockedWorkers, HeadStatusByTest: true}))
 				old := startHead(t, env, ns, "")
 				env.WaitReady(t, ns, "rc", readyTimeout)
 
@@ -110,7 +112,7 @@ func TestStatusFollowsRealityWhileBlocked(t *testing.T) {
 func headCreateRefused(t *testing.T, env *Env) {
 	ns := env.Namespace(t, "head-create-refused")
 	ctx := context.Background()
-	env.Create(t, NewRayCluster(ns, "rc", ClusterOptions{Workers: blockedWorkers, HeadStatusByTest: true}))
+	env.Create(t, harness.NewRayCluster(ns, "rc", harness.ClusterOptions{Workers: blockedWorkers, HeadStatusByTest: true}))
 	old := startHead(t, env, ns, "")
 	env.WaitReady(t, ns, "rc", readyTimeout)
 	// Room for the workers only: the running head is over the quota, and
@@ -120,32 +122,32 @@ func headCreateRefused(t *testing.T, env *Env) {
 	if err := env.Client.Create(ctx, quota); err != nil {
 		t.Fatal(err)
 	}
-	Eventually(t, 30*time.Second, "the quota counted", func() (bool, error) {
+	harness.Eventually(t, 30*time.Second, "the quota counted", func(context.Context) (bool, string, error) {
 		if err := env.Client.Get(ctx, client.ObjectKeyFromObject(quota), quota); err != nil {
-			return false, err
+			return false, fmt.Sprint(err), nil
 		}
 		used := quota.Status.Used[corev1.ResourcePods]
-		return used.Value() == blockedWorkers+1, errorf("quota used %v", quota.Status.Used)
+		return used.Value() == blockedWorkers+1, fmt.Sprintf("quota used %v", quota.Status.Used), nil
 	})
 	// Deleted as a kubelet confirms it.
 	if err := env.Client.Delete(ctx, old, client.GracePeriodSeconds(0)); err != nil {
 		t.Fatal(err)
 	}
-	Eventually(t, recoveryTimeout, "ReplicaFailure FailedCreateHeadPod", func() (bool, error) {
+	harness.Eventually(t, recoveryTimeout, "ReplicaFailure FailedCreateHeadPod", func(context.Context) (bool, string, error) {
 		rc := env.RayCluster(t, ns, "rc")
-		c := findCondition(rc, rayv1.ReplicaFailure)
+		c := harness.FindCondition(rc, rayv1.ReplicaFailure)
 		ok := c != nil && c.Status == metav1.ConditionTrue && c.Reason == rayv1.ReasonFailedCreateHeadPod &&
 			strings.Contains(c.Message, "exceeded quota") && env.HeadPod(t, ns, "rc") == nil
-		return ok, errorf("ReplicaFailure %+v, head exists %v", c, env.HeadPod(t, ns, "rc") != nil)
+		return ok, fmt.Sprintf("ReplicaFailure %+v, head exists %v", c, env.HeadPod(t, ns, "rc") != nil), nil
 	})
 	if err := env.Client.Delete(ctx, quota); err != nil {
 		t.Fatal(err)
 	}
 	startHead(t, env, ns, old.UID)
-	Eventually(t, recoveryTimeout, "ReplicaFailure gone with the new head", func() (bool, error) {
+	harness.Eventually(t, recoveryTimeout, "ReplicaFailure gone with the new head", func(context.Context) (bool, string, error) {
 		rc := env.RayCluster(t, ns, "rc")
-		c := findCondition(rc, rayv1.ReplicaFailure)
-		return c == nil && conditionStatus(rc, rayv1.HeadPodReady, metav1.ConditionTrue), errorf("ReplicaFailure %+v, %s", c, conditionSummary(rc))
+		c := harness.FindCondition(rc, rayv1.ReplicaFailure)
+		return c == nil && harness.ConditionIs(rc, rayv1.HeadPodReady, metav1.ConditionTrue), fmt.Sprintf("ReplicaFailure %+v, %s", c, harness.ConditionSummary(rc)), nil
 	})
 }
 
@@ -154,14 +156,14 @@ func headCreateRefused(t *testing.T, env *Env) {
 func startHead(t *testing.T, env *Env, ns string, old types.UID) *corev1.Pod {
 	t.Helper()
 	var head *corev1.Pod
-	Eventually(t, readyTimeout, "a bound head pod", func() (bool, error) {
+	harness.Eventually(t, readyTimeout, "a bound head pod", func(context.Context) (bool, string, error) {
 		head = env.HeadPod(t, ns, "rc")
 		if head == nil || head.Spec.NodeName == "" || head.DeletionTimestamp != nil || head.UID == old {
-			return false, errorf("head %v not bound yet", head != nil)
+			return false, fmt.Sprintf("head %v not bound yet", head != nil), nil
 		}
-		return true, nil
+		return true, "", nil
 	})
-	if err := SetRunningReady(context.Background(), env.Client, head); err != nil {
+	if err := harness.SetRunningReady(context.Background(), env.Client, head); err != nil {
 		t.Fatal(err)
 	}
 	return head
@@ -175,29 +177,29 @@ func expectStatus(t *testing.T, env *Env, ns, what string, headReady bool, block
 	if headReady {
 		wantState, wantHead = rayv1.ClusterStateReady, metav1.ConditionTrue
 	}
-	Eventually(t, recoveryTimeout, what, func() (bool, error) {
+	harness.Eventually(t, recoveryTimeout, what, func(context.Context) (bool, string, error) {
 		rc := env.RayCluster(t, ns, "rc")
 		st := rc.Status
 		switch {
 		case blocked(rc) != nil:
-			return false, blocked(rc)
-		case !conditionStatus(rc, rayv1.HeadPodReady, wantHead):
-			return false, errorf("HeadPodReady not %s: %s", wantHead, conditionSummary(rc))
+			return false, fmt.Sprint(blocked(rc)), nil
+		case !harness.ConditionIs(rc, rayv1.HeadPodReady, wantHead):
+			return false, fmt.Sprintf("HeadPodReady not %s: %s", wantHead, harness.ConditionSummary(rc)), nil
 		case st.State != wantState:
-			return false, errorf("state %q, want %q (%s)", st.State, wantState, st.Reason)
+			return false, fmt.Sprintf("state %q, want %q (%s)", st.State, wantState, st.Reason), nil
 		case st.ReadyWorkerReplicas != blockedWorkers || st.AvailableWorkerReplicas != blockedWorkers || st.DesiredWorkerReplicas != blockedWorkers:
-			return false, errorf("workers ready %d available %d desired %d, want %d", st.ReadyWorkerReplicas,
-				st.AvailableWorkerReplicas, st.DesiredWorkerReplicas, blockedWorkers)
+			return false, fmt.Sprintf("workers ready %d available %d desired %d, want %d", st.ReadyWorkerReplicas,
+				st.AvailableWorkerReplicas, st.DesiredWorkerReplicas, blockedWorkers), nil
 		}
-		return true, nil
+		return true, "", nil
 	})
 }
 
 func conditionIs(typ rayv1.RayClusterConditionType, status metav1.ConditionStatus, reason string) func(*rayv1.RayCluster) error {
 	return func(rc *rayv1.RayCluster) error {
-		c := findCondition(rc, typ)
+		c := harness.FindCondition(rc, typ)
 		if c == nil || c.Status != status || c.Reason != reason {
-			return errorf("%s %+v, want %s/%s", typ, c, status, reason)
+			return fmt.Errorf("%s %+v, want %s/%s", typ, c, status, reason)
 		}
 		return nil
 	}

@@ -20,6 +20,7 @@ import (
 
 	rayv1 "github.com/ray-ha-operator/ray-ha-operator/api/v1"
 	"github.com/ray-ha-operator/ray-ha-operator/internal/raycluster"
+	"github.com/ray-ha-operator/ray-ha-operator/test/harness"
 	"github.com/ray-ha-operator/ray-ha-operator/test/redisserver"
 )
 
@@ -115,7 +116,7 @@ func (l *recoveryLedger) check(t *testing.T, env *Env) {
 	t.Helper()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	Eventually(t, 30*time.Second, "metrics counting each recovery and replacement once", func() (bool, error) {
+	harness.Eventually(t, 30*time.Second, "metrics counting each recovery and replacement once", func(context.Context) (bool, string, error) {
 		got, observed := map[string]uint64{}, uint64(0)
 		for reason, o := range env.RecoveryObservations(t) {
 			if o.Count > 0 {
@@ -131,8 +132,8 @@ func (l *recoveryLedger) check(t *testing.T, env *Env) {
 		replacedEvents := env.RayClusterEvents(t, replacementEvents...) - l.replacedBefore
 		ok := observed == uint64(recoveredEvents) && replaced == float64(replacedEvents) &&
 			(!l.checkReasons || maps.Equal(got, l.want))
-		return ok, errorf("histogram %v (want %v by reason: %t), %d HeadRecovered events; %v replacements counted, %d replacement events",
-			got, l.want, l.checkReasons, recoveredEvents, replaced, replacedEvents)
+		return ok, fmt.Sprintf("histogram %v (want %v by reason: %t), %d HeadRecovered events; %v replacements counted, %d replacement events",
+			got, l.want, l.checkReasons, recoveredEvents, replaced, replacedEvents), nil
 	})
 }
 
@@ -142,16 +143,16 @@ func (l *recoveryLedger) check(t *testing.T, env *Env) {
 func operatorRestart(t *testing.T, env *Env, redisAddr string) {
 	ns := env.Namespace(t, "operator-restart")
 	env.StartKubelet(t, ns)
-	env.Create(t, NewRayCluster(ns, "rc", ClusterOptions{RedisAddress: redisAddr, Workers: 1, HeadStatusByTest: true, Annotations: fastBounds(nil)}))
+	env.Create(t, harness.NewRayCluster(ns, "rc", harness.ClusterOptions{RedisAddress: redisAddr, Workers: 1, HeadStatusByTest: true, Annotations: fastBounds(nil)}))
 	head := env.WaitReady(t, ns, "rc", readyTimeout)
 	ctx := context.Background()
 	failed := time.Now()
-	if err := SetNotReady(ctx, env.Client, head); err != nil {
+	if err := harness.SetNotReady(ctx, env.Client, head); err != nil {
 		t.Fatal(err)
 	}
-	Eventually(t, 10*time.Second, "HeadRecovering True", func() (bool, error) {
+	harness.Eventually(t, 10*time.Second, "HeadRecovering True", func(context.Context) (bool, string, error) {
 		rc := env.RayCluster(t, ns, "rc")
-		return conditionStatus(rc, rayv1.HeadRecovering, metav1.ConditionTrue), errorf("%s", conditionSummary(rc))
+		return harness.ConditionIs(rc, rayv1.HeadRecovering, metav1.ConditionTrue), harness.ConditionSummary(rc), nil
 	})
 	// The event is posted in the background; stopping the operator first
 	// could lose it, and the next process does not post it again.
@@ -159,7 +160,7 @@ func operatorRestart(t *testing.T, env *Env, redisAddr string) {
 	env.StopOperator()
 	const down = 3 * time.Second
 	time.Sleep(down)
-	if err := SetRunningReady(ctx, env.Client, env.HeadPod(t, ns, "rc")); err != nil {
+	if err := harness.SetRunningReady(ctx, env.Client, env.HeadPod(t, ns, "rc")); err != nil {
 		t.Fatal(err)
 	}
 	env.RestartOperator()
@@ -175,7 +176,7 @@ func operatorRestart(t *testing.T, env *Env, redisAddr string) {
 // Redis address and storage namespace, and the workers are the same pods.
 func headPodDeleted(t *testing.T, env *Env, redisAddr string) {
 	ns := env.Namespace(t, "head-deleted")
-	env.Create(t, NewRayCluster(ns, "rc", ClusterOptions{RedisAddress: redisAddr, Workers: 2, Annotations: fastBounds(nil)}))
+	env.Create(t, harness.NewRayCluster(ns, "rc", harness.ClusterOptions{RedisAddress: redisAddr, Workers: 2, Annotations: fastBounds(nil)}))
 	old := env.WaitReady(t, ns, "rc", readyTimeout)
 	env.ExpectQuiet(t, ns, "rc", 3*time.Second)
 	before := env.RayCluster(t, ns, "rc")
@@ -238,11 +239,11 @@ func expectRecovery(t *testing.T, env *Env, rc *rayv1.RayCluster, reason rayv1.H
 	}
 	// Exactly one of each event: wait for them (they are posted in the
 	// background), and a second one keeps the counts from matching.
-	Eventually(t, 10*time.Second, "one failure and one recovery event", func() (bool, error) {
+	harness.Eventually(t, 10*time.Second, "one failure and one recovery event", func(context.Context) (bool, string, error) {
 		got := env.EventReasons(t, rc.Namespace, rc.Name)
 		detected, recovered := countString(got, raycluster.EventHeadFailureDetected), countString(got, raycluster.EventHeadRecovered)
-		return detected == 1 && recovered == 1, errorf("%d %s and %d %s events, want 1 and 1: %v",
-			detected, raycluster.EventHeadFailureDetected, recovered, raycluster.EventHeadRecovered, got)
+		return detected == 1 && recovered == 1, fmt.Sprintf("%d %s and %d %s events, want 1 and 1: %v",
+			detected, raycluster.EventHeadFailureDetected, recovered, raycluster.EventHeadRecovered, got), nil
 	})
 }
 
@@ -250,10 +251,10 @@ func expectRecovery(t *testing.T, env *Env, rc *rayv1.RayCluster, reason rayv1.H
 func headPodFailed(t *testing.T, env *Env, redisAddr string) {
 	ns := env.Namespace(t, "head-failed")
 	env.StartKubelet(t, ns)
-	env.Create(t, NewRayCluster(ns, "rc", ClusterOptions{RedisAddress: redisAddr, Workers: 1, HeadStatusByTest: true, Annotations: fastBounds(nil)}))
+	env.Create(t, harness.NewRayCluster(ns, "rc", harness.ClusterOptions{RedisAddress: redisAddr, Workers: 1, HeadStatusByTest: true, Annotations: fastBounds(nil)}))
 	old := env.WaitReady(t, ns, "rc", readyTimeout)
 	failed := time.Now()
-	if err := SetFailed(context.Background(), env.Client, old); err != nil {
+	if err := harness.SetFailed(context.Background(), env.Client, old); err != nil {
 		t.Fatal(err)
 	}
 	_, took := env.WaitNewHeadReady(t, ns, "rc", old.UID, recoveryTimeout)
@@ -274,20 +275,20 @@ func headPodFailed(t *testing.T, env *Env, redisAddr string) {
 func rayContainerExited(t *testing.T, env *Env, redisAddr string) {
 	ns := env.Namespace(t, "container-exited")
 	env.StartKubelet(t, ns)
-	env.Create(t, NewRayCluster(ns, "rc", ClusterOptions{RedisAddress: redisAddr, Workers: 1, HeadStatusByTest: true, Annotations: fastBounds(nil)}))
+	env.Create(t, harness.NewRayCluster(ns, "rc", harness.ClusterOptions{RedisAddress: redisAddr, Workers: 1, HeadStatusByTest: true, Annotations: fastBounds(nil)}))
 	head := env.WaitReady(t, ns, "rc", readyTimeout)
 	exited := time.Now()
 	ctx := context.Background()
-	if err := SetContainerExited(ctx, env.Client, head); err != nil {
+	if err := harness.SetContainerExited(ctx, env.Client, head); err != nil {
 		t.Fatal(err)
 	}
-	Eventually(t, 10*time.Second, "HeadRecovering True", func() (bool, error) {
+	harness.Eventually(t, 10*time.Second, "HeadRecovering True", func(context.Context) (bool, string, error) {
 		rc := env.RayCluster(t, ns, "rc")
-		return conditionStatus(rc, rayv1.HeadRecovering, metav1.ConditionTrue), errorf("%s", conditionSummary(rc))
+		return harness.ConditionIs(rc, rayv1.HeadRecovering, metav1.ConditionTrue), harness.ConditionSummary(rc), nil
 	})
 	// The kubelet restarts the container in place.
 	head = env.HeadPod(t, ns, "rc")
-	if err := SetRunningReady(ctx, env.Client, head); err != nil {
+	if err := harness.SetRunningReady(ctx, env.Client, head); err != nil {
 		t.Fatal(err)
 	}
 	rc := env.WaitRecoveryCount(t, ns, "rc", 1, recoveryTimeout)
@@ -302,7 +303,7 @@ func rayContainerExited(t *testing.T, env *Env, redisAddr string) {
 func stuckTerminating(t *testing.T, env *Env, redisAddr string) {
 	ns := env.Namespace(t, "stuck-terminating")
 	env.StartKubelet(t, ns)
-	env.Create(t, NewRayCluster(ns, "rc", ClusterOptions{RedisAddress: redisAddr, Workers: 1, HeadStatusByTest: true, Annotations: fastBounds(nil)}))
+	env.Create(t, harness.NewRayCluster(ns, "rc", harness.ClusterOptions{RedisAddress: redisAddr, Workers: 1, HeadStatusByTest: true, Annotations: fastBounds(nil)}))
 	old := env.WaitReady(t, ns, "rc", readyTimeout)
 	deleted := time.Now()
 	if err := env.Client.Delete(context.Background(), old); err != nil {
@@ -323,11 +324,11 @@ func stuckTerminating(t *testing.T, env *Env, redisAddr string) {
 func crashLoopOptIn(t *testing.T, env *Env, redisAddr string) {
 	ns := env.Namespace(t, "crashloop")
 	env.StartKubelet(t, ns)
-	env.Create(t, NewRayCluster(ns, "rc", ClusterOptions{RedisAddress: redisAddr, Workers: 1, HeadStatusByTest: true,
+	env.Create(t, harness.NewRayCluster(ns, "rc", harness.ClusterOptions{RedisAddress: redisAddr, Workers: 1, HeadStatusByTest: true,
 		Annotations: fastBounds(map[string]string{raycluster.AnnotationCrashLoopReplaceAfter: "2"})}))
 	old := env.WaitReady(t, ns, "rc", readyTimeout)
 	looping := time.Now()
-	if err := SetCrashLoop(context.Background(), env.Client, old); err != nil {
+	if err := harness.SetCrashLoop(context.Background(), env.Client, old); err != nil {
 		t.Fatal(err)
 	}
 	_, took := env.WaitNewHeadReady(t, ns, "rc", old.UID, recoveryTimeout)
@@ -345,15 +346,15 @@ func crashLoopOptIn(t *testing.T, env *Env, redisAddr string) {
 func notReadyOptIn(t *testing.T, env *Env, redisAddr string) {
 	ns := env.Namespace(t, "notready")
 	env.StartKubelet(t, ns)
-	env.Create(t, NewRayCluster(ns, "rc", ClusterOptions{RedisAddress: redisAddr, Workers: 1, HeadStatusByTest: true, Annotations: fastBounds(nil)}))
+	env.Create(t, harness.NewRayCluster(ns, "rc", harness.ClusterOptions{RedisAddress: redisAddr, Workers: 1, HeadStatusByTest: true, Annotations: fastBounds(nil)}))
 	old := env.WaitReady(t, ns, "rc", readyTimeout)
 	ctx := context.Background()
-	if err := SetNotReady(ctx, env.Client, old); err != nil {
+	if err := harness.SetNotReady(ctx, env.Client, old); err != nil {
 		t.Fatal(err)
 	}
 	holdsFor(t, env, ns, old.UID, 3*time.Second)
 	rc := env.RayCluster(t, ns, "rc")
-	if c := findCondition(rc, rayv1.HeadRecovering); c == nil || c.Status != metav1.ConditionTrue || c.Reason != string(rayv1.HeadFailureNotReady) {
+	if c := harness.FindCondition(rc, rayv1.HeadRecovering); c == nil || c.Status != metav1.ConditionTrue || c.Reason != string(rayv1.HeadFailureNotReady) {
 		t.Fatalf("HeadRecovering while not Ready: %+v", c)
 	}
 	if rc.Status.State == rayv1.ClusterStateReady {
@@ -378,23 +379,23 @@ func redisDown(t *testing.T, env *Env) {
 	ns := env.Namespace(t, "redis-down")
 	own := redisserver.Start(t, redisserver.Options{})
 	env.StartKubelet(t, ns)
-	env.Create(t, NewRayCluster(ns, "rc", ClusterOptions{RedisAddress: own.Addr(), Workers: 1, HeadStatusByTest: true,
+	env.Create(t, harness.NewRayCluster(ns, "rc", harness.ClusterOptions{RedisAddress: own.Addr(), Workers: 1, HeadStatusByTest: true,
 		Annotations: fastBounds(map[string]string{raycluster.AnnotationNotReadyReplaceAfter: "3"})}))
 	old := env.WaitReady(t, ns, "rc", readyTimeout)
 	own.Stop()
 	// The head's failure triggers a reconcile, which probes Redis (the
 	// check is due: its interval is 1 s) before the 3 s bound elapses.
 	time.Sleep(1100 * time.Millisecond)
-	if err := SetNotReady(context.Background(), env.Client, old); err != nil {
+	if err := harness.SetNotReady(context.Background(), env.Client, old); err != nil {
 		t.Fatal(err)
 	}
-	Eventually(t, 10*time.Second, "RedisReachable False", func() (bool, error) {
+	harness.Eventually(t, 10*time.Second, "RedisReachable False", func(context.Context) (bool, string, error) {
 		rc := env.RayCluster(t, ns, "rc")
-		return conditionStatus(rc, rayv1.RedisReachable, metav1.ConditionFalse), errorf("%s", conditionSummary(rc))
+		return harness.ConditionIs(rc, rayv1.RedisReachable, metav1.ConditionFalse), harness.ConditionSummary(rc), nil
 	})
 	holdsFor(t, env, ns, old.UID, 5*time.Second)
 	rc := env.RayCluster(t, ns, "rc")
-	c := findCondition(rc, rayv1.HeadRecovering)
+	c := harness.FindCondition(rc, rayv1.HeadRecovering)
 	if c == nil || c.Status != metav1.ConditionTrue || !strings.Contains(c.Message, "Redis is unreachable") {
 		t.Errorf("HeadRecovering with Redis down: %+v", c)
 	}
@@ -408,9 +409,9 @@ func redisDown(t *testing.T, env *Env) {
 // events are recorded asynchronously, after the change they report.
 func waitEventReason(t *testing.T, env *Env, ns, name, reason string) {
 	t.Helper()
-	Eventually(t, 30*time.Second, "a "+reason+" event", func() (bool, error) {
+	harness.Eventually(t, 30*time.Second, "a "+reason+" event", func(context.Context) (bool, string, error) {
 		got := env.EventReasons(t, ns, name)
-		return hasString(got, reason), errorf("events %v", got)
+		return hasString(got, reason), fmt.Sprintf("events %v", got), nil
 	})
 }
 
@@ -418,9 +419,9 @@ func waitEventReason(t *testing.T, env *Env, ns, name, reason string) {
 // RayCluster rc: a second one keeps the count from matching.
 func expectEvents(t *testing.T, env *Env, ns, reason string, n int) {
 	t.Helper()
-	Eventually(t, 30*time.Second, fmt.Sprintf("exactly %d %s events", n, reason), func() (bool, error) {
+	harness.Eventually(t, 30*time.Second, fmt.Sprintf("exactly %d %s events", n, reason), func(context.Context) (bool, string, error) {
 		got := env.EventReasons(t, ns, "rc")
-		return countString(got, reason) == n, errorf("events %v", got)
+		return countString(got, reason) == n, fmt.Sprintf("events %v", got), nil
 	})
 }
 
@@ -441,7 +442,7 @@ func holdsFor(t *testing.T, env *Env, ns string, uid types.UID, d time.Duration)
 func nodeLost(t *testing.T, env *Env, redisAddr string) {
 	ns := env.Namespace(t, "node-lost")
 	const workerNode = "sim-node-3"
-	env.Create(t, NewRayCluster(ns, "rc", ClusterOptions{RedisAddress: redisAddr, Workers: 2,
+	env.Create(t, harness.NewRayCluster(ns, "rc", harness.ClusterOptions{RedisAddress: redisAddr, Workers: 2,
 		AvoidNode: workerNode, WorkerNode: workerNode, Annotations: fastBounds(nil)}))
 	old := env.WaitReady(t, ns, "rc", readyTimeout)
 	workers := env.WorkerUIDs(t, ns, "rc")
@@ -481,21 +482,21 @@ func nodeLost(t *testing.T, env *Env, redisAddr string) {
 func invalidSpecEdit(t *testing.T, env *Env, redisAddr string) {
 	ns := env.Namespace(t, "invalid-spec")
 	ctx := context.Background()
-	env.Create(t, NewRayCluster(ns, "rc", ClusterOptions{RedisAddress: redisAddr, Workers: 1, Annotations: fastBounds(nil)}))
+	env.Create(t, harness.NewRayCluster(ns, "rc", harness.ClusterOptions{RedisAddress: redisAddr, Workers: 1, Annotations: fastBounds(nil)}))
 	old := env.WaitReady(t, ns, "rc", readyTimeout)
 	rc := env.EditRayCluster(t, ns, "rc", func(rc *rayv1.RayCluster) {
 		rc.Spec.RayVersion = "1.0.0" // parses, but is too old for GCS fault tolerance
 	})
-	Eventually(t, 20*time.Second, "SpecValid False naming the field", func() (bool, error) {
+	harness.Eventually(t, 20*time.Second, "SpecValid False naming the field", func(context.Context) (bool, string, error) {
 		rc := env.RayCluster(t, ns, "rc")
-		c := findCondition(rc, rayv1.SpecValid)
+		c := harness.FindCondition(rc, rayv1.SpecValid)
 		ok := c != nil && c.Status == metav1.ConditionFalse && strings.Contains(c.Message, "spec.rayVersion") &&
-			conditionStatus(rc, rayv1.Irreconcilable, metav1.ConditionTrue)
-		return ok, errorf("%s", conditionSummary(rc))
+			harness.ConditionIs(rc, rayv1.Irreconcilable, metav1.ConditionTrue)
+		return ok, harness.ConditionSummary(rc), nil
 	})
-	Eventually(t, 10*time.Second, "a Warning event InvalidSpec", func() (bool, error) {
+	harness.Eventually(t, 10*time.Second, "a Warning event InvalidSpec", func(context.Context) (bool, string, error) {
 		got := env.EventReasons(t, ns, "rc")
-		return hasString(got, rayv1.ReasonInvalidSpec), errorf("events %v", got)
+		return hasString(got, rayv1.ReasonInvalidSpec), fmt.Sprintf("events %v", got), nil
 	})
 	if p := env.HeadPod(t, ns, "rc"); p == nil || p.UID != old.UID || p.DeletionTimestamp != nil {
 		t.Fatal("the head pod was touched by an invalid spec edit")
@@ -508,8 +509,8 @@ func invalidSpecEdit(t *testing.T, env *Env, redisAddr string) {
 	deleted := time.Now()
 	env.WaitNewHeadReady(t, ns, "rc", old.UID, recoveryTimeout)
 	rc = env.WaitRecoveryCount(t, ns, "rc", 1, recoveryTimeout)
-	if !conditionStatus(rc, rayv1.SpecValid, metav1.ConditionFalse) {
-		t.Errorf("SpecValid changed without a fix: %s", conditionSummary(rc))
+	if !harness.ConditionIs(rc, rayv1.SpecValid, metav1.ConditionFalse) {
+		t.Errorf("SpecValid changed without a fix: %s", harness.ConditionSummary(rc))
 	}
 	expectRecovery(t, env, rc, rayv1.HeadFailurePodMissing, time.Since(deleted))
 
@@ -517,12 +518,12 @@ func invalidSpecEdit(t *testing.T, env *Env, redisAddr string) {
 		t.Fatal(err)
 	}
 	key := types.NamespacedName{Namespace: ns, Name: "rc"}
-	Eventually(t, 30*time.Second, "the invalid RayCluster deleted", func() (bool, error) {
+	harness.Eventually(t, 30*time.Second, "the invalid RayCluster deleted", func(context.Context) (bool, string, error) {
 		err := env.Client.Get(ctx, key, &rayv1.RayCluster{})
-		return apierrors.IsNotFound(err), errorf("get: %v", err)
+		return apierrors.IsNotFound(err), fmt.Sprintf("get: %v", err), nil
 	})
-	Eventually(t, 10*time.Second, "the deleted cluster dropped from rayha_clusters_by_head_state", func() (bool, error) {
+	harness.Eventually(t, 10*time.Second, "the deleted cluster dropped from rayha_clusters_by_head_state", func(context.Context) (bool, string, error) {
 		s, tracked := env.Setup.Metrics.HeadStateOf(key)
-		return !tracked, errorf("still counted as %s", s)
+		return !tracked, fmt.Sprintf("still counted as %s", s), nil
 	})
 }

@@ -25,6 +25,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	rayv1 "github.com/ray-ha-operator/ray-ha-operator/api/v1"
+	"github.com/ray-ha-operator/ray-ha-operator/test/harness"
 	"github.com/ray-ha-operator/ray-ha-operator/test/kuberay"
 )
 
@@ -217,20 +218,20 @@ var fieldPath = regexp.MustCompile(`^(spec|metadata)(\.|\[|$)`)
 func (e *Env) waitSampleSettled(t *testing.T, ns, name string) sampleOutcome {
 	t.Helper()
 	var out sampleOutcome
-	took := Eventually(t, readyTimeout, "RayCluster "+ns+"/"+name+" ready or refused", func() (bool, error) {
+	took := harness.Eventually(t, readyTimeout, "RayCluster "+ns+"/"+name+" ready or refused", func(context.Context) (bool, string, error) {
 		rc := e.RayCluster(t, ns, name)
-		valid := findCondition(rc, rayv1.SpecValid)
+		valid := harness.FindCondition(rc, rayv1.SpecValid)
 		judged := valid != nil && valid.ObservedGeneration == rc.Generation
 		switch {
 		case judged && valid.Status == metav1.ConditionFalse:
 			out = sampleOutcome{Verdict: sampleRefused, Causes: fieldsInMessage(valid.Message)}
-			return true, nil
+			return true, "", nil
 		case judged && valid.Status == metav1.ConditionTrue && rc.Status.State == rayv1.ClusterStateReady:
 			out = sampleOutcome{Verdict: sampleReady}
-			return true, nil
+			return true, "", nil
 		}
-		return false, errorf("state %q, conditions %s; unscheduled pods: [%s]",
-			rc.Status.State, conditionSummary(rc), e.podsPending(context.Background(), ns))
+		return false, fmt.Sprintf("state %q, conditions %s; unscheduled pods: [%s]",
+			rc.Status.State, harness.ConditionSummary(rc), e.podsPending(context.Background(), ns)), nil
 	})
 	t.Logf("RayCluster %s/%s %s after %s", ns, name, out.Verdict, took.Round(time.Millisecond))
 	return out

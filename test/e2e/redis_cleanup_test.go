@@ -21,6 +21,7 @@ import (
 	rayv1 "github.com/ray-ha-operator/ray-ha-operator/api/v1"
 	"github.com/ray-ha-operator/ray-ha-operator/internal/raycluster"
 	rayredis "github.com/ray-ha-operator/ray-ha-operator/internal/redis"
+	"github.com/ray-ha-operator/ray-ha-operator/test/harness"
 	"github.com/ray-ha-operator/ray-ha-operator/test/redisserver"
 	"github.com/ray-ha-operator/ray-ha-operator/test/simcluster"
 	"github.com/ray-ha-operator/ray-ha-operator/test/tlsutil"
@@ -45,14 +46,8 @@ type redisEnv struct {
 // delays the delete only until the deletion timeout; a missing Secret is
 // reported and picked up once it exists.
 func TestRedisCleanupOnSimulatedCluster(t *testing.T) {
-	sim := simcluster.StartForTest(t, simcluster.Options{Nodes: 3})
-	ctx := context.Background()
-	c, err := client.New(sim.RESTConfig(), client.Options{Scheme: testScheme(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	installCRD(ctx, t, c)
-	op := startRedisOperator(t, sim)
+	e, op := startRedisEnv(t)
+	ctx, c, sim := context.Background(), e.Client, e.Cluster
 
 	for name, env := range map[string]func(t *testing.T) redisEnv{
 		"no password":               plainRedis,
@@ -196,12 +191,12 @@ func seedClient(t *testing.T, o rayredis.Options) *goredis.Client {
 func waitRedisCondition(ctx context.Context, t *testing.T, c client.Client, rc *rayv1.RayCluster, status metav1.ConditionStatus, reason string, timeout time.Duration) *metav1.Condition {
 	t.Helper()
 	var cond *metav1.Condition
-	eventually(t, timeout, "RedisReachable "+string(status)+"/"+reason+" on "+describe(rc), func() (bool, error) {
+	harness.Eventually(t, timeout, "RedisReachable "+string(status)+"/"+reason+" on "+describe(rc), func(context.Context) (bool, string, error) {
 		if err := c.Get(ctx, client.ObjectKeyFromObject(rc), rc); err != nil {
-			return false, err
+			return false, fmt.Sprint(err), nil
 		}
 		cond = meta.FindStatusCondition(rc.Status.Conditions, string(rayv1.RedisReachable))
-		return cond != nil && cond.Status == status && cond.Reason == reason, nil
+		return cond != nil && cond.Status == status && cond.Reason == reason, fmt.Sprintf("RedisReachable %+v", cond), nil
 	})
 	return cond
 }
@@ -255,16 +250,16 @@ func deletesExactlyItsKeys(ctx context.Context, t *testing.T, c client.Client, e
 	}
 	// The worker pods go through garbage collection (their ReplicaSet is
 	// deleted first), which may lag behind the RayCluster.
-	eventually(t, 30*time.Second, "no pods of the deleted cluster "+describe(a), func() (bool, error) {
+	harness.Eventually(t, 30*time.Second, "no pods of the deleted cluster "+describe(a), func(context.Context) (bool, string, error) {
 		var pods corev1.PodList
 		if err := c.List(ctx, &pods, client.InNamespace(ns), client.MatchingLabels{"ray.io/cluster": a.Name}); err != nil {
-			return false, err
+			return false, fmt.Sprint(err), nil
 		}
 		var left []string
 		for _, p := range pods.Items {
 			left = append(left, p.Name)
 		}
-		return len(left) == 0, fmt.Errorf("pods left: %v", left)
+		return len(left) == 0, fmt.Sprintf("pods left: %v", left), nil
 	})
 }
 

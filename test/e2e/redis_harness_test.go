@@ -7,40 +7,26 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/go-logr/logr/testr"
-	"github.com/prometheus/client_golang/prometheus"
 	goredis "github.com/redis/go-redis/v9"
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
-	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
-	"k8s.io/utils/ptr"
-	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/config"
-	"sigs.k8s.io/controller-runtime/pkg/log"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
-	"sigs.k8s.io/yaml"
 
 	rayv1 "github.com/ray-ha-operator/ray-ha-operator/api/v1"
-	"github.com/ray-ha-operator/ray-ha-operator/internal/chart"
 	"github.com/ray-ha-operator/ray-ha-operator/internal/helm"
 	"github.com/ray-ha-operator/ray-ha-operator/internal/operator"
 	"github.com/ray-ha-operator/ray-ha-operator/internal/raycluster"
-	"github.com/ray-ha-operator/ray-ha-operator/test/simcluster"
-	"github.com/ray-ha-operator/ray-ha-operator/test/testbin"
+	"github.com/ray-ha-operator/ray-ha-operator/test/harness"
+	"github.com/ray-ha-operator/ray-ha-operator/test/harness/simenv"
 )
 
 // redisOperator is the operator as main wires it (Helm release reconciler,
@@ -72,117 +58,32 @@ func (o *redisOperator) polls(uid types.UID) int32 {
 	return n.(*atomic.Int32).Load()
 }
 
-func testScheme(t *testing.T) *runtime.Scheme {
+// startRedisEnv runs the operator as main wires it (simenv.Start) with
+// Redis clean-up enabled and short test timings until the test ends; the
+// clean-up hook is wrapped to count polls.
+func startRedisEnv(t *testing.T) (*simenv.Env, *redisOperator) {
 	t.Helper()
-	s := runtime.NewScheme()
-	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, rayv1.AddToScheme, apiextensionsv1.AddToScheme} {
-		if err := add(s); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return s
-}
-
-// installCRD creates the RayCluster CRD from config/crd/bases and waits
-// until it is served.
-func installCRD(ctx context.Context, t *testing.T, c client.Client) {
-	t.Helper()
-	root, err := testbin.ModuleRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := os.ReadFile(filepath.Join(root, "config", "crd", "bases", "ray.io_rayclusters.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	crd := &apiextensionsv1.CustomResourceDefinition{}
-	if err := yaml.Unmarshal(raw, crd); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Create(ctx, crd); err != nil {
-		t.Fatal(err)
-	}
-	eventually(t, 30*time.Second, "RayCluster CRD established", func() (bool, error) {
-		var list rayv1.RayClusterList
-		err := c.List(ctx, &list)
-		return err == nil, nil
-	})
-}
-
-// startRedisOperator runs the operator as main wires it
-// (operator.SetupRayCluster) with Redis clean-up enabled and short test
-// timings until the test ends; the clean-up hook is wrapped to count polls.
-func startRedisOperator(t *testing.T, sim *simcluster.Cluster) *redisOperator {
-	t.Helper()
-	dir, err := chart.DefaultDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	mgr, err := ctrl.NewManager(sim.RESTConfig(), ctrl.Options{
-		Scheme:                 testScheme(t),
-		Metrics:                metricsserver.Options{BindAddress: "0"},
-		HealthProbeBindAddress: "0",
-		Logger:                 testr.NewWithOptions(t, testr.Options{Verbosity: 0}),
-		Cache:                  operator.CacheOptions(nil),
-		// go test -count=N runs this again in the same process.
-		Controller: config.Controller{SkipNameValidation: ptr.To(true)},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	op := &redisOperator{}
-	_, err = operator.SetupRayCluster(mgr, operator.Config{
-		Watch: helm.Watch{GVK: rayv1.GroupVersion.WithKind("RayCluster"), ChartPath: dir,
-			ReconcilePeriod: time.Minute, MaxConcurrentReconciles: 4, WatchDependentResources: true},
-		Policy:          raycluster.DefaultPolicy(),
-		Registerer:      prometheus.NewRegistry(),
-		OperatorVersion: "e2e-redis",
+	env := simenv.Start(t, simenv.Options{Operator: func(o *operator.Options) {
+		o.Version = "e2e-redis"
 		// A long probe interval, so that a Secret that appears is picked
 		// up by the Secret watch, not by the backoff.
-		Reachability: raycluster.ReachabilityOptions{Interval: time.Minute, Timeout: time.Second},
-		Cleanup:      raycluster.CleanupOptions{Enabled: true, PollInterval: 500 * time.Millisecond, ProbeTimeout: time.Second},
-		Tune: func(o *helm.Options) {
-			for i, h := range o.UninstallHooks {
-				o.UninstallHooks[i] = countingUninstall{UninstallHook: h, op: op}
+		o.Reachability = raycluster.ReachabilityOptions{Interval: time.Minute, Timeout: time.Second}
+		o.Cleanup = raycluster.CleanupOptions{Enabled: true, PollInterval: 500 * time.Millisecond, ProbeTimeout: time.Second}
+		tune := o.Tune
+		o.Tune = func(h *helm.Options) {
+			tune(h)
+			for i, hook := range h.UninstallHooks {
+				h.UninstallHooks[i] = countingUninstall{UninstallHook: hook, op: op}
 			}
-		},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(log.IntoContext(context.Background(), testr.New(t)))
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if err := mgr.Start(ctx); err != nil {
-			t.Errorf("manager: %v", err)
 		}
-	}()
-	t.Cleanup(func() { cancel(); <-done })
-	return op
+	}})
+	return env, op
 }
 
 // newRayCluster is a small fault-tolerant cluster (one worker) for addr.
-func newRayCluster(ns, name, addr string, mut ...func(*rayv1.RayCluster)) *rayv1.RayCluster {
-	tmpl := func(container string) corev1.PodTemplateSpec {
-		return corev1.PodTemplateSpec{Spec: corev1.PodSpec{Containers: []corev1.Container{{
-			Name: container, Image: "rayproject/ray:2.52.0",
-		}}}}
-	}
-	rc := &rayv1.RayCluster{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
-		Spec: rayv1.RayClusterSpec{
-			RayVersion:               "2.52.0",
-			GcsFaultToleranceOptions: &rayv1.GcsFaultToleranceOptions{RedisAddress: addr},
-			HeadGroupSpec:            rayv1.HeadGroupSpec{RayStartParams: map[string]string{}, Template: tmpl("ray-head")},
-			WorkerGroupSpecs: []rayv1.WorkerGroupSpec{{GroupName: "small", Replicas: ptr.To[int32](1),
-				MinReplicas: ptr.To[int32](0), MaxReplicas: ptr.To[int32](2), RayStartParams: map[string]string{}, Template: tmpl("ray-worker")}},
-		},
-	}
-	for _, m := range mut {
-		m(rc)
-	}
-	return rc
+func newRayCluster(ns, name, addr string, edits ...func(*rayv1.RayCluster)) *rayv1.RayCluster {
+	return harness.NewRayCluster(ns, name, harness.ClusterOptions{RedisAddress: addr, Workers: 1}, edits...)
 }
 
 func createNamespace(ctx context.Context, t *testing.T, c client.Client, name string) {
@@ -192,27 +93,13 @@ func createNamespace(ctx context.Context, t *testing.T, c client.Client, name st
 	}
 }
 
-// eventually polls cond every 200 ms until it is true or the timeout passes.
-func eventually(t *testing.T, timeout time.Duration, what string, cond func() (bool, error)) {
-	t.Helper()
-	var lastErr error
-	for start := time.Now(); time.Since(start) < timeout; time.Sleep(200 * time.Millisecond) {
-		ok, err := cond()
-		if ok {
-			return
-		}
-		lastErr = err
-	}
-	t.Fatalf("timed out after %s waiting for %s (last error: %v)", timeout, what, lastErr)
-}
-
 // waitHeadRunning waits until the cluster's head pod runs.
 func waitHeadRunning(ctx context.Context, t *testing.T, c client.Client, rc *rayv1.RayCluster) *corev1.Pod {
 	t.Helper()
 	pod := &corev1.Pod{}
-	eventually(t, 90*time.Second, "head pod of "+rc.Name+" Running", func() (bool, error) {
+	harness.Eventually(t, 90*time.Second, "head pod of "+rc.Name+" Running", func(context.Context) (bool, string, error) {
 		err := c.Get(ctx, types.NamespacedName{Namespace: rc.Namespace, Name: rc.Name + "-head-0"}, pod)
-		return err == nil && pod.Status.Phase == corev1.PodRunning, err
+		return err == nil && pod.Status.Phase == corev1.PodRunning, fmt.Sprint(err), nil
 	})
 	return pod
 }
@@ -222,9 +109,9 @@ func waitHeadRunning(ctx context.Context, t *testing.T, c client.Client, rc *ray
 func waitGone(ctx context.Context, t *testing.T, c client.Client, rc *rayv1.RayCluster, timeout time.Duration) time.Duration {
 	t.Helper()
 	start := time.Now()
-	eventually(t, timeout, "RayCluster "+rc.Name+" gone", func() (bool, error) {
+	harness.Eventually(t, timeout, "RayCluster "+rc.Name+" gone", func(context.Context) (bool, string, error) {
 		err := c.Get(ctx, client.ObjectKeyFromObject(rc), &rayv1.RayCluster{})
-		return apierrors.IsNotFound(err), err
+		return apierrors.IsNotFound(err), fmt.Sprint(err), nil
 	})
 	return time.Since(start)
 }
@@ -232,9 +119,9 @@ func waitGone(ctx context.Context, t *testing.T, c client.Client, rc *rayv1.RayC
 // waitFinalizer waits until the operator has put the clean-up finalizer on rc.
 func waitFinalizer(ctx context.Context, t *testing.T, c client.Client, rc *rayv1.RayCluster) {
 	t.Helper()
-	eventually(t, 30*time.Second, "clean-up finalizer on "+rc.Name, func() (bool, error) {
+	harness.Eventually(t, 30*time.Second, "clean-up finalizer on "+rc.Name, func(context.Context) (bool, string, error) {
 		err := c.Get(ctx, client.ObjectKeyFromObject(rc), rc)
-		return err == nil && contains(rc.Finalizers, raycluster.RedisCleanupFinalizer), err
+		return err == nil && contains(rc.Finalizers, raycluster.RedisCleanupFinalizer), fmt.Sprint(err), nil
 	})
 }
 
@@ -267,13 +154,13 @@ func eventsFor(ctx context.Context, t *testing.T, c client.Client, ns, name, rea
 func waitEvent(ctx context.Context, t *testing.T, c client.Client, ns, name, reason string) string {
 	t.Helper()
 	var note string
-	eventually(t, 30*time.Second, reason+" event about "+name, func() (bool, error) {
+	harness.Eventually(t, 30*time.Second, reason+" event about "+name, func(context.Context) (bool, string, error) {
 		evs := eventsFor(ctx, t, c, ns, name, reason)
 		if len(evs) == 0 {
-			return false, nil
+			return false, "", nil
 		}
 		note = evs[0].Note
-		return true, nil
+		return true, "", nil
 	})
 	return note
 }

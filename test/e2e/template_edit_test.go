@@ -6,6 +6,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -22,6 +23,7 @@ import (
 	rayv1 "github.com/ray-ha-operator/ray-ha-operator/api/v1"
 	"github.com/ray-ha-operator/ray-ha-operator/internal/helm"
 	"github.com/ray-ha-operator/ray-ha-operator/internal/raycluster"
+	"github.com/ray-ha-operator/ray-ha-operator/test/harness"
 )
 
 // editEnv is the variable the template edits set on the Ray containers.
@@ -40,7 +42,7 @@ func TestTemplateEdits(t *testing.T) {
 	// The earlier operator had no worker hand-over: it ran without the hook.
 	var env *Env
 	withoutHandOver := func(o *helm.Options) {
-		if env != nil && env.opts.ChartDir != earlier {
+		if env != nil && env.ChartDir() != earlier {
 			return
 		}
 		o.PreHooks = slices.DeleteFunc(o.PreHooks, func(h helm.PreReconcileHook) bool {
@@ -81,16 +83,16 @@ func operatorUpgrade(t *testing.T, env *Env) {
 	workerName := raycluster.WorkerReplicaSetName("rc", "small")
 	for _, c := range clusters {
 		env.Namespace(t, c.ns)
-		env.Create(t, NewRayCluster(c.ns, "rc", ClusterOptions{Workers: 2}))
+		env.Create(t, harness.NewRayCluster(c.ns, "rc", harness.ClusterOptions{Workers: 2}))
 	}
 	for _, c := range clusters {
 		c.head = env.WaitReady(t, c.ns, "rc", readyTimeout).UID
 		if err := env.Client.Get(ctx, types.NamespacedName{Namespace: c.ns, Name: workerName}, &appsv1.Deployment{}); err != nil {
 			t.Fatalf("the earlier chart's worker Deployment: %v", err)
 		}
-		Eventually(t, 60*time.Second, "two workers before the upgrade", func() (bool, error) {
+		harness.Eventually(t, 60*time.Second, "two workers before the upgrade", func(context.Context) (bool, string, error) {
 			c.workers = env.WorkerUIDs(t, c.ns, "rc")
-			return len(c.workers) == 2, errorf("%d workers", len(c.workers))
+			return len(c.workers) == 2, fmt.Sprintf("%d workers", len(c.workers)), nil
 		})
 	}
 	env.StopOperator()
@@ -114,11 +116,12 @@ func checkUpgraded(t *testing.T, env *Env, ns string, head types.UID, workers []
 	ctx := context.Background()
 	workerName := raycluster.WorkerReplicaSetName("rc", "small")
 	rs := &appsv1.ReplicaSet{}
-	Eventually(t, 60*time.Second, "the worker ReplicaSet owns the workers", func() (bool, error) {
+	harness.Eventually(t, 60*time.Second, "the worker ReplicaSet owns the workers", func(context.Context) (bool, string, error) {
 		if err := env.Client.Get(ctx, types.NamespacedName{Namespace: ns, Name: workerName}, rs); err != nil {
-			return false, err
+			return false, fmt.Sprint(err), nil
 		}
-		return ownedBy(t, env, ns, rs.UID, workers)
+		ok, why := ownedBy(t, env, ns, rs.UID, workers)
+		return ok, why, nil
 	})
 	holdsFor(t, env, ns, head, 3*time.Second)
 	if got := env.WorkerUIDs(t, ns, "rc"); !slices.Equal(got, workers) {
@@ -157,8 +160,8 @@ func checkUpgraded(t *testing.T, env *Env, ns string, head types.UID, workers []
 		t.Errorf("%d %s events, want %d", n, raycluster.EventWorkerDeploymentOrphaned, events)
 	}
 	env.WaitReady(t, ns, "rc", readyTimeout)
-	if got := env.RayCluster(t, ns, "rc"); conditionStatus(got, rayv1.RayClusterConditionType(helm.ConditionIrreconcilable), metav1.ConditionTrue) {
-		t.Errorf("Irreconcilable after the upgrade: %s", conditionSummary(got))
+	if got := env.RayCluster(t, ns, "rc"); harness.ConditionIs(got, rayv1.RayClusterConditionType(helm.ConditionIrreconcilable), metav1.ConditionTrue) {
+		t.Errorf("Irreconcilable after the upgrade: %s", harness.ConditionSummary(got))
 	}
 }
 
@@ -170,9 +173,9 @@ func orphanDeploymentByHand(t *testing.T, env *Env, ns string) {
 	if err := env.Client.Delete(context.Background(), d, client.PropagationPolicy(metav1.DeletePropagationOrphan)); err != nil {
 		t.Fatal(err)
 	}
-	Eventually(t, 30*time.Second, "the Deployment gone", func() (bool, error) {
+	harness.Eventually(t, 30*time.Second, "the Deployment gone", func(context.Context) (bool, string, error) {
 		err := env.Client.Get(context.Background(), client.ObjectKeyFromObject(d), d)
-		return apierrors.IsNotFound(err), err
+		return apierrors.IsNotFound(err), fmt.Sprint(err), nil
 	})
 }
 
@@ -185,17 +188,17 @@ func orphanReplicaSetsByHand(t *testing.T, env *Env, ns string) {
 		client.PropagationPolicy(metav1.DeletePropagationOrphan)); err != nil {
 		t.Fatal(err)
 	}
-	Eventually(t, 30*time.Second, "the workers free of a controller", func() (bool, error) {
+	harness.Eventually(t, 30*time.Second, "the workers free of a controller", func(context.Context) (bool, string, error) {
 		var sets appsv1.ReplicaSetList
 		if err := env.Client.List(ctx, &sets, client.InNamespace(ns)); err != nil || len(sets.Items) > 0 {
-			return false, errorf("%d ReplicaSets left (%v)", len(sets.Items), err)
+			return false, fmt.Sprintf("%d ReplicaSets left (%v)", len(sets.Items), err), nil
 		}
 		for _, p := range workerPods(t, env, ns) {
 			if ref := metav1.GetControllerOf(&p); ref != nil {
-				return false, errorf("pod %s controlled by %s", p.Name, ref.Name)
+				return false, fmt.Sprintf("pod %s controlled by %s", p.Name, ref.Name), nil
 			}
 		}
-		return true, nil
+		return true, "", nil
 	})
 }
 
@@ -203,7 +206,7 @@ func orphanReplicaSetsByHand(t *testing.T, env *Env, ns string) {
 // changes no running pod; a scale-up and a replaced head get it.
 func editKeepsPods(t *testing.T, env *Env) {
 	ns := env.Namespace(t, "template-edit")
-	env.Create(t, NewRayCluster(ns, "rc", ClusterOptions{Workers: 2}))
+	env.Create(t, harness.NewRayCluster(ns, "rc", harness.ClusterOptions{Workers: 2}))
 	head := env.WaitReady(t, ns, "rc", readyTimeout)
 	workers := env.WorkerUIDs(t, ns, "rc")
 	ctx := context.Background()
@@ -212,16 +215,16 @@ func editKeepsPods(t *testing.T, env *Env) {
 		setEnv(&rc.Spec.HeadGroupSpec.Template, "v2")
 		setEnv(&rc.Spec.WorkerGroupSpecs[0].Template, "v2")
 	})
-	Eventually(t, 60*time.Second, "the edit applied to the StatefulSet and the ReplicaSet", func() (bool, error) {
+	harness.Eventually(t, 60*time.Second, "the edit applied to the StatefulSet and the ReplicaSet", func(context.Context) (bool, string, error) {
 		sts, rs := &appsv1.StatefulSet{}, &appsv1.ReplicaSet{}
 		if err := env.Client.Get(ctx, types.NamespacedName{Namespace: ns, Name: "rc-head"}, sts); err != nil {
-			return false, err
+			return false, fmt.Sprint(err), nil
 		}
 		if err := env.Client.Get(ctx, types.NamespacedName{Namespace: ns, Name: raycluster.WorkerReplicaSetName("rc", "small")}, rs); err != nil {
-			return false, err
+			return false, fmt.Sprint(err), nil
 		}
 		return envValue(&sts.Spec.Template.Spec.Containers[0], editEnv) == "v2" &&
-			envValue(&rs.Spec.Template.Spec.Containers[0], editEnv) == "v2", errorf("not yet")
+			envValue(&rs.Spec.Template.Spec.Containers[0], editEnv) == "v2", "not yet", nil
 	})
 	// A rollout would replace a pod within moments on the simulated cluster.
 	holdsFor(t, env, ns, head.UID, 5*time.Second)
@@ -231,14 +234,14 @@ func editKeepsPods(t *testing.T, env *Env) {
 
 	env.EditRayCluster(t, ns, "rc", func(rc *rayv1.RayCluster) { rc.Spec.WorkerGroupSpecs[0].Replicas = ptr.To[int32](3) })
 	var added corev1.Pod
-	Eventually(t, 60*time.Second, "a third worker", func() (bool, error) {
+	harness.Eventually(t, 60*time.Second, "a third worker", func(context.Context) (bool, string, error) {
 		pods := workerPods(t, env, ns)
 		for _, p := range pods {
 			if !slices.Contains(workers, string(p.UID)) {
 				added = p
 			}
 		}
-		return len(pods) == 3 && added.UID != "", errorf("%d workers", len(pods))
+		return len(pods) == 3 && added.UID != "", fmt.Sprintf("%d workers", len(pods)), nil
 	})
 	if got := envValue(&added.Spec.Containers[0], editEnv); got != "v2" {
 		t.Errorf("the scaled-up worker has %s=%q, want the edited v2", editEnv, got)
@@ -279,25 +282,25 @@ func workerPods(t *testing.T, env *Env, ns string) []corev1.Pod {
 }
 
 // ownedBy tells whether exactly the pods with uids exist and the
-// ReplicaSet owner controls each.
-func ownedBy(t *testing.T, env *Env, ns string, owner types.UID, uids []string) (bool, error) {
+// ReplicaSet owner controls each, and when not, why.
+func ownedBy(t *testing.T, env *Env, ns string, owner types.UID, uids []string) (bool, string) {
 	t.Helper()
 	pods := workerPods(t, env, ns)
 	if len(pods) != len(uids) {
-		return false, errorf("%d worker pods, want %d", len(pods), len(uids))
+		return false, fmt.Sprintf("%d worker pods, want %d", len(pods), len(uids))
 	}
 	for _, p := range pods {
 		ref := metav1.GetControllerOf(&p)
 		switch {
 		case !slices.Contains(uids, string(p.UID)):
-			return false, errorf("pod %s (%s) is new", p.Name, p.UID)
+			return false, fmt.Sprintf("pod %s (%s) is new", p.Name, p.UID)
 		case p.DeletionTimestamp != nil:
-			return false, errorf("pod %s is being deleted", p.Name)
+			return false, fmt.Sprintf("pod %s is being deleted", p.Name)
 		case ref == nil || ref.UID != owner:
-			return false, errorf("pod %s is controlled by %v", p.Name, ref)
+			return false, fmt.Sprintf("pod %s is controlled by %v", p.Name, ref)
 		}
 	}
-	return true, nil
+	return true, ""
 }
 
 func names(sets []appsv1.ReplicaSet) []string {
@@ -323,16 +326,16 @@ func countString(list []string, s string) int {
 // does not.
 func recreateOptIn(t *testing.T, env *Env) {
 	ns := env.Namespace(t, "recreate")
-	rc := NewRayCluster(ns, "rc", ClusterOptions{Workers: 2})
+	rc := harness.NewRayCluster(ns, "rc", harness.ClusterOptions{Workers: 2})
 	rc.Spec.UpgradeStrategy = &rayv1.RayClusterUpgradeStrategy{Type: ptr.To(rayv1.UpgradeRecreate)}
 	env.Create(t, rc)
 	head := env.WaitReady(t, ns, "rc", readyTimeout)
 	workers := env.WorkerUIDs(t, ns, "rc")
 
 	env.EditRayCluster(t, ns, "rc", func(rc *rayv1.RayCluster) { rc.Spec.WorkerGroupSpecs[0].Replicas = ptr.To[int32](3) })
-	Eventually(t, 60*time.Second, "a third worker", func() (bool, error) {
+	harness.Eventually(t, 60*time.Second, "a third worker", func(context.Context) (bool, string, error) {
 		n := len(workerPods(t, env, ns))
-		return n == 3, errorf("%d workers", n)
+		return n == 3, fmt.Sprintf("%d workers", n), nil
 	})
 	holdsFor(t, env, ns, head.UID, 2*time.Second)
 	for _, uid := range workers {
@@ -350,17 +353,17 @@ func recreateOptIn(t *testing.T, env *Env) {
 	if got := envValue(&fresh.Spec.Containers[0], editEnv); got != "v2" {
 		t.Errorf("the recreated head has %s=%q, want v2", editEnv, got)
 	}
-	Eventually(t, 60*time.Second, "three new workers of the new template", func() (bool, error) {
+	harness.Eventually(t, 60*time.Second, "three new workers of the new template", func(context.Context) (bool, string, error) {
 		pods := workerPods(t, env, ns)
 		if len(pods) != 3 {
-			return false, errorf("%d workers", len(pods))
+			return false, fmt.Sprintf("%d workers", len(pods)), nil
 		}
 		for _, p := range pods {
-			if slices.Contains(workers, string(p.UID)) || envValue(&p.Spec.Containers[0], editEnv) != "v2" || !podReady(&p) {
-				return false, errorf("worker %s: old or not Ready", p.Name)
+			if slices.Contains(workers, string(p.UID)) || envValue(&p.Spec.Containers[0], editEnv) != "v2" || !harness.PodReady(&p) {
+				return false, fmt.Sprintf("worker %s: old or not Ready", p.Name), nil
 			}
 		}
-		return true, nil
+		return true, "", nil
 	})
 	waitEventReason(t, env, ns, "rc", raycluster.EventPodsRecreated)
 	env.WaitReady(t, ns, "rc", readyTimeout)

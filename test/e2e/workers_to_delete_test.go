@@ -21,6 +21,7 @@ import (
 
 	rayv1 "github.com/ray-ha-operator/ray-ha-operator/api/v1"
 	"github.com/ray-ha-operator/ray-ha-operator/internal/raycluster"
+	"github.com/ray-ha-operator/ray-ha-operator/test/harness"
 )
 
 // TestWorkersToDeleteRaces plays Ray's autoscaler's scale-downs (a lower
@@ -43,11 +44,11 @@ func TestWorkersToDeleteRaces(t *testing.T) {
 func autoscaledCluster(t *testing.T, env *Env, nsName string, n int32) (string, client.Client, []corev1.Pod) {
 	t.Helper()
 	ns := env.Namespace(t, nsName)
-	rc := NewRayCluster(ns, "rc", ClusterOptions{Workers: n})
+	rc := harness.NewRayCluster(ns, "rc", harness.ClusterOptions{Workers: n})
 	rc.Spec.EnableInTreeAutoscaling = ptr.To(true)
 	env.Create(t, rc)
 	env.WaitReady(t, ns, "rc", 2*time.Minute)
-	Eventually(t, time.Minute, fmt.Sprintf("%d running workers", n), workersRunning(t, env, ns, int(n)))
+	harness.Eventually(t, time.Minute, fmt.Sprintf("%d running workers", n), workersRunning(t, env, ns, int(n)))
 	autoscaler := env.clientAs(t, "system:serviceaccount:"+ns+":rc", ns)
 	return ns, autoscaler, activeWorkers(t, env, ns)
 }
@@ -84,8 +85,8 @@ func activeWorkers(t *testing.T, env *Env, ns string) []corev1.Pod {
 }
 
 // workersRunning is the condition "exactly n workers, all Running".
-func workersRunning(t *testing.T, env *Env, ns string, n int) func() (bool, error) {
-	return func() (bool, error) {
+func workersRunning(t *testing.T, env *Env, ns string, n int) harness.Condition {
+	return func(context.Context) (bool, string, error) {
 		pods := activeWorkers(t, env, ns)
 		running := 0
 		for _, p := range pods {
@@ -93,31 +94,31 @@ func workersRunning(t *testing.T, env *Env, ns string, n int) func() (bool, erro
 				running++
 			}
 		}
-		return len(pods) == n && running == n, errorf("%d workers, %d running", len(pods), running)
+		return len(pods) == n && running == n, fmt.Sprintf("%d workers, %d running", len(pods), running), nil
 	}
 }
 
 // scaleDownDone is the condition "the ReplicaSet has settled at n pods,
 // ungated, all n Running, and gone is gone": where the crossing ends, when
 // which new pods it made is not known in advance.
-func scaleDownDone(t *testing.T, env *Env, ns string, n int, gone corev1.Pod) func() (bool, error) {
+func scaleDownDone(t *testing.T, env *Env, ns string, n int, gone corev1.Pod) harness.Condition {
 	running := workersRunning(t, env, ns, n)
-	return func() (bool, error) {
+	return func(ctx context.Context) (bool, string, error) {
 		var rs appsv1.ReplicaSet
 		key := types.NamespacedName{Namespace: ns, Name: raycluster.WorkerReplicaSetName("rc", "small")}
 		if err := env.Client.Get(context.Background(), key, &rs); err != nil {
-			return false, err
+			return false, fmt.Sprint(err), nil
 		}
 		if ptr.Deref(rs.Spec.Replicas, -1) != int32(n) || rs.Status.ObservedGeneration != rs.Generation ||
 			rs.Status.Replicas != int32(n) || len(rs.Spec.Template.Spec.SchedulingGates) != 0 {
-			return false, errorf("ReplicaSet replicas %d (status %d, observed %d/%d), gates %v",
+			return false, fmt.Sprintf("ReplicaSet replicas %d (status %d, observed %d/%d), gates %v",
 				ptr.Deref(rs.Spec.Replicas, -1), rs.Status.Replicas, rs.Status.ObservedGeneration, rs.Generation,
-				rs.Spec.Template.Spec.SchedulingGates)
+				rs.Spec.Template.Spec.SchedulingGates), nil
 		}
 		if slices.Contains(env.WorkerUIDs(t, ns, "rc"), string(gone.UID)) {
-			return false, errorf("%s still there", gone.Name)
+			return false, fmt.Sprintf("%s still there", gone.Name), nil
 		}
-		return running()
+		return running(ctx)
 	}
 }
 
@@ -133,11 +134,11 @@ func uidsOf(pods ...corev1.Pod) []string {
 
 // workersExactly is the condition "every worker pod of rc, terminating
 // ones too, is one of keep, and all of keep are there".
-func workersExactly(t *testing.T, env *Env, ns string, keep ...corev1.Pod) func() (bool, error) {
+func workersExactly(t *testing.T, env *Env, ns string, keep ...corev1.Pod) harness.Condition {
 	want := uidsOf(keep...)
-	return func() (bool, error) {
+	return func(context.Context) (bool, string, error) {
 		got := env.WorkerUIDs(t, ns, "rc")
-		return slices.Equal(got, want), errorf("workers %v, want %v", got, want)
+		return slices.Equal(got, want), fmt.Sprintf("workers %v, want %v", got, want), nil
 	}
 }
 
@@ -147,10 +148,10 @@ func workersExactly(t *testing.T, env *Env, ns string, keep ...corev1.Pod) func(
 // carries no scale-down gate, and no gated pod is left.
 func expectSettled(t *testing.T, env *Env, ns string, keep ...corev1.Pod) {
 	t.Helper()
-	Eventually(t, time.Minute, "exactly the kept workers", workersExactly(t, env, ns, keep...))
+	harness.Eventually(t, time.Minute, "exactly the kept workers", workersExactly(t, env, ns, keep...))
 	time.Sleep(3 * time.Second)
-	if ok, err := workersExactly(t, env, ns, keep...)(); !ok {
-		t.Fatalf("after settling: %v", err)
+	if ok, seen, _ := workersExactly(t, env, ns, keep...)(context.Background()); !ok {
+		t.Fatalf("after settling: %s", seen)
 	}
 	var rs appsv1.ReplicaSet
 	if err := env.Client.Get(context.Background(), types.NamespacedName{Namespace: ns, Name: raycluster.WorkerReplicaSetName("rc", "small")}, &rs); err != nil {
@@ -191,11 +192,11 @@ func namedPodTerminating(t *testing.T, env *Env) {
 	if err := env.Client.Delete(ctx, held); err != nil {
 		t.Fatal(err)
 	}
-	Eventually(t, time.Minute, "the held pod replaced", workersRunning(t, env, ns, 3))
+	harness.Eventually(t, time.Minute, "the held pod replaced", workersRunning(t, env, ns, 3))
 	autoscalerPatch(t, env, autoscaler, ns, 2, []string{w[0].Name})
-	Eventually(t, time.Minute, "the replacement removed", func() (bool, error) {
+	harness.Eventually(t, time.Minute, "the replacement removed", func(context.Context) (bool, string, error) {
 		got := uidsOf(activeWorkers(t, env, ns)...)
-		return slices.Equal(got, uidsOf(w[1], w[2])), errorf("active workers %v", got)
+		return slices.Equal(got, uidsOf(w[1], w[2])), fmt.Sprintf("active workers %v", got), nil
 	})
 	if err := env.Client.Get(ctx, client.ObjectKeyFromObject(held), held); err != nil {
 		t.Fatal(err)
@@ -248,7 +249,7 @@ func scaleUpCrossing(t *testing.T, env *Env) {
 	ns, autoscaler, w := autoscaledCluster(t, env, "wtd-crossing", 2)
 	autoscalerPatch(t, env, autoscaler, ns, 1, []string{w[0].Name})
 	autoscalerPatch(t, env, autoscaler, ns, 3, nil)
-	Eventually(t, time.Minute, "three workers, the named one gone", scaleDownDone(t, env, ns, 3, w[0]))
+	harness.Eventually(t, time.Minute, "three workers, the named one gone", scaleDownDone(t, env, ns, 3, w[0]))
 	after := activeWorkers(t, env, ns)
 	if uids := uidsOf(after...); slices.Contains(uids, string(w[0].UID)) || !slices.Contains(uids, string(w[1].UID)) {
 		t.Fatalf("workers %v: want %s gone and %s kept", uids, w[0].UID, w[1].UID)
@@ -257,7 +258,7 @@ func scaleUpCrossing(t *testing.T, env *Env) {
 
 	autoscalerPatch(t, env, autoscaler, ns, 5, nil)
 	autoscalerPatch(t, env, autoscaler, ns, 4, []string{w[1].Name})
-	Eventually(t, time.Minute, "four workers, the named one gone", scaleDownDone(t, env, ns, 4, w[1]))
+	harness.Eventually(t, time.Minute, "four workers, the named one gone", scaleDownDone(t, env, ns, 4, w[1]))
 	final := activeWorkers(t, env, ns)
 	uids := uidsOf(final...)
 	for _, p := range after {

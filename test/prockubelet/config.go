@@ -31,6 +31,13 @@ type Config struct {
 	// Hosts maps names without DNS (the head Service FQDN) to addresses;
 	// each name is replaced in every command, arg and env value.
 	Hosts map[string]string
+	// ServiceAccountTokens makes the node project each pod's ServiceAccount
+	// token (TokenRequest, bound to the pod), the API server's CA and the
+	// namespace at /var/run/secrets/kubernetes.io/serviceaccount, in a mount
+	// namespace of each container's own, and set KUBERNETES_SERVICE_HOST
+	// and _PORT(_HTTPS) to the API server, as a kubelet does. Off by default:
+	// it needs root (unshare, mount).
+	ServiceAccountTokens bool
 	// LeaseRenewInterval is how often the node Lease is renewed (default 1 s).
 	LeaseRenewInterval time.Duration
 	// StatusInterval is how often the Node's Ready heartbeat is written

@@ -55,6 +55,10 @@ func (w *podWorker) resolve(ctx context.Context, c corev1.Container) (resolved, 
 	}
 	full := append(append([]string{}, w.k.cfg.BaseEnv...),
 		"HOME="+w.home(), "TMPDIR="+w.tmp(), "HOSTNAME="+w.pod.Name)
+	if w.sa != nil {
+		full = append(full, w.sa.env...)
+		argv = mountArgv(w.sa.dir, argv)
+	}
 	return resolved{name: c.Name, argv: argv, env: append(full, env...)}, nil
 }
 

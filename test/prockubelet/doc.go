@@ -15,7 +15,7 @@
 //     in kube-node-lease every second and the Ready condition's heartbeat
 //     every few seconds.
 //   - Pods: watches the pods bound to its node. For each one it runs the init
-//     containers to completion in order, then the first container, each as a
+//     containers to completion in order, then its containers, each as a
 //     process group (test/ray StartPod), with the command, args and env
 //     resolved like a kubelet: literal values, fieldRef, secretKeyRef and
 //     configMapKeyRef (read from the API), and $(VAR) references in command,
@@ -56,8 +56,15 @@
 //     its processes as HOME and TMPDIR, standing in for the container's own
 //     filesystem; Ray's default temp dir ($TMPDIR/ray) is then per pod, so a
 //     replaced head never sees its predecessor's session files.
-//   - Only the first container of a pod runs; liveness and startup probes
+//   - All containers of a pod run, but only the first one's state is
+//     reported in the pod's status and probed; liveness and startup probes
 //     are not run; resources are not enforced.
+//   - ServiceAccount: only with Config.ServiceAccountTokens does a node
+//     project the pod's token (TokenRequest, bound to the pod), the API
+//     server's CA and the namespace at the in-cluster path, each container
+//     in a mount namespace of its own (over a tmpfs at /run, which hides the
+//     machine's /run from it), and KUBERNETES_SERVICE_HOST/_PORT/_PORT_HTTPS
+//     name the API server itself (there is no Service network).
 //   - Everything a pod needs to share the machine with other pods is set in
 //     the pod spec, as a user could: for Ray, node-ip-address $(MY_POD_IP)
 //     (an env var from status.podIP), the ports, and a temp-dir for the

@@ -17,6 +17,7 @@ import (
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/ray-ha-operator/ray-ha-operator/test/harness"
 	"github.com/ray-ha-operator/ray-ha-operator/test/prockubelet"
 	"github.com/ray-ha-operator/ray-ha-operator/test/simcluster"
 )
@@ -43,7 +44,7 @@ func TestKubeletRunsPods(t *testing.T) {
 	// $$$$ reaches the shell as $$: the kubelet unescapes $$.
 	create(t, cl, shellPod("runner", `echo "$(MY_POD_IP)" > "$HOME/ip"; echo $$$$ > "$HOME/pid"; touch "$HOME/ready"; exec sleep 300`))
 	create(t, cl, shellPod("crasher", `sleep 0.5; exit 3`))
-	runner := waitPod(t, cl, "runner", "Running and Ready", func(p *corev1.Pod) bool { return p.Status.Phase == corev1.PodRunning && ready(p) })
+	runner := waitPod(t, cl, "runner", "Running and Ready", func(p *corev1.Pod) bool { return harness.PodRunningReady(p) })
 	if want := prockubelet.PodIP("default", "runner"); runner.Status.PodIP != want || runner.Status.HostIP != prockubelet.NodeIP("proc-1") {
 		t.Errorf("runner podIP %s hostIP %s, want %s and %s", runner.Status.PodIP, runner.Status.HostIP, want, prockubelet.NodeIP("proc-1"))
 	}
@@ -118,54 +119,30 @@ func readPodFile(t *testing.T, dir, name string) string {
 func waitPod(t *testing.T, cl client.Client, name, what string, ok func(*corev1.Pod) bool) *corev1.Pod {
 	t.Helper()
 	var p corev1.Pod
-	poll(t, 60*time.Second, "pod "+name+" "+what, func() (bool, string) {
+	harness.Eventually(t, 60*time.Second, "pod "+name+" "+what, func(context.Context) (bool, string, error) {
 		if err := cl.Get(context.Background(), client.ObjectKey{Namespace: "default", Name: name}, &p); err != nil {
-			return false, err.Error()
+			return false, err.Error(), nil
 		}
-		return ok(&p), fmt.Sprintf("status %+v", p.Status)
+		return ok(&p), fmt.Sprintf("status %+v", p.Status), nil
 	})
 	return &p
 }
 
 func waitGone(t *testing.T, cl client.Client, name string, timeout time.Duration) {
 	t.Helper()
-	poll(t, timeout, "pod "+name+" removed", func() (bool, string) {
+	harness.Eventually(t, timeout, "pod "+name+" removed", func(context.Context) (bool, string, error) {
 		err := cl.Get(context.Background(), client.ObjectKey{Namespace: "default", Name: name}, &corev1.Pod{})
-		return apierrors.IsNotFound(err), fmt.Sprint(err)
+		return apierrors.IsNotFound(err), fmt.Sprint(err), nil
 	})
 }
 
 func waitNotReady(t *testing.T, cl client.Client, node string) {
 	t.Helper()
-	poll(t, 30*time.Second, "node "+node+" NotReady", func() (bool, string) {
+	harness.Eventually(t, 30*time.Second, "node "+node+" NotReady", func(context.Context) (bool, string, error) {
 		var n corev1.Node
 		if err := cl.Get(context.Background(), client.ObjectKey{Name: node}, &n); err != nil {
-			return false, err.Error()
+			return false, err.Error(), nil
 		}
-		return !simcluster.NodeReady(&n), "Ready"
+		return !simcluster.NodeReady(&n), "Ready", nil
 	})
-}
-
-func poll(t *testing.T, timeout time.Duration, what string, cond func() (bool, string)) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		ok, why := cond()
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %s (%s)", what, timeout, why)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
-func ready(p *corev1.Pod) bool {
-	for _, c := range p.Status.Conditions {
-		if c.Type == corev1.PodReady {
-			return c.Status == corev1.ConditionTrue
-		}
-	}
-	return false
 }

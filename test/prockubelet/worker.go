@@ -31,6 +31,8 @@ type podWorker struct {
 	mu     sync.Mutex
 	status podStatus
 	env    []string // the running container's env, for Exec
+
+	sa *serviceAccount // the projected ServiceAccount; nil when not mounted
 }
 
 func newPodWorker(k *Kubelet, pod *corev1.Pod) *podWorker {
@@ -55,9 +57,10 @@ func (w *podWorker) terminate(deleting bool) {
 	})
 }
 
-// run is the pod's life: a folder of its own, the init containers in
-// order, then the first container, restarted whenever it exits, until the
-// pod is deleted or the node is lost.
+// run is the pod's life: a folder of its own, its ServiceAccount's
+// credentials when the node projects them, the init containers in order,
+// then the containers, restarted whenever they exit, until the pod is
+// deleted or the node is lost.
 func (w *podWorker) run() {
 	defer w.k.forget(w)
 	w.logf("pod %s/%s: starting (IP %s, folder %s)", w.pod.Namespace, w.pod.Name, w.ip, w.dir)
@@ -65,8 +68,13 @@ func (w *podWorker) run() {
 		w.logf("pod %s: %v", w.pod.Name, err)
 		return
 	}
+	if w.mountsServiceAccount() && !w.mountServiceAccount() {
+		return
+	}
 	if w.runInits() {
+		sidecars := w.runSidecars()
 		w.runMain()
+		sidecars.Wait()
 	}
 	w.mu.Lock()
 	deleting := w.deleting
@@ -156,9 +164,11 @@ func (w *podWorker) runOnce(c corev1.Container, started func(*ray.PodProcess)) (
 		return false, failedToStart("StartError", err)
 	}
 	w.k.track(p)
-	w.mu.Lock()
-	w.env = r.env
-	w.mu.Unlock()
+	if c.Name == w.pod.Spec.Containers[0].Name {
+		w.mu.Lock()
+		w.env = r.env
+		w.mu.Unlock()
+	}
 	started(p)
 	select {
 	case <-p.Done():

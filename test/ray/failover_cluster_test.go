@@ -34,6 +34,9 @@ type failoverSpec struct {
 	ports      ray.Ports
 	// dir holds one folder per process-kubelet node (see startNodes).
 	dir string
+	// serviceAccountTokens makes the nodes project each pod's
+	// ServiceAccount token (prockubelet Config.ServiceAccountTokens).
+	serviceAccountTokens bool
 }
 
 // workerTempDir is the worker's Ray temp dir, in its node's folder. It must
@@ -143,8 +146,9 @@ func startNodes(t *testing.T, env *e2e.Env, venv ray.Venv, s failoverSpec, roles
 				"PATH=" + venv.BinDir() + ":/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
 				"LANG=C.UTF-8",
 			},
-			Hosts: map[string]string{s.headFQDN(): prockubelet.PodIP(s.ns, s.headPod())},
-			Log:   t.Logf,
+			Hosts:                map[string]string{s.headFQDN(): prockubelet.PodIP(s.ns, s.headPod())},
+			ServiceAccountTokens: s.serviceAccountTokens,
+			Log:                  t.Logf,
 		})
 		if err != nil {
 			t.Fatal(err)

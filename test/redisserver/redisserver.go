@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ray-ha-operator/ray-ha-operator/test/freeport"
 )
 
 // Options configures a server.
@@ -71,7 +73,7 @@ func StartProcess(dir string, opts Options) (*Server, error) {
 	if _, err := exec.LookPath("redis-server"); err != nil {
 		return nil, errors.New("redis-server not found on PATH: run `make redis-server-check` or install Debian's redis-server")
 	}
-	port, err := freePort()
+	port, err := freeport.Get()
 	if err != nil {
 		return nil, err
 	}
@@ -205,13 +207,4 @@ func (s *Server) Ping(ctx context.Context) (string, error) {
 	}
 	line, err := r.ReadString('\n')
 	return strings.TrimSpace(line), err
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }

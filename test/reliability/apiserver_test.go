@@ -13,6 +13,8 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/ray-ha-operator/ray-ha-operator/internal/raycluster"
+	"github.com/ray-ha-operator/ray-ha-operator/test/harness"
+	"github.com/ray-ha-operator/ray-ha-operator/test/harness/simenv"
 	"github.com/ray-ha-operator/ray-ha-operator/test/simcluster"
 )
 
@@ -66,19 +68,19 @@ func TestAPIServerRestart(t *testing.T) {
 	ns := e.namespace("apiserver")
 	e.restartOperator()
 	keys := []types.NamespacedName{e.procCreateCluster(ns, "a", 1), e.procCreateCluster(ns, "b", 1)}
-	procEventually(t, 2*time.Minute, "clusters converged", procAllConverged(e.cl, keys, e.checkOperatorAlive))
+	harness.Eventually(t, 2*time.Minute, "clusters converged", simenv.AllConverged(e.cl, keys, e.checkOperatorAlive))
 	watch := procWatchHeads(e.cl, 250*time.Millisecond)
 
 	t.Run("settled clusters", func(t *testing.T) {
 		apiserverRestart(t, e)
 		e.procSetWorkers(keys[0], 2)
-		took := procEventually(t, 2*time.Minute, "spec change applied after the restart", procAllConverged(e.cl, keys, e.checkOperatorAlive))
+		took := harness.Eventually(t, 2*time.Minute, "spec change applied after the restart", simenv.AllConverged(e.cl, keys, e.checkOperatorAlive))
 		t.Logf("a spec change made after the restart converged in %s", took.Round(time.Millisecond))
 	})
 	t.Run("during a head recovery", func(t *testing.T) {
 		key := keys[1]
 		before := procCounts(t, e, key)
-		old, err := procHeadPod(context.Background(), e.cl, key)
+		old, err := simenv.HeadPod(context.Background(), e.cl, key)
 		if err != nil || old == nil {
 			t.Fatalf("head of %s: %v", key, err)
 		}
@@ -86,10 +88,10 @@ func TestAPIServerRestart(t *testing.T) {
 		if err := e.sim.KillNode(old.Spec.NodeName); err != nil {
 			t.Fatal(err)
 		}
-		procEventually(t, apiserverNodeGrace+2*time.Minute, "the recovery started", procRecovering(e, key))
+		harness.Eventually(t, apiserverNodeGrace+2*time.Minute, "the recovery started", simenv.Recovering(e.cl, key))
 		restart := apiserverRestart(t, e)
-		gone := procEventually(t, time.Minute, "the operator force-deleted the head", func(ctx context.Context) (bool, string, error) {
-			head, err := procHeadPod(ctx, e.cl, key)
+		gone := harness.Eventually(t, time.Minute, "the operator force-deleted the head", func(ctx context.Context) (bool, string, error) {
+			head, err := simenv.HeadPod(ctx, e.cl, key)
 			return err == nil && (head == nil || head.UID != old.UID), "old head still there", err
 		})
 		t.Logf("old head gone %s after the API server was back (it was away %s)", gone.Round(time.Millisecond), restart)
@@ -100,7 +102,7 @@ func TestAPIServerRestart(t *testing.T) {
 		// room before counting.
 		// A missing event is reported by the count below.
 		for end := time.Now().Add(time.Minute); time.Now().Before(end); time.Sleep(200 * time.Millisecond) {
-			if n, err := procEventCount(context.Background(), e.cl, key, raycluster.EventHeadForceDeleted); err == nil && n > before.forceDeleted {
+			if n, err := simenv.EventCount(context.Background(), e.cl, key, raycluster.EventHeadForceDeleted); err == nil && n > before.forceDeleted {
 				break
 			}
 		}
@@ -155,12 +157,12 @@ func apiserverRestart(t *testing.T, e *procEnv) time.Duration {
 	return away
 }
 
-// apiserverWaitConverged waits like procAllConverged but returns, instead
+// apiserverWaitConverged waits like simenv.AllConverged but returns, instead
 // of failing, what was still missing at the end.
 func apiserverWaitConverged(e *procEnv, keys []types.NamespacedName, timeout time.Duration) (bool, string) {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	cond := procAllConverged(e.cl, keys, e.checkOperatorAlive)
+	cond := simenv.AllConverged(e.cl, keys, e.checkOperatorAlive)
 	why := ""
 	for {
 		ok, seen, err := cond(ctx)
@@ -207,7 +209,7 @@ func apiserverCheckForceDeletes(t *testing.T, e *procEnv, key types.NamespacedNa
 		t.Errorf("force-deletes for one failure: %d, want 1 (the lost node's NoSchedule taint is there: %v)", forced, !missing)
 		return
 	}
-	msgs, err := procEventMessages(context.Background(), e.cl, key, raycluster.EventHeadForceDeleted)
+	msgs, err := simenv.EventMessages(context.Background(), e.cl, key, raycluster.EventHeadForceDeleted)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -246,7 +248,7 @@ func apiserverNoScheduleTaintMissing(e *procEnv, node string) (bool, error) {
 	return false, nil
 }
 
-// apiserverOperatorsPart tells whether what procConverged reported
+// apiserverOperatorsPart tells whether what simenv.Converged reported
 // missing is the operator's to do (status, release) rather than a pod
 // that Kubernetes' controllers or the scheduler must create.
 func apiserverOperatorsPart(why string) bool {

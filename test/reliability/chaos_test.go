@@ -15,6 +15,8 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	rayv1 "github.com/ray-ha-operator/ray-ha-operator/api/v1"
+	"github.com/ray-ha-operator/ray-ha-operator/test/harness"
+	"github.com/ray-ha-operator/ray-ha-operator/test/harness/simenv"
 )
 
 // Knobs of TestChaosSoak, read from the environment. The defaults keep
@@ -73,7 +75,7 @@ func TestChaosSoak(t *testing.T) {
 	for i := range clusters {
 		s.keys = append(s.keys, e.procCreateCluster(ns, fmt.Sprintf("soak-%d", i), 1))
 	}
-	procEventually(t, 3*time.Minute, "clusters converged", procAllConverged(e.cl, s.keys, e.checkOperatorAlive))
+	harness.Eventually(t, 3*time.Minute, "clusters converged", simenv.AllConverged(e.cl, s.keys, e.checkOperatorAlive))
 	watch := procWatchHeads(e.cl, time.Second)
 	r := rand.New(rand.NewPCG(uint64(seed), 0xc4a05))
 	soakStart := time.Now()
@@ -91,7 +93,7 @@ func TestChaosSoak(t *testing.T) {
 	}
 	res := chaosResult{Seed: seed, Clusters: clusters, Failures: failures, Schedule: duration, SoakTook: soakTook,
 		DeleteTook: deleteTook, Wall: time.Since(began), Checks: checks, Blind: blind, Violations: len(violations),
-		Recovered: s.recovered, Processes: len(e.started)}
+		Recovered: s.recovered, Processes: len(e.ops.Started())}
 	t.Log(res.markdown())
 	if os.Getenv(chaosDocsEnv) == "1" && !t.Failed() {
 		chaosWriteDocs(t, res.markdown())
@@ -109,8 +111,8 @@ func (s *chaosSoak) run(t *testing.T, i int, f chaosFailure, r *rand.Rand, key t
 	t.Helper()
 	check, after := f.inject(t, s, r, key)
 	what := fmt.Sprintf("failure %d (%s on %s) recovered", i, f.name, key.Name)
-	converged := procAllConverged(s.e.cl, s.keys, s.e.checkOperatorAlive)
-	took := procEventually(t, chaosRecoveryTimeout, what, func(ctx context.Context) (bool, string, error) {
+	converged := simenv.AllConverged(s.e.cl, s.keys, s.e.checkOperatorAlive)
+	took := harness.Eventually(t, chaosRecoveryTimeout, what, func(ctx context.Context) (bool, string, error) {
 		if check != nil {
 			if ok, why, err := check(ctx); !ok || err != nil || after != nil {
 				return ok, why, err
@@ -120,7 +122,7 @@ func (s *chaosSoak) run(t *testing.T, i int, f chaosFailure, r *rand.Rand, key t
 	})
 	if after != nil {
 		after()
-		procEventually(t, chaosRecoveryTimeout, what+": every cluster converged once it was undone", converged)
+		harness.Eventually(t, chaosRecoveryTimeout, what+": every cluster converged once it was undone", converged)
 	}
 	s.recovered[f.name] = append(s.recovered[f.name], took)
 	t.Logf("failure %d: %s on %s recovered in %s", i, f.name, key.Name, took.Round(time.Millisecond))
@@ -181,7 +183,7 @@ func chaosRedisBounced(t *testing.T, s *chaosSoak, r *rand.Rand, _ types.Namespa
 
 func chaosHead(t *testing.T, s *chaosSoak, key types.NamespacedName) *corev1.Pod {
 	t.Helper()
-	head, err := procHeadPod(context.Background(), s.e.cl, key)
+	head, err := simenv.HeadPod(context.Background(), s.e.cl, key)
 	if err != nil || head == nil {
 		t.Fatalf("head of %s: %v", key, err)
 	}
@@ -191,11 +193,11 @@ func chaosHead(t *testing.T, s *chaosSoak, key types.NamespacedName) *corev1.Pod
 // chaosNewHead: a Ready head other than the old one.
 func chaosNewHead(s *chaosSoak, key types.NamespacedName, old types.UID) func(context.Context) (bool, string, error) {
 	return func(ctx context.Context) (bool, string, error) {
-		head, err := procHeadPod(ctx, s.e.cl, key)
+		head, err := simenv.HeadPod(ctx, s.e.cl, key)
 		if err != nil || head == nil || head.UID == old {
 			return false, key.Name + ": old head or none", err
 		}
-		return procPodReady(head) && head.DeletionTimestamp == nil, key.Name + ": new head not Ready", nil
+		return harness.PodReady(head) && head.DeletionTimestamp == nil, key.Name + ": new head not Ready", nil
 	}
 }
 
@@ -212,9 +214,9 @@ func (s *chaosSoak) deleteAll(t *testing.T) time.Duration {
 			t.Fatalf("deleting %s: %v", k, err)
 		}
 	}
-	return procEventually(t, 2*time.Minute, "every cluster deleted without leftovers", func(ctx context.Context) (bool, string, error) {
+	return harness.Eventually(t, 2*time.Minute, "every cluster deleted without leftovers", func(ctx context.Context) (bool, string, error) {
 		for _, k := range s.keys {
-			if ok, why, err := procGone(s.e.cl, k)(ctx); !ok || err != nil {
+			if ok, why, err := simenv.Gone(s.e.cl, k)(ctx); !ok || err != nil {
 				return false, k.Name + ": " + why, err
 			}
 			if exists, err := s.e.procKeyExists(ctx, gcsKeys[k]); exists || err != nil {

@@ -11,6 +11,8 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	rayv1 "github.com/ray-ha-operator/ray-ha-operator/api/v1"
+	"github.com/ray-ha-operator/ray-ha-operator/test/harness"
+	"github.com/ray-ha-operator/ray-ha-operator/test/harness/simenv"
 )
 
 // Knobs of TestCrashAnywhere, read from the environment.
@@ -96,7 +98,7 @@ func TestCrashAnywhere(t *testing.T) {
 	slices.Sort(s.converge)
 	t.Logf("crash anywhere: %d runs (seed %d) in %s, %d operator processes, %d kills left a release pending, "+
 		"convergence after restart median %s max %s, %d head checks, %d with two heads",
-		runs, seed, procSince(began), len(e.started), s.pendingAtKill, crashMedian(s.converge), crashMax(s.converge), checks, len(violations))
+		runs, seed, procSince(began), len(e.ops.Started()), s.pendingAtKill, crashMedian(s.converge), crashMax(s.converge), checks, len(violations))
 }
 
 // crash kills the operator after delay, notes whether the kill left a
@@ -108,7 +110,7 @@ func (s *crashSuite) crash(t *testing.T, key types.NamespacedName, delay time.Du
 		t.Fatal(err)
 	}
 	s.e.op.Kill()
-	pending, err := procPendingReleases(context.Background(), s.e.cl, key.Namespace, key.Name)
+	pending, err := simenv.PendingReleases(context.Background(), s.e.cl, key.Namespace, key.Name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,8 +124,8 @@ func (s *crashSuite) crash(t *testing.T, key types.NamespacedName, delay time.Du
 // waitConverged waits until every live cluster has converged.
 func (s *crashSuite) waitConverged(t *testing.T) {
 	t.Helper()
-	took := procEventually(t, crashConvergeTimeout, "every RayCluster converged",
-		procAllConverged(s.e.cl, s.live, s.e.checkOperatorAlive))
+	took := harness.Eventually(t, crashConvergeTimeout, "every RayCluster converged",
+		simenv.AllConverged(s.e.cl, s.live, s.e.checkOperatorAlive))
 	s.converge = append(s.converge, took)
 	t.Logf("%d RayClusters converged %s after the restart", len(s.live), took.Round(time.Millisecond))
 }
@@ -147,7 +149,7 @@ func (s *crashSuite) crashInHelm(t *testing.T, key types.NamespacedName, r *rand
 	}
 	began := time.Now()
 	for time.Since(began) < 5*time.Second {
-		pending, err := procPendingReleases(context.Background(), s.e.cl, key.Namespace, key.Name)
+		pending, err := simenv.PendingReleases(context.Background(), s.e.cl, key.Namespace, key.Name)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -178,7 +180,7 @@ func crashUpgrade(t *testing.T, s *crashSuite, r *rand.Rand) {
 func crashRecovery(t *testing.T, s *crashSuite, r *rand.Rand) {
 	key := s.live[r.IntN(len(s.live))]
 	ctx := context.Background()
-	old, err := procHeadPod(ctx, s.e.cl, key)
+	old, err := simenv.HeadPod(ctx, s.e.cl, key)
 	if err != nil || old == nil {
 		t.Fatalf("head of %s: %v (pod %v)", key, err, old)
 	}
@@ -201,7 +203,7 @@ func crashRecovery(t *testing.T, s *crashSuite, r *rand.Rand) {
 	// The operator detects the loss when the node turns NotReady, then
 	// waits the 3 s grace before the force-delete: kills in [0, 4 s) after
 	// the detection land before, around and after the force-delete.
-	took := procEventually(t, time.Minute, "the recovery started", procRecovering(s.e, key))
+	took := harness.Eventually(t, time.Minute, "the recovery started", simenv.Recovering(s.e.cl, key))
 	t.Logf("%s: recovery started %s after the node loss", key, took.Round(time.Millisecond))
 	s.crash(t, key, crashDelay(r, 4*time.Second))
 	crashWaitNewHead(t, s, key, old.UID)
@@ -210,11 +212,11 @@ func crashRecovery(t *testing.T, s *crashSuite, r *rand.Rand) {
 
 func crashWaitNewHead(t *testing.T, s *crashSuite, key types.NamespacedName, old types.UID) {
 	t.Helper()
-	took := procEventually(t, crashConvergeTimeout, "a new Ready head for "+key.String(), func(ctx context.Context) (bool, string, error) {
+	took := harness.Eventually(t, crashConvergeTimeout, "a new Ready head for "+key.String(), func(ctx context.Context) (bool, string, error) {
 		if err := s.e.checkOperatorAlive(); err != nil {
 			return false, "", err
 		}
-		head, err := procHeadPod(ctx, s.e.cl, key)
+		head, err := simenv.HeadPod(ctx, s.e.cl, key)
 		switch {
 		case err != nil:
 			return false, "", err
@@ -223,7 +225,7 @@ func crashWaitNewHead(t *testing.T, s *crashSuite, key types.NamespacedName, old
 		case head.UID == old:
 			return false, fmt.Sprintf("old head still there (deleting %v)", head.DeletionTimestamp != nil), nil
 		}
-		return procPodReady(head) && head.DeletionTimestamp == nil, "new head not Ready", nil
+		return harness.PodReady(head) && head.DeletionTimestamp == nil, "new head not Ready", nil
 	})
 	t.Logf("%s: new head Ready %s after the restart", key, took.Round(time.Millisecond))
 }
@@ -248,11 +250,11 @@ func crashCleanup(t *testing.T, s *crashSuite, r *rand.Rand) {
 		t.Fatalf("deleting %s: %v", key, err)
 	}
 	s.crash(t, key, crashDelay(r, crashCleanupWindow))
-	took := procEventually(t, crashConvergeTimeout, key.String()+" deleted without leftovers", func(ctx context.Context) (bool, string, error) {
+	took := harness.Eventually(t, crashConvergeTimeout, key.String()+" deleted without leftovers", func(ctx context.Context) (bool, string, error) {
 		if err := s.e.checkOperatorAlive(); err != nil {
 			return false, "", err
 		}
-		if ok, why, err := procGone(s.e.cl, key)(ctx); !ok || err != nil {
+		if ok, why, err := simenv.Gone(s.e.cl, key)(ctx); !ok || err != nil {
 			return false, why, err
 		}
 		exists, err := s.e.procKeyExists(ctx, gcsKey)

@@ -20,7 +20,8 @@ import (
 
 	rayv1 "github.com/ray-ha-operator/ray-ha-operator/api/v1"
 	"github.com/ray-ha-operator/ray-ha-operator/internal/raycluster"
-	"github.com/ray-ha-operator/ray-ha-operator/test/e2e"
+	"github.com/ray-ha-operator/ray-ha-operator/test/harness"
+	"github.com/ray-ha-operator/ray-ha-operator/test/harness/simenv"
 	"github.com/ray-ha-operator/ray-ha-operator/test/ray"
 	"github.com/ray-ha-operator/ray-ha-operator/test/simcluster"
 )
@@ -65,7 +66,7 @@ func TestFleetBrake(t *testing.T) {
 	for i := range brakeClusters {
 		keys = append(keys, brakeCreateCluster(t, e, ns, fmt.Sprintf("brake-%d", i)))
 	}
-	procEventually(t, 3*time.Minute, "clusters converged", procAllConverged(e.cl, keys, e.checkOperatorAlive))
+	harness.Eventually(t, 3*time.Minute, "clusters converged", simenv.AllConverged(e.cl, keys, e.checkOperatorAlive))
 	watch := procWatchHeads(e.cl, time.Second)
 
 	brakeWideOutage(t, e, keys, metrics)
@@ -98,7 +99,7 @@ func brakeWideOutage(t *testing.T, e *procEnv, keys []types.NamespacedName, metr
 		}
 	}
 	t.Logf("killed nodes %v at once; heads of %v on them, of %v elsewhere", killed, lost, kept)
-	took := procEventually(t, leaderNodeMonitorGrace+brakeNodeLostGrace+time.Minute, "the brake holds every lost head",
+	took := harness.Eventually(t, leaderNodeMonitorGrace+brakeNodeLostGrace+time.Minute, "the brake holds every lost head",
 		brakeHolding(e, lost, rayv1.ReasonZoneDisrupted))
 	t.Logf("the brake held every lost head %s after the kill", took.Round(time.Millisecond))
 	time.Sleep(brakeHoldFor)
@@ -110,7 +111,7 @@ func brakeWideOutage(t *testing.T, e *procEnv, keys []types.NamespacedName, metr
 		}
 	}
 	for _, k := range lost {
-		head, err := procHeadPod(context.Background(), e.cl, k)
+		head, err := simenv.HeadPod(context.Background(), e.cl, k)
 		if err != nil || head == nil || head.UID != heads[k].UID {
 			t.Errorf("%s: head on the lost node was replaced during the disruption (%v, %v)", k.Name, head, err)
 		}
@@ -127,15 +128,15 @@ func brakeWideOutage(t *testing.T, e *procEnv, keys []types.NamespacedName, metr
 		}
 	}
 	for _, n := range killed {
-		procEventually(t, time.Minute, "node "+n+" Ready again", procNodeReady(e.cl, n))
+		harness.Eventually(t, time.Minute, "node "+n+" Ready again", simenv.NodeReady(e.cl, n))
 		// The kubelet's part kwok lacks: Running pods Ready again.
 		if _, err := e.sim.ResyncPods(context.Background(), n); err != nil {
 			t.Fatal(err)
 		}
 	}
-	back := procEventually(t, 3*time.Minute, "every cluster converged, the brake released",
+	back := harness.Eventually(t, 3*time.Minute, "every cluster converged, the brake released",
 		func(ctx context.Context) (bool, string, error) {
-			if ok, why, err := procAllConverged(e.cl, keys, e.checkOperatorAlive)(ctx); !ok || err != nil {
+			if ok, why, err := simenv.AllConverged(e.cl, keys, e.checkOperatorAlive)(ctx); !ok || err != nil {
 				return false, why, err
 			}
 			return brakeHolding(e, keys, "")(ctx)
@@ -171,15 +172,15 @@ func brakeSingleNode(t *testing.T, e *procEnv, keys []types.NamespacedName, metr
 	if err := e.sim.KillNode(node); err != nil {
 		t.Fatal(err)
 	}
-	took := procEventually(t, leaderNodeMonitorGrace+brakeNodeLostGrace+2*time.Minute, "new heads Ready for "+fmt.Sprint(lost),
+	took := harness.Eventually(t, leaderNodeMonitorGrace+brakeNodeLostGrace+2*time.Minute, "new heads Ready for "+fmt.Sprint(lost),
 		func(ctx context.Context) (bool, string, error) {
 			for _, k := range lost {
-				head, err := procHeadPod(ctx, e.cl, k)
-				if err != nil || head == nil || head.UID == heads[k].UID || !procPodReady(head) || head.DeletionTimestamp != nil {
+				head, err := simenv.HeadPod(ctx, e.cl, k)
+				if err != nil || head == nil || head.UID == heads[k].UID || !harness.PodReady(head) || head.DeletionTimestamp != nil {
 					return false, k.Name + ": old head or none, or not Ready", err
 				}
 			}
-			return procAllConverged(e.cl, keys, e.checkOperatorAlive)(ctx)
+			return simenv.AllConverged(e.cl, keys, e.checkOperatorAlive)(ctx)
 		})
 	t.Logf("one node (%s) lost: heads of %v Ready elsewhere %s later", node, lost, took.Round(time.Millisecond))
 	time.Sleep(5 * time.Second)
@@ -205,7 +206,7 @@ func brakeSingleNode(t *testing.T, e *procEnv, keys []types.NamespacedName, metr
 // one.
 func brakeCreateCluster(t *testing.T, e *procEnv, ns, name string) types.NamespacedName {
 	t.Helper()
-	rc := e2e.NewRayCluster(ns, name, e2e.ClusterOptions{RedisAddress: e.redis.Addr()})
+	rc := harness.NewRayCluster(ns, name, harness.ClusterOptions{RedisAddress: e.redis.Addr()})
 	rc.Spec.HeadGroupSpec.Template.Spec.Affinity = &corev1.Affinity{PodAntiAffinity: &corev1.PodAntiAffinity{
 		RequiredDuringSchedulingIgnoredDuringExecution: []corev1.PodAffinityTerm{{
 			TopologyKey:   corev1.LabelHostname,
@@ -236,10 +237,10 @@ func brakeCounts(t *testing.T, e *procEnv, keys []types.NamespacedName) map[type
 	for _, k := range keys {
 		a := brakeActions{procActions: procCounts(t, e, k)}
 		var err error
-		if a.held, err = procEventCount(ctx, e.cl, k, raycluster.EventHeadReplacementHeldByFleetBrake); err != nil {
+		if a.held, err = simenv.EventCount(ctx, e.cl, k, raycluster.EventHeadReplacementHeldByFleetBrake); err != nil {
 			t.Fatal(err)
 		}
-		if a.released, err = procEventCount(ctx, e.cl, k, raycluster.EventFleetBrakeReleased); err != nil {
+		if a.released, err = simenv.EventCount(ctx, e.cl, k, raycluster.EventFleetBrakeReleased); err != nil {
 			t.Fatal(err)
 		}
 		out[k] = a
@@ -274,7 +275,7 @@ func brakeHeads(t *testing.T, e *procEnv, keys []types.NamespacedName) map[types
 	t.Helper()
 	out := map[types.NamespacedName]*corev1.Pod{}
 	for _, k := range keys {
-		head, err := procHeadPod(context.Background(), e.cl, k)
+		head, err := simenv.HeadPod(context.Background(), e.cl, k)
 		if err != nil || head == nil || head.Spec.NodeName == "" {
 			t.Fatalf("head of %s: %v %v", k, head, err)
 		}
@@ -315,7 +316,7 @@ func brakeHasHead(heads map[types.NamespacedName]*corev1.Pod, node string) bool 
 	return false
 }
 
-// brakeHolding is a procEventually condition: every given cluster has
+// brakeHolding is a harness.Eventually condition: every given cluster has
 // the FleetBrake condition with reason (reason "": none has it).
 func brakeHolding(e *procEnv, keys []types.NamespacedName, reason string) func(context.Context) (bool, string, error) {
 	return func(ctx context.Context) (bool, string, error) {
@@ -329,7 +330,7 @@ func brakeHolding(e *procEnv, keys []types.NamespacedName, reason string) func(c
 			case reason == "" && c != nil:
 				return false, fmt.Sprintf("%s: FleetBrake still there: %s", k.Name, c.Message), nil
 			case reason != "" && (c == nil || c.Status != metav1.ConditionTrue || c.Reason != reason):
-				return false, fmt.Sprintf("%s: FleetBrake %+v; %s", k.Name, c, procConditions(rc)), nil
+				return false, fmt.Sprintf("%s: FleetBrake %+v; %s", k.Name, c, harness.ConditionSummary(rc)), nil
 			}
 		}
 		return true, "", nil
@@ -426,7 +427,7 @@ func TestFleetBrakeTwoOfThree(t *testing.T) {
 	ns := e.namespace("brake3")
 	e.restartOperator()
 	keys := []types.NamespacedName{e.procCreateCluster(ns, "brake-0", 0), e.procCreateCluster(ns, "brake-1", 0)}
-	procEventually(t, 3*time.Minute, "clusters converged", procAllConverged(e.cl, keys, e.checkOperatorAlive))
+	harness.Eventually(t, 3*time.Minute, "clusters converged", simenv.AllConverged(e.cl, keys, e.checkOperatorAlive))
 	watch := procWatchHeads(e.cl, time.Second)
 	heads := brakeHeads(t, e, keys)
 	var killed []string
@@ -446,15 +447,15 @@ func TestFleetBrakeTwoOfThree(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	took := procEventually(t, leaderNodeMonitorGrace+brakeNodeLostGrace+2*time.Minute, "new heads Ready on the node left",
+	took := harness.Eventually(t, leaderNodeMonitorGrace+brakeNodeLostGrace+2*time.Minute, "new heads Ready on the node left",
 		func(ctx context.Context) (bool, string, error) {
 			for _, k := range keys {
-				head, err := procHeadPod(ctx, e.cl, k)
-				if err != nil || head == nil || head.UID == heads[k].UID || !procPodReady(head) || head.DeletionTimestamp != nil {
+				head, err := simenv.HeadPod(ctx, e.cl, k)
+				if err != nil || head == nil || head.UID == heads[k].UID || !harness.PodReady(head) || head.DeletionTimestamp != nil {
 					return false, k.Name + ": old head or none, or not Ready", err
 				}
 			}
-			return procAllConverged(e.cl, keys, e.checkOperatorAlive)(ctx)
+			return simenv.AllConverged(e.cl, keys, e.checkOperatorAlive)(ctx)
 		})
 	t.Logf("killed %v at once; every head Ready on the node left %s later; kube-controller-manager tainted %d of them NoExecute; zone states it logged: %s",
 		killed, took.Round(time.Millisecond), brakeTainted(t, e, killed), brakeZoneStates(t, e))

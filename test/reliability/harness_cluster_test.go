@@ -11,14 +11,14 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	rayv1 "github.com/ray-ha-operator/ray-ha-operator/api/v1"
-	"github.com/ray-ha-operator/ray-ha-operator/test/e2e"
+	"github.com/ray-ha-operator/ray-ha-operator/test/harness"
 )
 
 // procCreateCluster creates a GCS-FT RayCluster with one worker group of
 // `workers` pods against the env's Redis and returns its key.
 func (e *procEnv) procCreateCluster(ns, name string, workers int32) types.NamespacedName {
 	e.t.Helper()
-	rc := e2e.NewRayCluster(ns, name, e2e.ClusterOptions{RedisAddress: e.redis.Addr(), Workers: workers})
+	rc := harness.NewRayCluster(ns, name, harness.ClusterOptions{RedisAddress: e.redis.Addr(), Workers: workers})
 	if err := e.cl.Create(context.Background(), rc); err != nil {
 		e.t.Fatalf("creating RayCluster %s/%s: %v", ns, name, err)
 	}

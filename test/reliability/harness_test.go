@@ -4,27 +4,20 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
-	"github.com/ray-ha-operator/ray-ha-operator/test/e2e"
+	"github.com/ray-ha-operator/ray-ha-operator/test/harness"
+	"github.com/ray-ha-operator/ray-ha-operator/test/harness/simenv"
 	"github.com/ray-ha-operator/ray-ha-operator/test/operatorproc"
 	"github.com/ray-ha-operator/ray-ha-operator/test/redisserver"
 	"github.com/ray-ha-operator/ray-ha-operator/test/simcluster"
-	"github.com/ray-ha-operator/ray-ha-operator/test/testbin"
 )
-
-// procCheckSlack is how long a procEventually check may still run after
-// the wait's timeout.
-const procCheckSlack = 10 * time.Second
 
 // procFastArgs are the operator flags of these tests: the production
 // bounds shortened to seconds, so one failure recovers in about ten
@@ -52,14 +45,10 @@ type procEnv struct {
 	sim   *simcluster.Cluster
 	cl    client.Client
 	redis *redisserver.Server
-	bin   string
-	dir   string
-	// args are the flags of every operator process of this env.
-	args []string
-	// started are all operator processes in start order, for the logs
-	// written when a test fails.
-	started []*operatorproc.Process
-	op      *operatorproc.Process
+	// ops start operator processes with the env's flags; when the test
+	// fails they log the last two.
+	ops *harness.Binaries
+	op  *operatorproc.Process
 }
 
 // procStart brings up the simulated cluster with the RayCluster CRD, a
@@ -76,30 +65,10 @@ func procStartSim(t *testing.T, simOpts simcluster.Options, extraArgs ...string)
 		t.Skip("reliability suite on the simulated cluster: skipped with -short")
 	}
 	began := time.Now()
-	dir := t.TempDir()
 	sim := simcluster.StartForTest(t, simOpts)
-	root, err := testbin.ModuleRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := envtest.InstallCRDs(sim.RESTConfig(), envtest.CRDInstallOptions{
-		Paths: []string{filepath.Join(root, "config", "crd", "bases")}, ErrorIfPathMissing: true,
-	}); err != nil {
-		t.Fatalf("installing the RayCluster CRD: %v", err)
-	}
-	cl, err := client.New(sim.RESTConfig(), client.Options{Scheme: e2e.Scheme()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &procEnv{t: t, sim: sim, cl: cl, dir: dir,
+	e := &procEnv{t: t, sim: sim, cl: simenv.InstallCRD(t, sim),
 		redis: redisserver.Start(t, redisserver.Options{}),
-		bin:   operatorproc.Shared(t),
-		args:  append(append([]string(nil), procFastArgs...), extraArgs...)}
-	t.Cleanup(func() {
-		if t.Failed() {
-			e.logOperators()
-		}
-	})
+		ops:   harness.NewBinaries(t, sim.Kubeconfig(), append(append([]string(nil), procFastArgs...), extraArgs...)...)}
 	t.Logf("simulated cluster, redis-server and operator binary ready in %s", time.Since(began).Round(time.Millisecond))
 	return e
 }
@@ -108,25 +77,7 @@ func procStartSim(t *testing.T, simOpts simcluster.Options, extraArgs ...string)
 // extra ones; each process logs to its own numbered file.
 func (e *procEnv) startOperator(extra ...string) *operatorproc.Process {
 	e.t.Helper()
-	p := operatorproc.Start(e.t, operatorproc.Options{
-		Bin: e.bin, Kubeconfig: e.sim.Kubeconfig(),
-		LogPath: filepath.Join(e.dir, fmt.Sprintf("operator-%03d.log", len(e.started)+1)),
-		Args:    append(append([]string(nil), e.args...), extra...),
-	})
-	e.started = append(e.started, p)
-	return p
-}
-
-// logOperators writes, for a failed test, the error lines and the end of
-// the logs of the last two operator processes (a leader and its standby,
-// or a crashed operator and the one that replaced it).
-func (e *procEnv) logOperators() {
-	last := e.started[max(0, len(e.started)-2):]
-	for i, p := range last {
-		n := len(e.started) - len(last) + i + 1
-		e.t.Logf("errors in operator log %d of %d (pid %d):\n%s", n, len(e.started), p.Pid(), procErrorLines(p.Log(), 40))
-		e.t.Logf("operator log %d of %d (end):\n%s", n, len(e.started), p.Tail(6000))
-	}
+	return e.ops.Start(extra...)
 }
 
 // restartOperator SIGKILLs the env's operator (when one runs) and starts a
@@ -183,50 +134,4 @@ func procEnvDuration(t *testing.T, name string, def time.Duration) time.Duration
 		t.Fatalf("%s=%q: want a positive duration", name, v)
 	}
 	return d
-}
-
-// procEventually polls cond every 100 ms until it holds or timeout passes,
-// failing the test with cond's last explanation; it returns the time taken.
-func procEventually(t *testing.T, timeout time.Duration, what string, cond func(ctx context.Context) (bool, string, error)) time.Duration {
-	t.Helper()
-	began := time.Now()
-	end := began.Add(timeout)
-	// The checks' context outlives the wait by a little, so a check that
-	// runs at the very end fails by the timeout, with what it last saw,
-	// and not by its own context running out.
-	ctx, cancel := context.WithDeadline(context.Background(), end.Add(procCheckSlack))
-	defer cancel()
-	var why string
-	for {
-		ok, seen, err := cond(ctx)
-		if err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-		if ok {
-			return time.Since(began)
-		}
-		why = seen
-		if time.Now().After(end) {
-			t.Fatalf("%s: not within %s; last seen: %s", what, timeout, why)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
-// procErrorLines returns the last n lines of an operator log at error
-// level, the ones that explain a failed convergence.
-func procErrorLines(log string, n int) string {
-	var out []string
-	for _, line := range strings.Split(log, "\n") {
-		if strings.Contains(line, `"level":"error"`) {
-			if len(line) > 600 {
-				line = line[:600]
-			}
-			out = append(out, line)
-		}
-	}
-	if len(out) > n {
-		out = out[len(out)-n:]
-	}
-	return strings.Join(out, "\n")
 }

@@ -27,7 +27,8 @@ import (
 
 	rayv1 "github.com/ray-ha-operator/ray-ha-operator/api/v1"
 	"github.com/ray-ha-operator/ray-ha-operator/internal/raycluster"
-	"github.com/ray-ha-operator/ray-ha-operator/test/e2e"
+	"github.com/ray-ha-operator/ray-ha-operator/test/harness"
+	"github.com/ray-ha-operator/ray-ha-operator/test/harness/simenv"
 	"github.com/ray-ha-operator/ray-ha-operator/test/shellquote"
 )
 
@@ -42,7 +43,7 @@ type inputCase struct {
 	quota    int  // a ResourceQuota on pods in the namespace (0: none)
 	rejected string
 	refused  string
-	check    func(t *testing.T, env *e2e.Env, ns, name string)
+	check    func(t *testing.T, env *simenv.Env, ns, name string)
 }
 
 // TestHostileRayClusters creates hostile RayClusters through the real API
@@ -54,7 +55,7 @@ type inputCase struct {
 // and still serves a normal cluster at the end.
 func TestHostileRayClusters(t *testing.T) {
 	logs := &secretBuffer{}
-	env := e2e.Start(t, e2e.Options{Nodes: 2, LogOutput: logs})
+	env := simenv.Start(t, simenv.Options{Nodes: 2, LogOutput: logs})
 	tests := inputCases()
 	i := 0
 	for title, tc := range tests {
@@ -66,7 +67,7 @@ func TestHostileRayClusters(t *testing.T) {
 	}
 	t.Run("a normal cluster afterwards", func(t *testing.T) {
 		ns := env.Namespace(t, "input-after")
-		env.Create(t, e2e.NewRayCluster(ns, "normal", e2e.ClusterOptions{Workers: 1}))
+		env.Create(t, harness.NewRayCluster(ns, "normal", harness.ClusterOptions{Workers: 1}))
 		env.WaitReady(t, ns, "normal", 90*time.Second)
 	})
 	if log := logs.String(); strings.Contains(log, "Observed a panic") || strings.Contains(log, "panic:") {
@@ -131,7 +132,7 @@ var inputProbes = map[string]string{
 
 // inputRun creates the case's RayCluster and checks its outcome, then that
 // it can be deleted.
-func inputRun(t *testing.T, env *e2e.Env, ns string, tc inputCase) {
+func inputRun(t *testing.T, env *simenv.Env, ns string, tc inputCase) {
 	ctx := context.Background()
 	if tc.quota > 0 {
 		inputQuota(t, env, ns, tc.quota)
@@ -174,7 +175,7 @@ func inputRun(t *testing.T, env *e2e.Env, ns string, tc inputCase) {
 // that cases can add what the Go types cannot express.
 func inputObject(t *testing.T, ns, name string) *unstructured.Unstructured {
 	t.Helper()
-	rc := e2e.NewRayCluster(ns, name, e2e.ClusterOptions{Workers: 1})
+	rc := harness.NewRayCluster(ns, name, harness.ClusterOptions{Workers: 1})
 	obj, err := runtime.DefaultUnstructuredConverter.ToUnstructured(rc)
 	if err != nil {
 		t.Fatal(err)
@@ -219,7 +220,7 @@ func inputParams(params map[string]string) func(*unstructured.Unstructured) {
 	}
 }
 
-func inputQuota(t *testing.T, env *e2e.Env, ns string, pods int) {
+func inputQuota(t *testing.T, env *simenv.Env, ns string, pods int) {
 	t.Helper()
 	q := &corev1.ResourceQuota{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "pods"},
 		Spec: corev1.ResourceQuotaSpec{Hard: corev1.ResourceList{corev1.ResourcePods: *resource.NewQuantity(int64(pods), resource.DecimalSI)}}}
@@ -230,10 +231,10 @@ func inputQuota(t *testing.T, env *e2e.Env, ns string, pods int) {
 
 // inputWaitRefusal waits until the operator reports, in a condition, that
 // it cannot apply the spec, with a message that contains phrase.
-func inputWaitRefusal(t *testing.T, env *e2e.Env, ns, name, phrase string) {
+func inputWaitRefusal(t *testing.T, env *simenv.Env, ns, name, phrase string) {
 	t.Helper()
 	var msg string
-	e2e.Eventually(t, 30*time.Second, "a condition naming "+phrase, func() (bool, error) {
+	harness.Eventually(t, 30*time.Second, "a condition naming "+phrase, func(context.Context) (bool, string, error) {
 		rc := env.RayCluster(t, ns, name)
 		for _, c := range rc.Status.Conditions {
 			refusing := (c.Type == string(rayv1.SpecValid) && c.Status == metav1.ConditionFalse) ||
@@ -241,29 +242,29 @@ func inputWaitRefusal(t *testing.T, env *e2e.Env, ns, name, phrase string) {
 				(c.Type == "Irreconcilable" && c.Status == metav1.ConditionTrue)
 			if refusing && strings.Contains(c.Message, phrase) {
 				msg = c.Type + "/" + c.Reason + ": " + c.Message
-				return true, nil
+				return true, "", nil
 			}
 		}
-		return false, fmt.Errorf("conditions %+v", rc.Status.Conditions)
+		return false, fmt.Sprintf("conditions %+v", rc.Status.Conditions), nil
 	})
 	t.Logf("refused: %s", msg)
 }
 
 // inputDelete deletes the cluster and waits until it is gone.
-func inputDelete(t *testing.T, env *e2e.Env, ns, name string) {
+func inputDelete(t *testing.T, env *simenv.Env, ns, name string) {
 	t.Helper()
 	rc := &rayv1.RayCluster{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}}
 	if err := env.Client.Delete(context.Background(), rc); err != nil && !apierrors.IsNotFound(err) {
 		t.Fatalf("deleting: %v", err)
 	}
-	took := e2e.Eventually(t, 60*time.Second, "RayCluster deleted", func() (bool, error) {
+	took := harness.Eventually(t, 60*time.Second, "RayCluster deleted", func(context.Context) (bool, string, error) {
 		err := env.Client.Get(context.Background(), client.ObjectKeyFromObject(rc), rc)
-		return apierrors.IsNotFound(err), err
+		return apierrors.IsNotFound(err), fmt.Sprint(err), nil
 	})
 	t.Logf("deleted in %s", took.Round(time.Millisecond))
 }
 
-func inputReadyWithLongNames(t *testing.T, env *e2e.Env, ns, name string) {
+func inputReadyWithLongNames(t *testing.T, env *simenv.Env, ns, name string) {
 	head := env.WaitReady(t, ns, name, 90*time.Second)
 	if head == nil || len(head.Name) != len(name)+len("-head-0") {
 		t.Fatalf("head pod %v for a %d-character name", head, len(name))
@@ -273,7 +274,7 @@ func inputReadyWithLongNames(t *testing.T, env *e2e.Env, ns, name string) {
 	}
 }
 
-func inputZeroWorkers(t *testing.T, env *e2e.Env, ns, name string) {
+func inputZeroWorkers(t *testing.T, env *simenv.Env, ns, name string) {
 	env.WaitReady(t, ns, name, 90*time.Second)
 	rs := inputWorkerReplicaSet(t, env, ns, name)
 	if rs.Spec.Replicas == nil || *rs.Spec.Replicas != 0 {
@@ -291,13 +292,13 @@ const inputHugeQuota = 4
 // does (it is the user's or the autoscaler's to choose); the namespace's
 // ResourceQuota is what bounds the pods, and the operator reports the
 // refused pods as ReplicaFailure without writing to the cluster in a loop.
-func inputHugeReplicas(t *testing.T, env *e2e.Env, ns, name string) {
+func inputHugeReplicas(t *testing.T, env *simenv.Env, ns, name string) {
 	var rs *appsv1.ReplicaSet
-	e2e.Eventually(t, 60*time.Second, "worker ReplicaSet with a million replicas", func() (bool, error) {
+	harness.Eventually(t, 60*time.Second, "worker ReplicaSet with a million replicas", func(context.Context) (bool, string, error) {
 		rs = inputWorkerReplicaSetOrNil(t, env, ns, name)
-		return rs != nil && rs.Spec.Replicas != nil && *rs.Spec.Replicas == 1000000, nil
+		return rs != nil && rs.Spec.Replicas != nil && *rs.Spec.Replicas == 1000000, "", nil
 	})
-	e2e.Eventually(t, 60*time.Second, "ReplicaFailure reported", func() (bool, error) {
+	harness.Eventually(t, 60*time.Second, "ReplicaFailure reported", func(context.Context) (bool, string, error) {
 		if n := inputPodCount(t, env, ns); n > inputHugeQuota {
 			t.Fatalf("%d pods under a quota of %d", n, inputHugeQuota)
 		}
@@ -305,25 +306,25 @@ func inputHugeReplicas(t *testing.T, env *e2e.Env, ns, name string) {
 		for _, c := range rc.Status.Conditions {
 			if c.Type == string(rayv1.ReplicaFailure) && c.Status == metav1.ConditionTrue {
 				t.Logf("ReplicaFailure/%s: %s", c.Reason, c.Message)
-				return true, nil
+				return true, "", nil
 			}
 		}
-		return false, fmt.Errorf("conditions %+v", rc.Status.Conditions)
+		return false, fmt.Sprintf("conditions %+v", rc.Status.Conditions), nil
 	})
 	// The first failure may come before the cluster settled: pods the
 	// quota admits still becoming Ready, and the quota's "status unknown"
 	// refusal before its usage is counted. Both change the status once
 	// more, so the writes are counted only once the quota is full of Ready
 	// pods, the refusal says why, and the status shows those pods.
-	e2e.Eventually(t, 60*time.Second, "the quota full of Ready pods and refusing more", func() (bool, error) {
+	harness.Eventually(t, 60*time.Second, "the quota full of Ready pods and refusing more", func(context.Context) (bool, string, error) {
 		var pods corev1.PodList
 		if err := env.Client.List(context.Background(), &pods, client.InNamespace(ns)); err != nil {
-			return false, err
+			return false, fmt.Sprint(err), nil
 		}
 		ready, workers := 0, int32(0)
 		for i := range pods.Items {
 			p := &pods.Items[i]
-			if p.DeletionTimestamp != nil || !procPodReady(p) {
+			if p.DeletionTimestamp != nil || !harness.PodReady(p) {
 				continue
 			}
 			ready++
@@ -332,17 +333,17 @@ func inputHugeReplicas(t *testing.T, env *e2e.Env, ns, name string) {
 			}
 		}
 		if ready < inputHugeQuota {
-			return false, fmt.Errorf("%d of %d pods Ready", ready, inputHugeQuota)
+			return false, fmt.Sprintf("%d of %d pods Ready", ready, inputHugeQuota), nil
 		}
 		rc := env.RayCluster(t, ns, name)
 		c := meta.FindStatusCondition(rc.Status.Conditions, string(rayv1.ReplicaFailure))
 		if c == nil || c.Status != metav1.ConditionTrue || !strings.Contains(c.Message, "exceeded quota") {
-			return false, fmt.Errorf("ReplicaFailure %+v", c)
+			return false, fmt.Sprintf("ReplicaFailure %+v", c), nil
 		}
 		if rc.Status.ReadyWorkerReplicas != workers {
-			return false, fmt.Errorf("status shows %d Ready workers, %d are", rc.Status.ReadyWorkerReplicas, workers)
+			return false, fmt.Sprintf("status shows %d Ready workers, %d are", rc.Status.ReadyWorkerReplicas, workers), nil
 		}
-		return true, nil
+		return true, "", nil
 	})
 	writes := redisCountWrites(t, env, ns, name, 10*time.Second)
 	n := inputPodCount(t, env, ns)
@@ -355,7 +356,7 @@ func inputHugeReplicas(t *testing.T, env *e2e.Env, ns, name string) {
 	}
 }
 
-func inputPodCount(t *testing.T, env *e2e.Env, ns string) int {
+func inputPodCount(t *testing.T, env *simenv.Env, ns string) int {
 	t.Helper()
 	var pods corev1.PodList
 	if err := env.Client.List(context.Background(), &pods, client.InNamespace(ns)); err != nil {
@@ -364,7 +365,7 @@ func inputPodCount(t *testing.T, env *e2e.Env, ns string) int {
 	return len(pods.Items)
 }
 
-func inputUnknownPruned(t *testing.T, env *e2e.Env, ns, name string) {
+func inputUnknownPruned(t *testing.T, env *simenv.Env, ns, name string) {
 	u := &unstructured.Unstructured{}
 	u.SetGroupVersionKind(rayv1.GroupVersion.WithKind("RayCluster"))
 	if err := env.Client.Get(context.Background(), types.NamespacedName{Namespace: ns, Name: name}, u); err != nil {
@@ -379,7 +380,7 @@ func inputUnknownPruned(t *testing.T, env *e2e.Env, ns, name string) {
 // inputQuoted reads the rendered head and worker scripts: every destructive
 // value is one single-quoted shell word, and its dangerous parts occur
 // nowhere outside single quotes.
-func inputQuoted(t *testing.T, env *e2e.Env, ns, name string) {
+func inputQuoted(t *testing.T, env *simenv.Env, ns, name string) {
 	for _, script := range inputScripts(t, env, ns, name) {
 		for _, want := range []string{
 			`--node-name='; rm -rf /'`, `--temp-dir='$(reboot)'`, "--plasma-directory='`reboot`'", "--resources='{\"x\": 1}\nreboot'",
@@ -397,7 +398,7 @@ func inputQuoted(t *testing.T, env *e2e.Env, ns, name string) {
 // inputNothingRuns runs the rendered head and worker scripts in bash with a
 // stand-in `ray`: nothing in the values runs, and each reaches ray start as
 // one argument, byte for byte.
-func inputNothingRuns(t *testing.T, env *e2e.Env, ns, name string) {
+func inputNothingRuns(t *testing.T, env *simenv.Env, ns, name string) {
 	bash, err := exec.LookPath("bash")
 	if err != nil {
 		t.Skip("bash not installed")
@@ -445,18 +446,18 @@ func inputRunScript(t *testing.T, bash string, c corev1.Container) (args []strin
 
 // inputContainers waits for the head StatefulSet and the worker ReplicaSet
 // and returns their Ray containers.
-func inputContainers(t *testing.T, env *e2e.Env, ns, name string) []corev1.Container {
+func inputContainers(t *testing.T, env *simenv.Env, ns, name string) []corev1.Container {
 	t.Helper()
 	sts := &appsv1.StatefulSet{}
-	e2e.Eventually(t, 60*time.Second, "head StatefulSet", func() (bool, error) {
+	harness.Eventually(t, 60*time.Second, "head StatefulSet", func(context.Context) (bool, string, error) {
 		err := env.Client.Get(context.Background(), types.NamespacedName{Namespace: ns, Name: name + "-head"}, sts)
-		return err == nil, err
+		return err == nil, fmt.Sprint(err), nil
 	})
 	rs := inputWorkerReplicaSet(t, env, ns, name)
 	return []corev1.Container{sts.Spec.Template.Spec.Containers[0], rs.Spec.Template.Spec.Containers[0]}
 }
 
-func inputScripts(t *testing.T, env *e2e.Env, ns, name string) []string {
+func inputScripts(t *testing.T, env *simenv.Env, ns, name string) []string {
 	t.Helper()
 	var out []string
 	for _, c := range inputContainers(t, env, ns, name) {
@@ -465,17 +466,17 @@ func inputScripts(t *testing.T, env *e2e.Env, ns, name string) []string {
 	return out
 }
 
-func inputWorkerReplicaSet(t *testing.T, env *e2e.Env, ns, name string) *appsv1.ReplicaSet {
+func inputWorkerReplicaSet(t *testing.T, env *simenv.Env, ns, name string) *appsv1.ReplicaSet {
 	t.Helper()
 	var rs *appsv1.ReplicaSet
-	e2e.Eventually(t, 60*time.Second, "worker ReplicaSet", func() (bool, error) {
+	harness.Eventually(t, 60*time.Second, "worker ReplicaSet", func(context.Context) (bool, string, error) {
 		rs = inputWorkerReplicaSetOrNil(t, env, ns, name)
-		return rs != nil, nil
+		return rs != nil, "", nil
 	})
 	return rs
 }
 
-func inputWorkerReplicaSetOrNil(t *testing.T, env *e2e.Env, ns, name string) *appsv1.ReplicaSet {
+func inputWorkerReplicaSetOrNil(t *testing.T, env *simenv.Env, ns, name string) *appsv1.ReplicaSet {
 	t.Helper()
 	var list appsv1.ReplicaSetList
 	if err := env.Client.List(context.Background(), &list, client.InNamespace(ns),

@@ -12,6 +12,8 @@ import (
 
 	"github.com/ray-ha-operator/ray-ha-operator/internal/operator"
 	"github.com/ray-ha-operator/ray-ha-operator/internal/raycluster"
+	"github.com/ray-ha-operator/ray-ha-operator/test/harness"
+	"github.com/ray-ha-operator/ray-ha-operator/test/harness/simenv"
 	"github.com/ray-ha-operator/ray-ha-operator/test/operatorproc"
 	"github.com/ray-ha-operator/ray-ha-operator/test/simcluster"
 )
@@ -52,12 +54,12 @@ func TestLeaderElection(t *testing.T) {
 	if err := e.sim.KillNode(old.Spec.NodeName); err != nil {
 		t.Fatal(err)
 	}
-	detected := procEventually(t, leaderNodeMonitorGrace+time.Minute, "the leader started a recovery", procRecovering(e, key))
+	detected := harness.Eventually(t, leaderNodeMonitorGrace+time.Minute, "the leader started a recovery", simenv.Recovering(e.cl, key))
 	// The leader posts its HeadFailureDetected event in the background; a
 	// SIGKILL before the post lands loses it, and the standby, which finds
 	// the recovery already in status, does not post it again.
-	procEventually(t, 30*time.Second, "the leader's "+raycluster.EventHeadFailureDetected+" event", func(ctx context.Context) (bool, string, error) {
-		n, err := procEventCount(ctx, e.cl, key, raycluster.EventHeadFailureDetected)
+	harness.Eventually(t, 30*time.Second, "the leader's "+raycluster.EventHeadFailureDetected+" event", func(ctx context.Context) (bool, string, error) {
+		n, err := simenv.EventCount(ctx, e.cl, key, raycluster.EventHeadFailureDetected)
 		return n-before.detected >= 1, fmt.Sprintf("%d new events", n-before.detected), err
 	})
 	if n := procCounts(t, e, key).forceDeleted - before.forceDeleted; n != 0 {
@@ -66,16 +68,16 @@ func TestLeaderElection(t *testing.T) {
 	leader.Kill()
 	t.Logf("node %s lost; recovery started %s later; leader (pid %d) SIGKILLed", old.Spec.NodeName, detected.Round(time.Millisecond), leader.Pid())
 
-	took := procEventually(t, leaderTakeoverTimeout, "the standby takes the lease", func(context.Context) (bool, string, error) {
+	took := harness.Eventually(t, leaderTakeoverTimeout, "the standby takes the lease", func(context.Context) (bool, string, error) {
 		if standby.Exited() {
 			return false, "", fmt.Errorf("standby exited: %v\n%s", standby.ExitError(), standby.Tail(3000))
 		}
 		return leaderLeads(standby), "standby not leader yet", nil
 	})
 	t.Logf("standby leader %s after the kill", took.Round(time.Millisecond))
-	procEventually(t, 2*time.Minute, "a new head Ready", leaderNewHeadReady(e, key, old.UID))
+	harness.Eventually(t, 2*time.Minute, "a new head Ready", leaderNewHeadReady(e, key, old.UID))
 	t.Logf("new head Ready %s after the node loss", procSince(lost))
-	procEventually(t, time.Minute, "RayCluster converged", procAllConverged(e.cl, []types.NamespacedName{key}, leaderAlive(standby)))
+	harness.Eventually(t, time.Minute, "RayCluster converged", simenv.AllConverged(e.cl, []types.NamespacedName{key}, leaderAlive(standby)))
 	leaderCheckOneRecovery(t, e, key, before, watch)
 	if err := e.sim.RestartNode(old.Spec.NodeName); err != nil {
 		t.Fatal(err)
@@ -100,12 +102,12 @@ func TestLeaderKilledWithHeadNode(t *testing.T) {
 	}
 	// procFastArgs' node-lost grace; the lease is the flag's default.
 	bound := operator.DefaultLeaseDuration + leaderNodeMonitorGrace + 3*time.Second + leaderSlack
-	procEventually(t, bound, "a new head Ready", leaderNewHeadReady(e, key, old.UID))
+	harness.Eventually(t, bound, "a new head Ready", leaderNewHeadReady(e, key, old.UID))
 	t.Logf("leader (pid %d) and node %s lost together; new head Ready %s later (bound %s)", leader.Pid(), old.Spec.NodeName, procSince(lost), bound)
 	if !leaderLeads(standby) {
 		t.Fatal("a new head without the standby leading: who recovered it?")
 	}
-	procEventually(t, time.Minute, "RayCluster converged", procAllConverged(e.cl, []types.NamespacedName{key}, leaderAlive(standby)))
+	harness.Eventually(t, time.Minute, "RayCluster converged", simenv.AllConverged(e.cl, []types.NamespacedName{key}, leaderAlive(standby)))
 	leaderCheckOneRecovery(t, e, key, before, watch)
 	if err := e.sim.RestartNode(old.Spec.NodeName); err != nil {
 		t.Fatal(err)
@@ -138,9 +140,9 @@ func leaderStart(t *testing.T, ns string, args ...string) leaderScenario {
 	s := leaderScenario{e: e}
 	s.leader, s.standby = leaderWait(t, []*operatorproc.Process{e.startOperator(), e.startOperator()})
 	s.key = e.procCreateCluster(ns, "rc", 1)
-	procEventually(t, 2*time.Minute, "RayCluster converged", procAllConverged(e.cl, []types.NamespacedName{s.key}, leaderAlive(s.leader)))
+	harness.Eventually(t, 2*time.Minute, "RayCluster converged", simenv.AllConverged(e.cl, []types.NamespacedName{s.key}, leaderAlive(s.leader)))
 	s.before = procCounts(t, e, s.key)
-	old, err := procHeadPod(context.Background(), e.cl, s.key)
+	old, err := simenv.HeadPod(context.Background(), e.cl, s.key)
 	if err != nil || old == nil {
 		t.Fatalf("head of %s: %v", s.key, err)
 	}
@@ -149,15 +151,15 @@ func leaderStart(t *testing.T, ns string, args ...string) leaderScenario {
 	return s
 }
 
-// leaderNewHeadReady is a procEventually condition: a head other than the
+// leaderNewHeadReady is a harness.Eventually condition: a head other than the
 // old one is Ready.
 func leaderNewHeadReady(e *procEnv, key types.NamespacedName, old types.UID) func(context.Context) (bool, string, error) {
 	return func(ctx context.Context) (bool, string, error) {
-		head, err := procHeadPod(ctx, e.cl, key)
+		head, err := simenv.HeadPod(ctx, e.cl, key)
 		if err != nil || head == nil || head.UID == old {
 			return false, "old head or none", err
 		}
-		return procPodReady(head), "new head not Ready", nil
+		return harness.PodReady(head), "new head not Ready", nil
 	}
 }
 
@@ -189,7 +191,7 @@ func leaderCheckOneRecovery(t *testing.T, e *procEnv, key types.NamespacedName, 
 // and the other.
 func leaderWait(t *testing.T, procs []*operatorproc.Process) (leader, standby *operatorproc.Process) {
 	t.Helper()
-	procEventually(t, leaderTakeoverTimeout, "one operator leads", func(context.Context) (bool, string, error) {
+	harness.Eventually(t, leaderTakeoverTimeout, "one operator leads", func(context.Context) (bool, string, error) {
 		for i, p := range procs {
 			if p.Exited() {
 				return false, "", fmt.Errorf("operator %d exited: %v\n%s", i, p.ExitError(), p.Tail(3000))

@@ -20,7 +20,8 @@ import (
 
 	rayv1 "github.com/ray-ha-operator/ray-ha-operator/api/v1"
 	"github.com/ray-ha-operator/ray-ha-operator/internal/raycluster"
-	"github.com/ray-ha-operator/ray-ha-operator/test/e2e"
+	"github.com/ray-ha-operator/ray-ha-operator/test/harness"
+	"github.com/ray-ha-operator/ray-ha-operator/test/harness/simenv"
 	"github.com/ray-ha-operator/ray-ha-operator/test/redisserver"
 )
 
@@ -54,7 +55,7 @@ const (
 // window) nor waits without bound, and the cluster recovers or is deleted.
 func TestRedisOutages(t *testing.T) {
 	counters := &redisCounters{}
-	env := e2e.Start(t, e2e.Options{Nodes: 2, Tune: counters.Tune})
+	env := simenv.Start(t, simenv.Options{Nodes: 2, Tune: counters.Tune})
 	tests := map[string]struct {
 		run func(t *testing.T, s *redisScenario)
 	}{
@@ -77,7 +78,7 @@ func TestRedisOutages(t *testing.T) {
 
 // redisScenario is one outage scenario's namespace in the shared env.
 type redisScenario struct {
-	env      *e2e.Env
+	env      *simenv.Env
 	counters *redisCounters
 	ns       string
 }
@@ -85,7 +86,7 @@ type redisScenario struct {
 // create creates a one-worker FT cluster "rc" for addr.
 func (s *redisScenario) create(t *testing.T, addr string, mut ...func(*rayv1.RayCluster)) *rayv1.RayCluster {
 	t.Helper()
-	rc := e2e.NewRayCluster(s.ns, "rc", e2e.ClusterOptions{RedisAddress: addr, Workers: 1})
+	rc := harness.NewRayCluster(s.ns, "rc", harness.ClusterOptions{RedisAddress: addr, Workers: 1})
 	for _, m := range mut {
 		m(rc)
 	}
@@ -97,17 +98,17 @@ func (s *redisScenario) create(t *testing.T, addr string, mut ...func(*rayv1.Ray
 func (s *redisScenario) waitRedis(t *testing.T, status metav1.ConditionStatus, reason string) metav1.Condition {
 	t.Helper()
 	var cond metav1.Condition
-	took := e2e.Eventually(t, redisVerdict, fmt.Sprintf("RedisReachable %s/%s", status, reason), func() (bool, error) {
+	took := harness.Eventually(t, redisVerdict, fmt.Sprintf("RedisReachable %s/%s", status, reason), func(context.Context) (bool, string, error) {
 		rc := s.env.RayCluster(t, s.ns, "rc")
 		c := meta.FindStatusCondition(rc.Status.Conditions, string(rayv1.RedisReachable))
 		if c == nil {
-			return false, fmt.Errorf("no RedisReachable condition")
+			return false, "no RedisReachable condition", nil
 		}
 		cond = *c
 		if c.Status != status || c.Reason != reason {
-			return false, fmt.Errorf("RedisReachable %s/%s: %s", c.Status, c.Reason, c.Message)
+			return false, fmt.Sprintf("RedisReachable %s/%s: %s", c.Status, c.Reason, c.Message), nil
 		}
-		return true, nil
+		return true, "", nil
 	})
 	t.Logf("RedisReachable %s/%s after %s: %s", status, reason, took.Round(time.Millisecond), cond.Message)
 	return cond
@@ -150,9 +151,9 @@ func (s *redisScenario) deleteAndWait(t *testing.T, bound time.Duration) time.Du
 	if err := s.env.Client.Delete(context.Background(), rc); err != nil {
 		t.Fatalf("deleting RayCluster %s/%s: %v", s.ns, rc.Name, err)
 	}
-	took := e2e.Eventually(t, bound, "RayCluster deleted", func() (bool, error) {
+	took := harness.Eventually(t, bound, "RayCluster deleted", func(context.Context) (bool, string, error) {
 		err := s.env.Client.Get(context.Background(), client.ObjectKeyFromObject(rc), &rayv1.RayCluster{})
-		return apierrors.IsNotFound(err), err
+		return apierrors.IsNotFound(err), fmt.Sprint(err), nil
 	})
 	t.Logf("RayCluster gone %s after the delete", took.Round(time.Millisecond))
 	return took
@@ -160,7 +161,7 @@ func (s *redisScenario) deleteAndWait(t *testing.T, bound time.Duration) time.Du
 
 // redisCountWrites polls the RayCluster's resourceVersion for d and counts
 // how often it changed.
-func redisCountWrites(t *testing.T, env *e2e.Env, ns, name string, d time.Duration) int {
+func redisCountWrites(t *testing.T, env *simenv.Env, ns, name string, d time.Duration) int {
 	t.Helper()
 	rv := env.RayCluster(t, ns, name).ResourceVersion
 	writes := 0
@@ -362,7 +363,7 @@ const redisEventWait = 30 * time.Second
 // redisWaitEvent polls, at most redisEventWait, the events about a
 // RayCluster until one has reason; it returns the reasons last seen and
 // whether it showed.
-func redisWaitEvent(t *testing.T, env *e2e.Env, ns, name, reason string) ([]string, bool) {
+func redisWaitEvent(t *testing.T, env *simenv.Env, ns, name, reason string) ([]string, bool) {
 	t.Helper()
 	var reasons []string
 	for end := time.Now().Add(redisEventWait); ; time.Sleep(200 * time.Millisecond) {

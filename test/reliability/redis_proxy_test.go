@@ -165,7 +165,7 @@ func (c *redisCounters) Reconciles(uid types.UID) int64 { return redisLoad(&c.re
 func (c *redisCounters) Polls(uid types.UID) int64 { return redisLoad(&c.polls, uid) }
 
 // Tune wraps the first pre-reconcile hook (it runs once per reconcile) and
-// every uninstall hook with counters; pass it as e2e.Options.Tune.
+// every uninstall hook with counters; pass it as simenv.Options.Tune.
 func (c *redisCounters) Tune(o *helm.Options) {
 	if len(o.PreHooks) > 0 {
 		o.PreHooks[0] = redisCountingPre{PreReconcileHook: o.PreHooks[0], c: c}

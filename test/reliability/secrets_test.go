@@ -29,7 +29,8 @@ import (
 
 	rayv1 "github.com/ray-ha-operator/ray-ha-operator/api/v1"
 	"github.com/ray-ha-operator/ray-ha-operator/internal/raycluster"
-	"github.com/ray-ha-operator/ray-ha-operator/test/e2e"
+	"github.com/ray-ha-operator/ray-ha-operator/test/harness"
+	"github.com/ray-ha-operator/ray-ha-operator/test/harness/simenv"
 	"github.com/ray-ha-operator/ray-ha-operator/test/redisserver"
 )
 
@@ -54,7 +55,7 @@ const (
 // appear in no event, condition, status field or log line.
 func TestSecretsNeverLeak(t *testing.T) {
 	logs := &secretBuffer{}
-	env := e2e.Start(t, e2e.Options{Nodes: 2, LogOutput: logs})
+	env := simenv.Start(t, simenv.Options{Nodes: 2, LogOutput: logs})
 	ns := env.Namespace(t, "secrets")
 	pw := secretNewPasswords(t)
 	srv := redisserver.Start(t, redisserver.Options{Password: pw.literal, ACLUser: "ray", ACLPassword: pw.fromSecret})
@@ -118,7 +119,7 @@ func secretRandom(t *testing.T, prefix string) string {
 // secretLifecycle creates both clusters, recovers a head, breaks Redis with
 // a wrong password and an outage, and deletes them, snapshotting what the
 // operator wrote before each part is gone.
-func secretLifecycle(t *testing.T, env *e2e.Env, ns string, srv *redisserver.Server, pw secretPasswords, h *secretHaystack) {
+func secretLifecycle(t *testing.T, env *simenv.Env, ns string, srv *redisserver.Server, pw secretPasswords, h *secretHaystack) {
 	ctx := context.Background()
 	cred := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: secretName}, StringData: map[string]string{"password": pw.fromSecret}}
 	if err := env.Client.Create(ctx, cred); err != nil {
@@ -168,25 +169,25 @@ func secretLifecycle(t *testing.T, env *e2e.Env, ns string, srv *redisserver.Ser
 }
 
 func secretCluster(ns, name, addr string, creds func(*rayv1.GcsFaultToleranceOptions)) *rayv1.RayCluster {
-	rc := e2e.NewRayCluster(ns, name, e2e.ClusterOptions{RedisAddress: addr, Workers: 1})
+	rc := harness.NewRayCluster(ns, name, harness.ClusterOptions{RedisAddress: addr, Workers: 1})
 	creds(rc.Spec.GcsFaultToleranceOptions)
 	return rc
 }
 
-func secretWaitRedis(t *testing.T, env *e2e.Env, ns, name, reason string) {
+func secretWaitRedis(t *testing.T, env *simenv.Env, ns, name, reason string) {
 	t.Helper()
-	e2e.Eventually(t, 30*time.Second, name+" RedisReachable reason "+reason, func() (bool, error) {
+	harness.Eventually(t, 30*time.Second, name+" RedisReachable reason "+reason, func(context.Context) (bool, string, error) {
 		c := meta.FindStatusCondition(env.RayCluster(t, ns, name).Status.Conditions, string(rayv1.RedisReachable))
 		if c == nil || c.Reason != reason {
-			return false, fmt.Errorf("condition %+v", c)
+			return false, fmt.Sprintf("condition %+v", c), nil
 		}
-		return true, nil
+		return true, "", nil
 	})
 }
 
 // secretDelete deletes both clusters; the clean-up must succeed with the
 // restored password.
-func secretDelete(t *testing.T, env *e2e.Env, ns string) {
+func secretDelete(t *testing.T, env *simenv.Env, ns string) {
 	t.Helper()
 	for _, name := range []string{secretFromSecret, secretLiteral} {
 		if err := env.Client.Delete(context.Background(), env.RayCluster(t, ns, name)); err != nil {
@@ -194,9 +195,9 @@ func secretDelete(t *testing.T, env *e2e.Env, ns string) {
 		}
 	}
 	for _, name := range []string{secretFromSecret, secretLiteral} {
-		e2e.Eventually(t, 60*time.Second, name+" deleted", func() (bool, error) {
+		harness.Eventually(t, 60*time.Second, name+" deleted", func(context.Context) (bool, string, error) {
 			err := env.Client.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: name}, &rayv1.RayCluster{})
-			return apierrors.IsNotFound(err), err
+			return apierrors.IsNotFound(err), fmt.Sprint(err), nil
 		})
 		if reasons, ok := redisWaitEvent(t, env, ns, name, raycluster.EventRedisCleanupSucceeded); !ok {
 			t.Errorf("%s: events %v, want %s", name, reasons, raycluster.EventRedisCleanupSucceeded)
@@ -225,7 +226,7 @@ func (h *secretHaystack) addJSON(t *testing.T, source, cluster string, v any) {
 
 // addClusters adds each RayCluster's status and metadata, and its spec
 // separately (the literal cluster's spec holds its password by design).
-func (h *secretHaystack) addClusters(t *testing.T, env *e2e.Env, ns string) {
+func (h *secretHaystack) addClusters(t *testing.T, env *simenv.Env, ns string) {
 	t.Helper()
 	for _, name := range []string{secretFromSecret, secretLiteral} {
 		rc := env.RayCluster(t, ns, name)
@@ -251,7 +252,7 @@ func (h *secretHaystack) addLog(log string) {
 }
 
 // addEvents adds every event of the namespace, whatever it is about.
-func (h *secretHaystack) addEvents(t *testing.T, env *e2e.Env, ns string) {
+func (h *secretHaystack) addEvents(t *testing.T, env *simenv.Env, ns string) {
 	t.Helper()
 	var list eventsv1.EventList
 	if err := env.Client.List(context.Background(), &list, client.InNamespace(ns)); err != nil {
@@ -271,7 +272,7 @@ func (h *secretHaystack) addEvents(t *testing.T, env *e2e.Env, ns string) {
 // addRendered adds what the operator rendered and stored: the Helm release
 // Secrets (decoded down to the release JSON), every other Secret and
 // ConfigMap but the user's own, and the workloads and pods.
-func (h *secretHaystack) addRendered(t *testing.T, env *e2e.Env, ns string) {
+func (h *secretHaystack) addRendered(t *testing.T, env *simenv.Env, ns string) {
 	t.Helper()
 	ctx := context.Background()
 	var secrets corev1.SecretList
@@ -300,7 +301,7 @@ func (h *secretHaystack) addRendered(t *testing.T, env *e2e.Env, ns string) {
 	h.addWorkloads(t, env, ns)
 }
 
-func (h *secretHaystack) addWorkloads(t *testing.T, env *e2e.Env, ns string) {
+func (h *secretHaystack) addWorkloads(t *testing.T, env *simenv.Env, ns string) {
 	t.Helper()
 	ctx := context.Background()
 	var sts appsv1.StatefulSetList

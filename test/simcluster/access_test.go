@@ -14,6 +14,7 @@ import (
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/ray-ha-operator/ray-ha-operator/test/harness"
 	"github.com/ray-ha-operator/ray-ha-operator/test/simcluster"
 )
 
@@ -61,7 +62,7 @@ func testServiceAccountToken(t *testing.T, c *simcluster.Cluster) {
 			t.Fatalf("creating %T: %v", obj, err)
 		}
 	}
-	eventually(t, 10*time.Second, "pods listed with the granted role", func(ctx context.Context) (bool, string, error) {
+	harness.Eventually(t, 10*time.Second, "pods listed with the granted role", func(ctx context.Context) (bool, string, error) {
 		err := saClient.List(ctx, &pods, client.InNamespace(ns))
 		if err != nil && !apierrors.IsForbidden(err) {
 			return false, "", err

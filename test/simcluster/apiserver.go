@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"k8s.io/client-go/rest"
+
+	"github.com/ray-ha-operator/ray-ha-operator/test/freeport"
 )
 
 const (
@@ -21,7 +23,7 @@ const (
 // startAPIServer runs kube-apiserver on a free loopback port with RBAC,
 // static tokens and ServiceAccount token signing, and waits for /readyz.
 func (c *Cluster) startAPIServer(ctx context.Context) error {
-	port, err := freePort()
+	port, err := freeport.Get()
 	if err != nil {
 		return err
 	}

@@ -50,7 +50,7 @@ func (c *Cluster) startControllerManager() (*process, error) {
 		"--root-ca-file=" + c.pki.caCertFile,
 		"--leader-elect=false",
 		"--secure-port=0",
-		"--node-monitor-period=" + nodeMonitorPeriod.String(),
+		"--node-monitor-period=" + c.opts.NodeMonitorPeriod.String(),
 		"--node-monitor-grace-period=" + c.opts.NodeMonitorGracePeriod.String(),
 		// One lost node per second is tainted NoExecute instead of one per
 		// ten seconds, so a test that loses two nodes does not wait on the

@@ -9,6 +9,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/ray-ha-operator/ray-ha-operator/test/harness"
 	"github.com/ray-ha-operator/ray-ha-operator/test/simcluster"
 )
 
@@ -27,7 +28,7 @@ func testDisregardStatus(t *testing.T, c *simcluster.Cluster) {
 		}
 	}
 	waitPodReady(t, cl, client.ObjectKeyFromObject(plain), "")
-	eventually(t, 10*time.Second, "manual pod scheduled", func(ctx context.Context) (bool, string, error) {
+	harness.Eventually(t, 10*time.Second, "manual pod scheduled", func(ctx context.Context) (bool, string, error) {
 		err := cl.Get(ctx, client.ObjectKeyFromObject(manual), manual)
 		return err == nil && manual.Spec.NodeName != "", "", err
 	})

@@ -48,7 +48,7 @@
 //   - NodeLeaseDuration (default 4 s): kwok renews each node's Lease every
 //     quarter of it.
 //   - NodeMonitorGracePeriod (default 5 s): the node lifecycle controller,
-//     checking every second, marks a node NotReady (Unknown) and taints it
+//     checking every NodeMonitorPeriod (default 1 s), marks a node NotReady (Unknown) and taints it
 //     node.kubernetes.io/unreachable:NoExecute when its lease is older than
 //     this. Keep it well above a quarter of the lease duration, or healthy
 //     nodes flap, the controller sees a disrupted zone and stops evicting.
@@ -58,6 +58,11 @@
 //     controller deletes the pods of a lost node.
 //   - The controller manager taints up to one lost node per second
 //     (--node-eviction-rate=1; Kubernetes' default is one per ten seconds).
+//   - ProductionProfile sets Kubernetes' own defaults instead: the node
+//     lifecycle controller's grace and period as the built
+//     kube-controller-manager's --help states them (50 s and 5 s), the
+//     kubelet's 40 s lease and the 300 s tolerations. NodeCapacity (default
+//     room for a thousand small pods) is what makes a cluster full.
 //
 // So with the defaults a killed node is NotReady about 5 s later, and its
 // pods are Terminating about 2 s after that. Since no kubelet confirms the

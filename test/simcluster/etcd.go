@@ -8,16 +8,18 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/ray-ha-operator/ray-ha-operator/test/freeport"
 )
 
 // startEtcd runs a single-member etcd on two free loopback ports (client and
 // peer: etcd's default peer port would collide between clusters).
 func (c *Cluster) startEtcd(ctx context.Context) error {
-	clientPort, err := freePort()
+	clientPort, err := freeport.Get()
 	if err != nil {
 		return err
 	}
-	peerPort, err := freePort()
+	peerPort, err := freeport.Get()
 	if err != nil {
 		return err
 	}

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -18,33 +17,6 @@ import (
 
 	"github.com/ray-ha-operator/ray-ha-operator/test/simcluster"
 )
-
-// eventually polls cond until it returns true, failing the test with the
-// last observation when the timeout passes.
-func eventually(t *testing.T, timeout time.Duration, what string, cond func(ctx context.Context) (bool, string, error)) time.Duration {
-	t.Helper()
-	start := time.Now()
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	last := ""
-	for {
-		ok, seen, err := cond(ctx)
-		if err != nil && ctx.Err() == nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-		if ok {
-			return time.Since(start)
-		}
-		if seen != "" {
-			last = seen
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("%s: not reached within %s; last seen: %s", what, timeout, last)
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-}
 
 func podTemplate(app string, nodeSelector map[string]string) corev1.PodTemplateSpec {
 	return corev1.PodTemplateSpec{

@@ -9,6 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/ray-ha-operator/ray-ha-operator/test/harness"
 	"github.com/ray-ha-operator/ray-ha-operator/test/simcluster"
 )
 
@@ -25,7 +26,7 @@ func testLostNode(t *testing.T, c *simcluster.Cluster) {
 	if err := cl.Create(ctx, deployment(ns, "pinned", 2, pinned)); err != nil {
 		t.Fatalf("creating deployment: %v", err)
 	}
-	eventually(t, 30*time.Second, "2 pods Running on "+victim, func(ctx context.Context) (bool, string, error) {
+	harness.Eventually(t, 30*time.Second, "2 pods Running on "+victim, func(ctx context.Context) (bool, string, error) {
 		pods, err := listPods(ctx, cl, ns, "pinned")
 		return err == nil && len(pods) == 2 && podRunningReady(&pods[0]) && podRunningReady(&pods[1]), describePods(pods), err
 	})
@@ -38,7 +39,7 @@ func testLostNode(t *testing.T, c *simcluster.Cluster) {
 	if err := c.KillNode(victim); err != nil {
 		t.Fatalf("KillNode: %v", err)
 	}
-	notReady := eventually(t, 20*time.Second, victim+" NotReady and tainted NoExecute", func(ctx context.Context) (bool, string, error) {
+	notReady := harness.Eventually(t, 20*time.Second, victim+" NotReady and tainted NoExecute", func(ctx context.Context) (bool, string, error) {
 		if err := othersReady(ctx, c, victim); err != nil {
 			return false, "", err
 		}
@@ -48,7 +49,7 @@ func testLostNode(t *testing.T, c *simcluster.Cluster) {
 		}
 		return status != corev1.ConditionTrue && hasNoExecuteTaint(node), fmt.Sprintf("Ready=%s taints=%v", status, node.Spec.Taints), nil
 	})
-	eventually(t, 20*time.Second, "pods on "+victim+" Terminating", func(ctx context.Context) (bool, string, error) {
+	harness.Eventually(t, 20*time.Second, "pods on "+victim+" Terminating", func(ctx context.Context) (bool, string, error) {
 		if err := othersReady(ctx, c, victim); err != nil {
 			return false, "", err
 		}
@@ -68,7 +69,7 @@ func testLostNode(t *testing.T, c *simcluster.Cluster) {
 	if err := c.RestartNode(victim); err != nil {
 		t.Fatalf("RestartNode: %v", err)
 	}
-	back := eventually(t, 30*time.Second, victim+" Ready again and stuck pods gone", func(ctx context.Context) (bool, string, error) {
+	back := harness.Eventually(t, 30*time.Second, victim+" Ready again and stuck pods gone", func(ctx context.Context) (bool, string, error) {
 		status, _, err := nodeCondition(ctx, cl, victim)
 		if err != nil {
 			return false, "", err

@@ -19,9 +19,10 @@ const (
 	DefaultNotReadyTolerationSeconds    = 2
 	DefaultUnreachableTolerationSeconds = 2
 
-	// nodeMonitorPeriod is how often the node lifecycle controller looks at
-	// leases; one second keeps detection within a second of the grace period.
-	nodeMonitorPeriod = time.Second
+	// DefaultNodeMonitorPeriod is how often the node lifecycle controller
+	// looks at leases; one second keeps detection within a second of the
+	// grace period.
+	DefaultNodeMonitorPeriod = time.Second
 	// maxNodes bounds the per-node pod CIDR scheme 10.(100+i).0.0/16.
 	maxNodes = 150
 )
@@ -46,6 +47,10 @@ type Options struct {
 	// NodeMonitorGracePeriod is how long the node lifecycle controller waits
 	// for a lease renewal before it marks a node NotReady (default 5 s).
 	NodeMonitorGracePeriod time.Duration
+	// NodeMonitorPeriod is how often the node lifecycle controller checks
+	// the leases (default 1 s; Kubernetes' own default is 5 s, see
+	// ProductionProfile).
+	NodeMonitorPeriod time.Duration
 	// NodeLeaseDuration is the lease duration kwok writes; it renews the
 	// lease every quarter of it (default 4 s). Keep it below the grace period.
 	NodeLeaseDuration time.Duration
@@ -97,6 +102,9 @@ func (o Options) withDefaults() (Options, error) {
 	if o.NodeLeaseDuration == 0 {
 		o.NodeLeaseDuration = DefaultNodeLeaseDuration
 	}
+	if o.NodeMonitorPeriod == 0 {
+		o.NodeMonitorPeriod = DefaultNodeMonitorPeriod
+	}
 	if o.Log == nil {
 		o.Log = func(string, ...any) {}
 	}
@@ -111,7 +119,9 @@ func (o Options) validate() error {
 		return fmt.Errorf("simcluster options: toleration seconds must not be negative")
 	case o.NodeLeaseDuration < time.Second || o.NodeLeaseDuration%time.Second != 0:
 		return fmt.Errorf("simcluster options: NodeLeaseDuration=%s, want whole seconds, at least 1s", o.NodeLeaseDuration)
-	case o.NodeMonitorGracePeriod <= o.NodeLeaseDuration/4+nodeMonitorPeriod:
+	case o.NodeMonitorPeriod < 0:
+		return fmt.Errorf("simcluster options: NodeMonitorPeriod=%s must not be negative", o.NodeMonitorPeriod)
+	case o.NodeMonitorGracePeriod <= o.NodeLeaseDuration/4+o.NodeMonitorPeriod:
 		// A grace period shorter than one renewal interval plus one monitor
 		// period marks healthy nodes NotReady.
 		return fmt.Errorf("simcluster options: NodeMonitorGracePeriod=%s is too short for NodeLeaseDuration=%s", o.NodeMonitorGracePeriod, o.NodeLeaseDuration)

@@ -8,6 +8,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/ray-ha-operator/ray-ha-operator/test/harness"
 	"github.com/ray-ha-operator/ray-ha-operator/test/simcluster"
 )
 
@@ -29,7 +30,7 @@ func testAPIServerRestart(t *testing.T, c *simcluster.Cluster) {
 	if err := cl.Create(ctx, deployment(ns, "after", 1, nil)); err != nil {
 		t.Fatalf("creating a deployment after the restart: %v", err)
 	}
-	took := eventually(t, 60*time.Second, "a Ready pod after the restart", func(ctx context.Context) (bool, string, error) {
+	took := harness.Eventually(t, 60*time.Second, "a Ready pod after the restart", func(ctx context.Context) (bool, string, error) {
 		pods, err := listPods(ctx, cl, ns, "after")
 		if err != nil {
 			return false, "", err

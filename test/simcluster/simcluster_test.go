@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/ray-ha-operator/ray-ha-operator/test/harness"
 	"github.com/ray-ha-operator/ray-ha-operator/test/simcluster"
 )
 
@@ -40,7 +41,7 @@ func testDeployment(t *testing.T, c *simcluster.Cluster) {
 	if err := cl.Create(context.Background(), deployment(ns, "web", 2, nil)); err != nil {
 		t.Fatalf("creating deployment: %v", err)
 	}
-	took := eventually(t, 30*time.Second, "2 Running, Ready pods", func(ctx context.Context) (bool, string, error) {
+	took := harness.Eventually(t, 30*time.Second, "2 Running, Ready pods", func(ctx context.Context) (bool, string, error) {
 		pods, err := listPods(ctx, cl, ns, "web")
 		if err != nil {
 			return false, "", err
@@ -71,7 +72,7 @@ func testDeployment(t *testing.T, c *simcluster.Cluster) {
 			t.Errorf("pod %s has no pod IP", p.Name)
 		}
 	}
-	eventually(t, 10*time.Second, "deployment status readyReplicas=2", func(ctx context.Context) (bool, string, error) {
+	harness.Eventually(t, 10*time.Second, "deployment status readyReplicas=2", func(ctx context.Context) (bool, string, error) {
 		var d appsv1.Deployment
 		err := cl.Get(ctx, client.ObjectKey{Namespace: ns, Name: "web"}, &d)
 		return err == nil && d.Status.ReadyReplicas == 2, "", err
@@ -114,7 +115,7 @@ func testStatefulSetRecreates(t *testing.T, c *simcluster.Cluster) {
 func waitPodReady(t *testing.T, cl client.Client, key client.ObjectKey, notUID types.UID) types.UID {
 	t.Helper()
 	var uid types.UID
-	eventually(t, 30*time.Second, "pod "+key.Name+" Running and Ready", func(ctx context.Context) (bool, string, error) {
+	harness.Eventually(t, 30*time.Second, "pod "+key.Name+" Running and Ready", func(ctx context.Context) (bool, string, error) {
 		var p corev1.Pod
 		if err := cl.Get(ctx, key, &p); err != nil {
 			return false, err.Error(), client.IgnoreNotFound(err)

@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/ray-ha-operator/ray-ha-operator/test/harness"
 	"github.com/ray-ha-operator/ray-ha-operator/test/simcluster"
 )
 
@@ -43,7 +44,7 @@ func TestStatusSyncTouchesANodeLeftNotReady(t *testing.T) {
 		t.Fatalf("setting %s Ready=Unknown: %v", name, err)
 	}
 
-	took := eventually(t, 30*time.Second, "the status sync touched "+name, func(ctx context.Context) (bool, string, error) {
+	took := harness.Eventually(t, 30*time.Second, "the status sync touched "+name, func(ctx context.Context) (bool, string, error) {
 		var n corev1.Node
 		if err := cl.Get(ctx, client.ObjectKey{Name: name}, &n); err != nil {
 			return false, "", err
@@ -66,7 +67,7 @@ func TestStatusSyncTouchesANodeLeftNotReady(t *testing.T) {
 	t.Logf("NodeReport: %s", report)
 
 	annotate(t, cl, name, simcluster.DisregardStatusAnnotation, "false")
-	eventually(t, 30*time.Second, name+" Ready again", func(ctx context.Context) (bool, string, error) {
+	harness.Eventually(t, 30*time.Second, name+" Ready again", func(ctx context.Context) (bool, string, error) {
 		status, _, err := nodeCondition(ctx, cl, name)
 		return status == corev1.ConditionTrue, "Ready=" + string(status), err
 	})

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ray-ha-operator/ray-ha-operator/test/harness"
 	"github.com/ray-ha-operator/ray-ha-operator/test/simcluster"
 )
 
@@ -85,7 +86,7 @@ func TestKilledParentLeavesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = cmd.Wait()
-	eventually(t, 10*time.Second, "components die with their parent", func(context.Context) (bool, string, error) {
+	harness.Eventually(t, 10*time.Second, "components die with their parent", func(context.Context) (bool, string, error) {
 		ok, alive := allGroupsGone(groups)
 		return ok, alive, nil
 	})

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ray-ha-operator/ray-ha-operator/test/harness"
 	"github.com/ray-ha-operator/ray-ha-operator/test/simcluster"
 )
 
@@ -18,7 +19,7 @@ func testControlPlaneRestarted(t *testing.T, c *simcluster.Cluster) {
 	for _, name := range components {
 		crashed[name] = simcluster.CrashComponent(c, name)
 	}
-	took := eventually(t, 30*time.Second, "both running again", func(context.Context) (bool, string, error) {
+	took := harness.Eventually(t, 30*time.Second, "both running again", func(context.Context) (bool, string, error) {
 		for _, name := range components {
 			pid := simcluster.ComponentPID(c, name)
 			if pid == 0 || pid == crashed[name] {
@@ -33,7 +34,7 @@ func testControlPlaneRestarted(t *testing.T, c *simcluster.Cluster) {
 	if err := cl.Create(context.Background(), deployment(ns, "after-crash", 1, nil)); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, time.Minute, "a Running, Ready pod after the crash", func(ctx context.Context) (bool, string, error) {
+	harness.Eventually(t, time.Minute, "a Running, Ready pod after the crash", func(ctx context.Context) (bool, string, error) {
 		pods, err := listPods(ctx, cl, ns, "after-crash")
 		if err != nil {
 			return false, "", err

@@ -2,59 +2,36 @@
 Copyright 2026 The ray-ha-operator Authors.
 */
 
-package e2e
+package harness
 
 import (
 	"context"
 	"fmt"
-	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-
-	"github.com/ray-ha-operator/ray-ha-operator/test/simcluster"
 )
 
-// StartKubelet plays the kubelet for the pods of ns that kwok leaves to the
-// test: every bound, pending pod is made Running and Ready, as a healthy
-// kubelet would. Failures are written by the scenarios themselves with the
-// Set* functions; the kubelet never touches a pod that is running or being
-// deleted.
-func (e *Env) StartKubelet(t *testing.T, ns string) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for ctx.Err() == nil {
-			e.startPendingPods(ctx, t, ns)
-			select {
-			case <-ctx.Done():
-			case <-time.After(100 * time.Millisecond):
-			}
+// PodReady reports whether the pod's Ready condition is True.
+func PodReady(p *corev1.Pod) bool {
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodReady {
+			return c.Status == corev1.ConditionTrue
 		}
-	}()
-	t.Cleanup(func() { cancel(); <-done })
+	}
+	return false
 }
 
-func (e *Env) startPendingPods(ctx context.Context, t *testing.T, ns string) {
-	var pods corev1.PodList
-	if err := e.Client.List(ctx, &pods, client.InNamespace(ns)); err != nil {
-		return
-	}
-	for i := range pods.Items {
-		p := &pods.Items[i]
-		if p.Annotations[simcluster.DisregardStatusAnnotation] != "true" || p.Spec.NodeName == "" ||
-			p.DeletionTimestamp != nil || (p.Status.Phase != "" && p.Status.Phase != corev1.PodPending) {
-			continue
-		}
-		if err := SetRunningReady(ctx, e.Client, p); err != nil && ctx.Err() == nil {
-			t.Logf("kubelet: starting %s: %v", p.Name, err)
-		}
-	}
+// PodRunningReady reports whether the pod runs and is Ready.
+func PodRunningReady(p *corev1.Pod) bool {
+	return p.Status.Phase == corev1.PodRunning && PodReady(p)
 }
+
+// The Set* functions write the status a kubelet reports, for pods whose
+// status the test owns (simcluster.DisregardStatusAnnotation): kwok leaves
+// them alone.
 
 // SetRunningReady writes a Running, Ready status with the Ray container
 // running.

@@ -2,7 +2,7 @@
 Copyright 2026 The ray-ha-operator Authors.
 */
 
-package e2e
+package simenv
 
 import (
 	"context"
@@ -100,13 +100,4 @@ func (e *Env) RayClusterEvents(t *testing.T, reasons ...string) int {
 		}
 	}
 	return n
-}
-
-func hasString(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

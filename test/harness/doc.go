@@ -1,0 +1,29 @@
+/*
+Copyright 2026 The ray-ha-operator Authors.
+*/
+
+// Package harness is the one layer every test tier builds on, above the
+// toolkit (simcluster, prockubelet, redisserver, operatorproc, testbin,
+// freeport). It imports nothing of the operator's own packages, so the
+// tests inside internal/helm and internal/chart use it too.
+//
+//   - Waiting: Eventually (tests) and Wait (programs) check a Condition
+//     every PollInterval; a timeout reports the condition's last
+//     observation, an error from the condition ends the wait at once.
+//   - Pods: PodReady, PodRunningReady, and the Set* functions that write
+//     what a kubelet reports (Running and Ready, crash loop, exited, not
+//     Ready, failed) for pods whose status the test owns.
+//   - The kubelet loop for kwok-only runs: RunKubelet (until a context
+//     ends) and StartKubelet (until the test ends) make the bound, pending
+//     pods kwok leaves to the test Running and Ready.
+//   - RayClusters: NewRayCluster builds a KubeRay-shaped cluster from
+//     ClusterOptions; FindCondition, ConditionIs and ConditionSummary read
+//     its conditions; Scheme is the test client's scheme.
+//   - The operator binary: Binaries starts processes of the binary built
+//     from main.go, one log each, and logs the last two when the test
+//     fails; WriteKubeconfig points them at an envtest API server.
+//
+// Ports come from test/freeport. Package simenv adds the simulated cluster
+// with the operator in the test process (wired by internal/operator.New,
+// the code main.go runs) and the convergence checks.
+package harness
