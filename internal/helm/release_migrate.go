@@ -56,42 +56,78 @@ func newLegacyReleases(apiReader client.Reader, writer client.Client, store rele
 
 // moveResult counts what one move did.
 type moveResult struct {
-	moved, kept int
-	newest      int // highest revision moved
+	copied, kept int
+	newest       int // highest revision copied
 }
 
 // move moves obj's legacy release Secrets into the store. Reading them
-// costs one LIST, paid once per resource and process.
+// costs one LIST (two when there are any), paid once per resource and
+// process. Only revisions newer than the store's newest are copied, in
+// order: a move cut short goes on where it stopped, and one done before
+// (old Secrets the operator could not delete) copies nothing again, so
+// history pruned in the store since does not come back.
 func (l *legacyReleases) move(ctx context.Context, obj *unstructured.Unstructured) (moveResult, error) {
 	key := client.ObjectKeyFromObject(obj)
 	if !l.store.relocated() || l.isDone(key, obj.GetUID()) {
 		return moveResult{}, nil
 	}
 	old, err := l.find(ctx, obj)
+	if err != nil || len(old) == 0 {
+		l.markDoneIf(err == nil, key, obj.GetUID())
+		return moveResult{}, err
+	}
+	stored, err := l.storedNewest(ctx, obj)
 	if err != nil {
 		return moveResult{}, err
 	}
+	slices.SortFunc(old, func(a, b corev1.Secret) int { return revision(&a) - revision(&b) })
 	var res moveResult
 	for i := range old {
-		if err := l.copy(ctx, &old[i]); err != nil {
-			return moveResult{}, err
+		if v := revision(&old[i]); v > stored {
+			if err := l.copy(ctx, &old[i]); err != nil {
+				return moveResult{}, err
+			}
+			res.copied++
+			res.newest = v
 		}
-		v, _ := strconv.Atoi(old[i].Labels[helmVersionLabel])
-		res.newest = max(res.newest, v)
 	}
 	for i := range old {
 		deleted, err := l.delete(ctx, &old[i])
 		if err != nil {
 			return moveResult{}, err
 		}
-		if deleted {
-			res.moved++
-		} else {
+		if !deleted {
 			res.kept++
 		}
 	}
 	l.markDone(key, obj.GetUID())
 	return res, nil
+}
+
+func revision(s *corev1.Secret) int {
+	v, _ := strconv.Atoi(s.Labels[helmVersionLabel])
+	return v
+}
+
+// storedNewest is the newest revision of obj's release in the store (0:
+// none), read from the API server: the release cache may be behind.
+func (l *legacyReleases) storedNewest(ctx context.Context, obj *unstructured.Unstructured) (int, error) {
+	var list corev1.SecretList
+	sel := l.store.selector(obj.GetNamespace(), labels.SelectorFromSet(labels.Set{helmOwnerLabel: helmOwnerValue, helmNameLabel: obj.GetName()}))
+	if err := l.apiReader.List(ctx, &list, client.InNamespace(l.store.namespace), client.MatchingLabelsSelector{Selector: sel}); err != nil {
+		return 0, fmt.Errorf("listing the stored release of %s/%s: %w", obj.GetNamespace(), obj.GetName(), err)
+	}
+	newest := 0
+	for i := range list.Items {
+		newest = max(newest, revision(&list.Items[i]))
+	}
+	return newest, nil
+}
+
+func (l *legacyReleases) markDoneIf(ok bool, key types.NamespacedName, uid types.UID) {
+	if ok {
+		l.markDone(key, uid)
+	}
 }
 
 // find lists the legacy release Secrets of obj: Helm's, named after it, and
@@ -183,12 +219,12 @@ func (l *legacyReleases) forget(key types.NamespacedName) {
 // sees the moved history.
 func (r *Reconciler) moveLegacyRelease(ctx context.Context, obj *unstructured.Unstructured) error {
 	res, err := r.legacy.move(ctx, obj)
-	if err != nil || res.moved+res.kept == 0 {
+	if err != nil || res.copied == 0 {
 		return err
 	}
 	ctrl.LoggerFrom(ctx).Info("Moved the release into the operator's namespace",
-		"releaseNamespace", r.opts.ReleaseNamespace, "revisions", res.moved+res.kept, "oldSecretsKept", res.kept)
-	r.event(obj, false, EventReleaseMoved, actionMove, "Moved %d release revisions to namespace %s", res.moved+res.kept, r.opts.ReleaseNamespace)
+		"releaseNamespace", r.opts.ReleaseNamespace, "revisions", res.copied, "oldSecretsKept", res.kept)
+	r.event(obj, false, EventReleaseMoved, actionMove, "Moved %d release revisions to namespace %s", res.copied, r.opts.ReleaseNamespace)
 	if res.kept > 0 {
 		r.event(obj, true, EventLegacyReleaseKept, actionMove,
 			"Not allowed to delete %d old release Secrets (labels owner=helm,name=%s, without %s); they are no longer read and may be deleted",
@@ -199,7 +235,6 @@ func (r *Reconciler) moveLegacyRelease(ctx context.Context, obj *unstructured.Un
 		if err != nil || sec == nil {
 			return false, err
 		}
-		v, _ := strconv.Atoi(sec.Labels[helmVersionLabel])
-		return v >= res.newest, nil
+		return revision(sec) >= res.newest, nil
 	})
 }

@@ -87,15 +87,33 @@ func TestMoveLegacyRelease(t *testing.T) {
 			}
 			want := map[string]int{EventReleaseMoved: 1, EventLegacyReleaseKept: tc.wantKeptEvents,
 				EventInstallSucceeded: 1, EventUpgradeSucceeded: 1}
-			eventually(t, 10*time.Second, "events", func() error {
-				got := eventCounts(t, api, ns, "moved")
-				for reason, n := range want {
-					if got[reason] != n {
-						return fmt.Errorf("%s events = %d, want %d (all: %v)", reason, got[reason], n, got)
+			events := func(when string) {
+				eventually(t, 10*time.Second, "events "+when, func() error {
+					got := eventCounts(t, api, ns, "moved")
+					for reason, n := range want {
+						if got[reason] != n {
+							return fmt.Errorf("%s events = %d, want %d (all: %v)", reason, got[reason], n, got)
+						}
 					}
+					return nil
+				})
+			}
+			events("after the move")
+
+			// A restart finds the move done: nothing is copied or
+			// reported again, even where the old Secrets are still there.
+			op.stop()
+			again := runner.startOperatorIn(t, ns, func(o *Options) { o.ReleaseNamespace = store })
+			eventually(t, 30*time.Second, "a reconcile after the restart", func() error {
+				if again.postRuns.count() == 0 {
+					return fmt.Errorf("no post hook run yet")
 				}
 				return nil
 			})
+			if got := api.storeSecrets(t, store, ns, "moved"); !slices.Equal(got, []string{"1", "2"}) {
+				t.Errorf("revisions in the store after a restart = %v, want [1 2]", got)
+			}
+			events("after a restart")
 		})
 	}
 }
