@@ -30,6 +30,10 @@ var version = "dev"
 // namespaces (OLM sets it for OwnNamespace/MultiNamespace installs).
 const watchNamespaceEnv = "WATCH_NAMESPACE"
 
+// podNamespaceEnv is the operator's own namespace (the downward API's
+// metadata.namespace): the default home of Helm release storage.
+const podNamespaceEnv = "POD_NAMESPACE"
+
 // batchSchedulerEnv sets the batch scheduler when --batch-scheduler is not
 // given: an OLM Subscription can set the operator's environment, not its
 // flags.
@@ -47,6 +51,7 @@ type flags struct {
 	maxRetryBackoff    time.Duration
 	maxRejectedBackoff time.Duration
 	rollbackOnFailure  bool
+	releaseNamespace   string
 	zap                zap.Options
 
 	// RayCluster hooks.
@@ -81,6 +86,10 @@ func parseFlags() flags {
 	flag.DurationVar(&f.maxRejectedBackoff, "max-rejected-backoff", helm.DefaultMaxRejectedBackoff,
 		"Longest wait before inputs the chart or the API server rejected (a render error, an immutable field change) are tried again "+
 			"(the wait starts at --max-retry-backoff and doubles; a change of the resource is tried at once). Reported once per distinct failure.")
+	flag.StringVar(&f.releaseNamespace, "release-namespace", os.Getenv(podNamespaceEnv),
+		"Namespace holding every release's Helm storage Secrets (default: $"+podNamespaceEnv+", the operator's own namespace). "+
+			"Releases an earlier version kept in a resource's namespace are moved here. Empty: each release is kept in its resource's namespace, "+
+			"which needs write access to Secrets there.")
 	flag.BoolVar(&f.rollbackOnFailure, "rollback-on-failure", false, "Roll a failed upgrade back to the previous revision (off: the failed revision is retried).")
 	f.headPolicy = raycluster.DefaultPolicy()
 	f.headPolicy.BindFlags(flag.CommandLine)
@@ -134,6 +143,7 @@ func run(f flags) error {
 			MaxRetryBackoff:    f.maxRetryBackoff,
 			MaxRejectedBackoff: f.maxRejectedBackoff,
 			RollbackOnFailure:  f.rollbackOnFailure,
+			ReleaseNamespace:   f.releaseNamespace,
 		},
 		HeadPolicy:           f.headPolicy,
 		FleetBrake:           &f.fleetBrake,
@@ -145,6 +155,6 @@ func run(f flags) error {
 	if err != nil {
 		return err
 	}
-	ctrl.Log.WithName("setup").Info("Starting manager", "version", version, "batchScheduler", string(op.BatchScheduler))
+	ctrl.Log.WithName("setup").Info("Starting manager", "version", version, "batchScheduler", string(op.BatchScheduler), "releaseNamespace", f.releaseNamespace)
 	return op.Start(ctrl.SetupSignalHandler())
 }

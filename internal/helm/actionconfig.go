@@ -92,6 +92,7 @@ type actionConfigs struct {
 	discovery discovery.CachedDiscoveryInterface
 	clientset kubernetes.Interface
 	cache     client.Reader // the release-Secret cache
+	store     releaseStore
 	caps      *capabilities
 
 	mu    sync.Mutex
@@ -103,7 +104,7 @@ type namespaceClients struct {
 	kube   *kube.Client
 }
 
-func newActionConfigs(cfg *rest.Config, mapper meta.RESTMapper, releaseCache client.Reader, capsTTL time.Duration) (*actionConfigs, error) {
+func newActionConfigs(cfg *rest.Config, mapper meta.RESTMapper, releaseCache client.Reader, store releaseStore, capsTTL time.Duration) (*actionConfigs, error) {
 	dc, err := discovery.NewDiscoveryClientForConfig(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("creating discovery client: %w", err)
@@ -114,7 +115,7 @@ func newActionConfigs(cfg *rest.Config, mapper meta.RESTMapper, releaseCache cli
 	}
 	cached := memory.NewMemCacheClient(dc)
 	return &actionConfigs{
-		cfg: cfg, mapper: mapper, discovery: cached, clientset: cs, cache: releaseCache,
+		cfg: cfg, mapper: mapper, discovery: cached, clientset: cs, cache: releaseCache, store: store,
 		caps:  &capabilities{discovery: cached, ttl: capsTTL, now: time.Now},
 		kubes: map[string]namespaceClients{},
 	}, nil
@@ -142,9 +143,7 @@ func (a *actionConfigs) clients(namespace string) (namespaceClients, error) {
 // forResource returns a configuration for owner's release whose storage
 // reads from the cache (cached=true: dry-runs) or from the API server (real
 // actions, which must see the revisions they just wrote, never a stale
-// cache). Release Secrets it writes get a controller owner reference to
-// owner, so Kubernetes collects the history with the resource even if its
-// finalizer is removed by hand.
+// cache).
 func (a *actionConfigs) forResource(owner *unstructured.Unstructured, cached bool, log logr.Logger) (*action.Configuration, error) {
 	namespace := owner.GetNamespace()
 	caps, err := a.caps.get()
@@ -155,13 +154,7 @@ func (a *actionConfigs) forResource(owner *unstructured.Unstructured, cached boo
 	if err != nil {
 		return nil, err
 	}
-	var secrets corev1client.SecretInterface = ownedSecrets{SecretInterface: a.clientset.CoreV1().Secrets(namespace), owner: owner}
-	var d *driver.Secrets
-	if cached {
-		d = driver.NewSecrets(cachedSecrets{SecretInterface: secrets, reader: a.cache, namespace: namespace})
-	} else {
-		d = driver.NewSecrets(secrets)
-	}
+	d := driver.NewSecrets(a.releaseSecrets(owner, cached))
 	helmLog := func(format string, v ...any) { log.V(1).Info(fmt.Sprintf(format, v...)) }
 	d.Log = helmLog
 	return &action.Configuration{
@@ -171,4 +164,25 @@ func (a *actionConfigs) forResource(owner *unstructured.Unstructured, cached boo
 		Capabilities:     caps,
 		Log:              helmLog,
 	}, nil
+}
+
+// releaseSecrets is the SecretInterface of owner's release storage. In the
+// resource's own namespace, Secrets Helm writes get a controller owner
+// reference to owner, so Kubernetes collects the history with the resource
+// even if its finalizer is removed by hand. In the operator's namespace an
+// owner reference cannot point across namespaces (the garbage collector
+// would take the owner for gone), so none is set there.
+func (a *actionConfigs) releaseSecrets(owner *unstructured.Unstructured, cached bool) corev1client.SecretInterface {
+	namespace := a.store.secretsNamespace(owner.GetNamespace())
+	var secrets corev1client.SecretInterface = a.clientset.CoreV1().Secrets(namespace)
+	if !a.store.relocated() {
+		secrets = ownedSecrets{SecretInterface: secrets, owner: owner}
+	}
+	if cached {
+		secrets = cachedSecrets{SecretInterface: secrets, reader: a.cache, namespace: namespace}
+	}
+	if a.store.relocated() {
+		secrets = relocatedSecrets{SecretInterface: secrets, store: a.store, resourceNS: owner.GetNamespace()}
+	}
+	return secrets
 }

@@ -25,10 +25,12 @@ package helm
 // +kubebuilder:rbac:groups=networking.k8s.io,resources=ingresses,verbs=get;list;watch;create;update;patch;delete
 
 // Helm's Secrets storage driver keeps each release's revisions as Secrets in
-// the custom resource's namespace, and the release cache watches them. RBAC
-// cannot narrow a rule to a label, so this is every Secret of the namespaces
-// the operator serves.
-// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;update;patch;delete
+// the operator's own namespace (--release-namespace): writing them is the
+// namespaced Role config/rbac/release_storage_role.yaml, not this
+// ClusterRole. In the namespaces the operator serves it only reads Secrets:
+// those a RayCluster names (the Redis password), and, once per resource,
+// the release Secrets an earlier version kept there, to move them.
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
 
 // Install, upgrade, uninstall and their failures are reported as events; the
 // manager's recorder writes events.k8s.io/v1, older helpers the core API.

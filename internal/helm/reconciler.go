@@ -60,7 +60,12 @@ type Options struct {
 	// Namespaces limits the release-Secret cache to these namespaces (empty:
 	// all). Set it to the manager's namespaces when the operator is scoped,
 	// or a namespace-scoped Role cannot list the Secrets it watches.
-	Namespaces              []string
+	Namespaces []string
+	// ReleaseNamespace, when set, keeps every release's Secrets in this
+	// namespace (the operator's own) instead of the resource's, so the
+	// operator needs no write access to Secrets where it serves; releases
+	// an earlier version left in a resource's namespace are moved here.
+	ReleaseNamespace        string
 	Selector                metav1.LabelSelector
 	WatchDependentResources bool
 
@@ -182,6 +187,7 @@ type Reconciler struct {
 	// behind on.
 	apiReader client.Reader
 	releases  *releaseReader
+	legacy    *legacyReleases
 	configs   *actionConfigs
 	drift     *driftRepairer
 	deps      *dependentWatcher
@@ -236,6 +242,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		return ctrl.Result{}, fmt.Errorf("reading %s %s: %w", r.opts.GVK.Kind, req, err)
 	}
 	ctx = ctrl.LoggerInto(ctx, log.WithValues("release", obj.GetName()))
+	if err := r.moveLegacyRelease(ctx, obj); err != nil {
+		return ctrl.Result{}, fmt.Errorf("moving the release of %s %s: %w", r.opts.GVK.Kind, req, err)
+	}
 	if !obj.GetDeletionTimestamp().IsZero() {
 		return r.reconcileDelete(ctx, obj)
 	}
@@ -283,6 +292,7 @@ func (r *Reconciler) read(ctx context.Context, key types.NamespacedName) (*unstr
 // the OnGone callbacks.
 func (r *Reconciler) forget(key types.NamespacedName) {
 	r.releases.forget(key.Namespace, key.Name)
+	r.legacy.forget(key)
 	r.writes.forget(key)
 	for _, gone := range r.opts.OnGone {
 		gone(key)

@@ -32,8 +32,13 @@ func (c releaseCacheRunnable) GetCache() cache.Cache { return c.Cache }
 // manager's RESTMapper, and a controller for the kind whose own status and
 // finalizer writes do not re-trigger it.
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
+	store := releaseStore{namespace: r.opts.ReleaseNamespace}
 	var namespaces map[string]cache.Config
-	for _, ns := range r.opts.Namespaces {
+	cached := r.opts.Namespaces
+	if store.relocated() {
+		cached = []string{store.namespace}
+	}
+	for _, ns := range cached {
 		if namespaces == nil {
 			namespaces = map[string]cache.Config{}
 		}
@@ -56,14 +61,15 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if err := mgr.Add(releaseCacheRunnable{relCache}); err != nil {
 		return fmt.Errorf("adding release secret cache for %s: %w", r.opts.GVK, err)
 	}
-	r.configs, err = newActionConfigs(mgr.GetConfig(), mgr.GetRESTMapper(), relCache, r.opts.CapabilitiesTTL)
+	r.configs, err = newActionConfigs(mgr.GetConfig(), mgr.GetRESTMapper(), relCache, store, r.opts.CapabilitiesTTL)
 	if err != nil {
 		return fmt.Errorf("helm reconciler for %s: %w", r.opts.GVK, err)
 	}
 	r.client = mgr.GetClient()
 	r.reader = mgr.GetCache()
 	r.apiReader = mgr.GetAPIReader()
-	r.releases = newReleaseReader(relCache)
+	r.releases = newReleaseReader(relCache, store)
+	r.legacy = newLegacyReleases(mgr.GetAPIReader(), mgr.GetClient(), store, r.opts.GVK)
 	r.drift = &driftRepairer{cache: mgr.GetCache(), writer: mgr.GetClient(), mapper: mgr.GetRESTMapper()}
 	r.recorder = mgr.GetEventRecorder(r.Name())
 

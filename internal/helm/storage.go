@@ -94,6 +94,7 @@ func (s cachedSecrets) List(ctx context.Context, opts metav1.ListOptions) (*core
 // should not pay again and again.
 type releaseReader struct {
 	reader client.Reader
+	store  releaseStore
 
 	mu   sync.Mutex
 	memo map[types.NamespacedName]decodedRelease
@@ -104,15 +105,15 @@ type decodedRelease struct {
 	release         *release.Release
 }
 
-func newReleaseReader(r client.Reader) *releaseReader {
-	return &releaseReader{reader: r, memo: map[types.NamespacedName]decodedRelease{}}
+func newReleaseReader(r client.Reader, store releaseStore) *releaseReader {
+	return &releaseReader{reader: r, store: store, memo: map[types.NamespacedName]decodedRelease{}}
 }
 
 // lastSecret returns the release Secret with the highest revision, or nil.
 func (r *releaseReader) lastSecret(ctx context.Context, namespace, name string) (*corev1.Secret, error) {
 	var list corev1.SecretList
-	sel := labels.SelectorFromSet(labels.Set{helmOwnerLabel: helmOwnerValue, helmNameLabel: name})
-	if err := r.reader.List(ctx, &list, client.InNamespace(namespace), client.MatchingLabelsSelector{Selector: sel}); err != nil {
+	sel := r.store.selector(namespace, labels.SelectorFromSet(labels.Set{helmOwnerLabel: helmOwnerValue, helmNameLabel: name}))
+	if err := r.reader.List(ctx, &list, client.InNamespace(r.store.secretsNamespace(namespace)), client.MatchingLabelsSelector{Selector: sel}); err != nil {
 		return nil, fmt.Errorf("listing cached release secrets of %s/%s: %w", namespace, name, err)
 	}
 	return newestRevision(list.Items), nil
@@ -149,7 +150,9 @@ func (r *releaseReader) last(ctx context.Context, namespace, name string) (*rele
 	if ok && m.resourceVersion == sec.ResourceVersion {
 		return m.release, nil
 	}
-	d := driver.NewSecrets(cachedSecrets{reader: r.reader, namespace: namespace})
+	// The Secret's own name, not Helm's key: it is read straight from
+	// the store's namespace.
+	d := driver.NewSecrets(cachedSecrets{reader: r.reader, namespace: sec.Namespace})
 	rel, err := d.Get(sec.Name)
 	if apierrors.IsNotFound(err) || err == driver.ErrReleaseNotFound {
 		return nil, nil

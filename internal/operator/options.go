@@ -80,6 +80,9 @@ type HelmOptions struct {
 	MaxRetryBackoff    time.Duration
 	MaxRejectedBackoff time.Duration
 	RollbackOnFailure  bool
+	// ReleaseNamespace keeps every release in this namespace (the
+	// operator's own); empty: in each resource's namespace.
+	ReleaseNamespace string
 }
 
 // apply writes the knobs into a reconciler's options.
@@ -91,4 +94,5 @@ func (h HelmOptions) apply(o *helm.Options) {
 	o.HelmTimeout = h.HelmTimeout
 	o.MaxRetryBackoff = h.MaxRetryBackoff
 	o.MaxRejectedBackoff = h.MaxRejectedBackoff
+	o.ReleaseNamespace = h.ReleaseNamespace
 }

@@ -294,6 +294,8 @@ func deploymentProcess(t *testing.T, dep *appsv1.Deployment) (args, env []string
 		switch {
 		case e.ValueFrom == nil:
 			env = append(env, e.Name+"="+e.Value)
+		case e.ValueFrom.FieldRef != nil && e.ValueFrom.FieldRef.FieldPath == "metadata.namespace":
+			env = append(env, e.Name+"="+dep.Namespace)
 		case e.ValueFrom.FieldRef != nil && annotationRef.MatchString(e.ValueFrom.FieldRef.FieldPath):
 			key := annotationRef.FindStringSubmatch(e.ValueFrom.FieldRef.FieldPath)[1]
 			env = append(env, e.Name+"="+dep.Spec.Template.Annotations[key])

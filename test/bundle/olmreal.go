@@ -76,7 +76,8 @@ func ownerLabels(csv *operatorsv1alpha1.ClusterServiceVersion) map[string]string
 // creates the bundle's CRDs, the CSV in ns, and, owned by the CSV, its
 // ServiceAccounts, a Role and RoleBinding in ns for each `permissions`
 // entry and a ClusterRole and ClusterRoleBinding for each
-// `clusterPermissions` entry. This is an emulation: the catalog operator
+// `clusterPermissions` entry, and the bundle's own Roles and RoleBindings
+// in ns. This is an emulation: the catalog operator
 // needs a catalog (a registry pod serving gRPC), which the simulated
 // cluster cannot run. Everything after it (the OperatorGroup's namespaces,
 // the Roles in target namespaces, the Deployment, the CSV's phase) is the
@@ -98,6 +99,13 @@ func InstallPlanSteps(ctx context.Context, admin client.Client, bundleDir, ns st
 		case "CustomResourceDefinition":
 			if err := admin.Create(ctx, u); err != nil && !apierrors.IsAlreadyExists(err) {
 				return nil, fmt.Errorf("creating CRD %s: %w", u.GetName(), err)
+			}
+		case "Role", "RoleBinding":
+			// Namespaced objects beside the CSV (the release storage's
+			// Role and binding) go into the install namespace.
+			u.SetNamespace(ns)
+			if err := admin.Create(ctx, u); err != nil && !apierrors.IsAlreadyExists(err) {
+				return nil, fmt.Errorf("creating %s %s: %w", u.GetKind(), u.GetName(), err)
 			}
 		}
 	}

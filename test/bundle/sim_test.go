@@ -61,6 +61,9 @@ func TestOnSimulatedCluster(t *testing.T) {
 			testLifecycleWithBundleRBAC(t, c, admin, l, m, operatorBinary{})
 		})
 	}
+	t.Run("upgrade moves release history out of the served namespace", func(t *testing.T) {
+		testUpgradeMovesRelease(t, c, admin, l)
+	})
 }
 
 // testManagerAdmitted creates the operator Deployment and PDB of
@@ -217,6 +220,7 @@ func testLifecycleWithBundleRBAC(t *testing.T, c *simcluster.Cluster, admin clie
 	if m.targets != nil {
 		assertNoSecretsElsewhere(t, admin, saConfig)
 	}
+	assertSecretWrites(t, saConfig, m)
 
 	redis := redisserver.Start(t, redisserver.Options{Password: "bundle-test-password"})
 	storageNS := "bundle-sim-" + strings.ToLower(m.name)
@@ -252,6 +256,7 @@ func testLifecycleWithBundleRBAC(t *testing.T, c *simcluster.Cluster, admin clie
 	harness.Eventually(t, 2*time.Minute, "RayCluster Deployed=True", func(ctx context.Context) (bool, string, error) {
 		return conditionTrue(ctx, admin, ns, name, "Deployed")
 	})
+	assertReleaseInOperatorNamespace(ctx, t, admin, m, name)
 	head := waitHeadRunning(t, admin, ns, name, "")
 	waitWorkersRunning(t, admin, ns, name)
 	assertAutoscalerRBAC(ctx, t, admin, ns, name)
@@ -546,7 +551,9 @@ type operatorBinary struct{ bin, dir string }
 func startOperator(t *testing.T, kubeconfig string, m installMode, op operatorBinary) *operatorproc.Process {
 	t.Helper()
 	operators := harness.NewBinaries(t, kubeconfig, "--leader-elect", "--leader-election-namespace="+m.operatorNS)
-	operators.Env = []string{"WATCH_NAMESPACE=" + m.watch()}
+	// As the CSV's Deployment sets them: WATCH_NAMESPACE from the
+	// OperatorGroup, POD_NAMESPACE from the downward API.
+	operators.Env = []string{"WATCH_NAMESPACE=" + m.watch(), "POD_NAMESPACE=" + m.operatorNS}
 	operators.Bin, operators.Dir = op.bin, op.dir
 	return operators.Start()
 }

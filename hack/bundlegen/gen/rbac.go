@@ -48,6 +48,10 @@ func splitRBAC(m *manifests) rbacSplit {
 	clusterPerms := map[string][]rbacv1.PolicyRule{}
 
 	for _, b := range m.roleBindings {
+		if installNamespaceOnly(b) {
+			localSubjects(b)
+			continue
+		}
 		for _, sa := range boundAccounts(b.Subjects, accounts) {
 			rules, obj := roleRules(b.RoleRef, roles, clusterRoles)
 			if obj == nil {
@@ -80,6 +84,29 @@ func splitRBAC(m *manifests) rbacSplit {
 	s := rbacSplit{permissions: toPermissions(perms), clusterPermissions: toPermissions(clusterPerms)}
 	s.leftovers = unusedRBAC(m, used, accounts)
 	return s
+}
+
+// InstallNamespaceOnlyAnnotation marks a RoleBinding (and so its Role) that
+// must grant its rules in the operator's own namespace only. OLM grants a
+// CSV's `permissions` in every namespace the OperatorGroup targets (and
+// cluster-wide for AllNamespaces), so such a binding stays a separate
+// object of the bundle, which OLM creates in the install namespace.
+const InstallNamespaceOnlyAnnotation = "ray-ha-operator/install-namespace-only"
+
+func installNamespaceOnly(b *rbacv1.RoleBinding) bool {
+	return b.Annotations[InstallNamespaceOnlyAnnotation] == "true"
+}
+
+// localSubjects drops the namespace of the binding's ServiceAccount
+// subjects: the bundle does not know the install namespace, and RBAC reads
+// a RoleBinding's ServiceAccount without one as one of the binding's own
+// namespace.
+func localSubjects(b *rbacv1.RoleBinding) {
+	for i := range b.Subjects {
+		if b.Subjects[i].Kind == rbacv1.ServiceAccountKind {
+			b.Subjects[i].Namespace = ""
+		}
+	}
 }
 
 // unusedRBAC lists, in manifest order, what OLM does not create from the

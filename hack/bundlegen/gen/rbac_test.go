@@ -64,6 +64,17 @@ func TestSplitRBAC(t *testing.T) {
 			wantPerms: map[string]int{"op-sa": 1}, wantClusterPer: map[string]int{"op-sa": 1},
 			wantLeftovers: 3, // viewer, its binding, the other ServiceAccount
 		},
+		"a binding for the install namespace only stays in the bundle": {
+			m: manifests{
+				deployments: []*appsv1.Deployment{dep}, roles: []*rbacv1.Role{role},
+				roleBindings: []*rbacv1.RoleBinding{{
+					ObjectMeta: metav1.ObjectMeta{Annotations: map[string]string{InstallNamespaceOnlyAnnotation: "true"}},
+					RoleRef:    rbacv1.RoleRef{Kind: "Role", Name: "leases"}, Subjects: saSubject("op-sa"),
+				}},
+			},
+			wantPerms: map[string]int{}, wantClusterPer: map[string]int{},
+			wantLeftovers: 2, // the Role and its binding
+		},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -72,6 +83,13 @@ func TestSplitRBAC(t *testing.T) {
 			checkPerms(t, "clusterPermissions", s.clusterPermissions, tc.wantClusterPer)
 			if len(s.leftovers) != tc.wantLeftovers {
 				t.Errorf("leftovers = %d, want %d", len(s.leftovers), tc.wantLeftovers)
+			}
+			for _, b := range tc.m.roleBindings {
+				for _, sub := range b.Subjects {
+					if installNamespaceOnly(b) && sub.Namespace != "" {
+						t.Errorf("subject %s keeps namespace %q: it must be the install namespace", sub.Name, sub.Namespace)
+					}
+				}
 			}
 		})
 	}
