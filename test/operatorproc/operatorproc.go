@@ -74,6 +74,10 @@ func Shared(t testing.TB) string {
 	return shared.bin
 }
 
+// BuildTo compiles the operator into out, as `make build` does, for
+// programs that are not tests (the demo).
+func BuildTo(out string) error { return build(out) }
+
 func build(out string) error {
 	root, err := testbin.ModuleRoot()
 	if err != nil {
@@ -106,6 +110,10 @@ type Options struct {
 	// looked up; empty: the module root (the source tree's watches.yaml and
 	// chart). A test of a built image sets the image's WORKDIR.
 	Dir string
+	// OwnProcessGroup puts the process in a process group of its own, so
+	// that a Ctrl-C on the terminal reaches only the program that started
+	// it, which then stops it in order (the demo).
+	OwnProcessGroup bool
 }
 
 // Process is one running operator.
@@ -122,7 +130,7 @@ type Process struct {
 // ended before).
 func Start(t testing.TB, o Options) *Process {
 	t.Helper()
-	p, err := start(t.TempDir(), o)
+	p, err := StartProcess(t.TempDir(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +138,9 @@ func Start(t testing.TB, o Options) *Process {
 	return p
 }
 
-func start(home string, o Options) (*Process, error) {
+// StartProcess is Start for programs that are not tests (the demo): home
+// is the process's private HOME, and the caller stops the process.
+func StartProcess(home string, o Options) (*Process, error) {
 	root, err := testbin.ModuleRoot()
 	if err != nil {
 		return nil, err
@@ -153,7 +163,7 @@ func start(home string, o Options) (*Process, error) {
 		"HELM_DATA_HOME="+filepath.Join(home, "data"))
 	cmd.Env = append(cmd.Env, o.Env...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: o.OwnProcessGroup}
 	if err := cmd.Start(); err != nil {
 		logFile.Close()
 		return nil, fmt.Errorf("starting the operator: %w", err)
