@@ -34,7 +34,7 @@ func operatorArgs(b bounds) (args, shown []string) {
 // startOperator builds and starts the operator against the simulated
 // cluster and waits until its readiness endpoint answers.
 func (d *demo) startOperator(ctx context.Context) error {
-	bin, err := d.buildOperator()
+	bin, err := d.buildOperator(ctx)
 	if err != nil {
 		return err
 	}
@@ -63,7 +63,7 @@ func (d *demo) startOperator(ctx context.Context) error {
 // as `make build` does, unless --operator-bin names one. Go's build cache
 // makes a second run quick; the first one on a fresh machine takes
 // minutes, hence the progress line.
-func (d *demo) buildOperator() (string, error) {
+func (d *demo) buildOperator(ctx context.Context) (string, error) {
 	if d.opts.operatorBin != "" {
 		bin, err := filepath.Abs(d.opts.operatorBin)
 		if err != nil {
@@ -75,7 +75,7 @@ func (d *demo) buildOperator() (string, error) {
 	bin := filepath.Join(d.root, "bin", "manager")
 	d.step("building the operator (go build -o bin/manager .; the first build takes a few minutes)")
 	began := time.Now()
-	if err := operatorproc.BuildTo(bin); err != nil {
+	if err := operatorproc.BuildTo(ctx, bin); err != nil {
 		return "", err
 	}
 	d.detail("built %s in %s", relPath(d.root, bin), roundDuration(time.Since(began)))

@@ -1,6 +1,7 @@
 package operatorproc
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -22,7 +23,7 @@ func Build(t testing.TB, dir string) string {
 	t.Helper()
 	bin := filepath.Join(dir, "ray-ha-operator")
 	began := time.Now()
-	if err := build(bin); err != nil {
+	if err := build(context.Background(), bin); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("built the operator in %s", time.Since(began).Round(time.Millisecond))
@@ -56,7 +57,7 @@ func Shared(t testing.TB) string {
 		}
 		began := time.Now()
 		tmp := filepath.Join(dir, fmt.Sprintf(".ray-ha-operator-%d", os.Getpid()))
-		if shared.err = build(tmp); shared.err != nil {
+		if shared.err = build(context.Background(), tmp); shared.err != nil {
 			return
 		}
 		// Renaming over a binary another test process runs is safe: that
@@ -75,15 +76,15 @@ func Shared(t testing.TB) string {
 }
 
 // BuildTo compiles the operator into out, as `make build` does, for
-// programs that are not tests (the demo).
-func BuildTo(out string) error { return build(out) }
+// programs that are not tests (the demo); ctx ends the build early.
+func BuildTo(ctx context.Context, out string) error { return build(ctx, out) }
 
-func build(out string) error {
+func build(ctx context.Context, out string) error {
 	root, err := testbin.ModuleRoot()
 	if err != nil {
 		return err
 	}
-	cmd := exec.Command("go", "build", "-o", out, ".")
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, ".")
 	cmd.Dir = root
 	// Static, as the image builds it.
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
