@@ -11,7 +11,9 @@ import (
 
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
+	"github.com/ray-ha-operator/ray-ha-operator/test/harness"
 	"github.com/ray-ha-operator/ray-ha-operator/test/redisserver"
 	"github.com/ray-ha-operator/ray-ha-operator/test/simcluster"
 	"github.com/ray-ha-operator/ray-ha-operator/test/testbin"
@@ -26,9 +28,8 @@ type demo struct {
 
 	cluster  *simcluster.Cluster
 	redis    *redisserver.Server
-	operator *operatorProcess
+	operator *harness.OperatorProcess
 	k8s      client.Client
-	metrics  *metricsScraper
 
 	redisPassword    string
 	rayCluster       types.NamespacedName
@@ -113,11 +114,25 @@ func (d *demo) startCluster(ctx context.Context) error {
 		return fmt.Errorf("starting the simulated cluster: %w", err)
 	}
 	d.cluster = c
-	k8s, err := newClient(c.RESTConfig())
+	// Uncached: every read goes to the API server, so the timings are what
+	// the API shows.
+	k8s, err := client.New(c.RESTConfig(), client.Options{Scheme: harness.Scheme()})
 	if err != nil {
-		return err
+		return fmt.Errorf("building the demo's Kubernetes client: %w", err)
 	}
 	d.k8s = k8s
+	return nil
+}
+
+// installCRD installs the RayCluster CRD from config/crd/bases, as `make
+// install` would, and waits until the API serves it.
+func (d *demo) installCRD(context.Context) error {
+	d.step("installing the RayCluster CRD (config/crd/bases)")
+	if _, err := envtest.InstallCRDs(d.cluster.RESTConfig(), envtest.CRDInstallOptions{
+		Paths: []string{filepath.Join(d.root, "config", "crd", "bases")}, ErrorIfPathMissing: true,
+	}); err != nil {
+		return fmt.Errorf("installing the RayCluster CRD: %w", err)
+	}
 	return nil
 }
 
@@ -141,7 +156,7 @@ func (d *demo) startRedis(context.Context) error {
 // operator does not log errors about a vanished API server.
 func (d *demo) cleanup() {
 	if d.operator != nil {
-		d.operator.stop(10 * time.Second)
+		d.operator.Stop()
 	}
 	if d.cluster != nil {
 		d.cluster.Stop()
@@ -163,7 +178,7 @@ func (d *demo) keepRunning(ctx context.Context) {
 		fmt.Fprintf(d.out, "The delete scenario removed the RayCluster; create it again with:\n\n  KUBECONFIG=%s kubectl apply -f %s\n\n",
 			d.cluster.Kubeconfig(), d.manifestPath)
 	}
-	fmt.Fprintf(d.out, "Operator log: %s. Press Ctrl-C to stop everything.\n", d.operator.logPath)
+	fmt.Fprintf(d.out, "Operator log: %s. Press Ctrl-C to stop everything.\n", d.operator.LogPath)
 	<-ctx.Done()
 }
 
@@ -197,7 +212,7 @@ func roundDuration(d time.Duration) time.Duration {
 // printWhereToLook names the logs after a failure.
 func (d *demo) printWhereToLook() {
 	if d.operator != nil {
-		fmt.Fprintf(os.Stderr, "demo: operator log: %s\n", d.operator.logPath)
+		fmt.Fprintf(os.Stderr, "demo: operator log: %s\n", d.operator.LogPath)
 	}
 	if d.cluster != nil {
 		fmt.Fprintf(os.Stderr, "demo: cluster component logs: %s\n", filepath.Join(d.cluster.Dir(), "logs"))

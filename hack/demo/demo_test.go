@@ -35,7 +35,7 @@ func TestDemo(t *testing.T) {
 		t.Fatal(err)
 	}
 	bin := filepath.Join(t.TempDir(), "demo")
-	if out, err := exec.Command(goTool(), "build", "-o", bin, ".").CombinedOutput(); err != nil {
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("building the demo: %v\n%s", err, out)
 	}
 	args := []string{"--scenario", "head-deleted,delete", "--keep", "--dir", t.TempDir(), "--timeout", "10m"}
@@ -49,7 +49,7 @@ func TestDemo(t *testing.T) {
 	addrs := []string{ // the API server, redis-server and the operator's metrics
 		findAddr(t, text, `API https://(127\.0\.0\.1:\d+)`),
 		findAddr(t, text, `listening on (127\.0\.0\.1:\d+)`),
-		findAddr(t, text, `metrics on http://(127\.0\.0\.1:\d+)`),
+		findAddr(t, text, `metrics on https://(127\.0\.0\.1:\d+)`),
 	}
 	for _, addr := range addrs {
 		if !listening(addr) {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	goredis "github.com/redis/go-redis/v9"
 
@@ -45,39 +44,15 @@ func seedGCSKeys(ctx context.Context, c *goredis.Client, namespace string) (int,
 	return len(gcsTables) + 1, nil
 }
 
-// countGCSKeys counts a namespace's keys with SCAN MATCH RAY<namespace>@*,
-// the same selection the operator's clean-up deletes.
+// countGCSKeys counts a namespace's keys with the operator's own selection
+// (rayredis.NamespaceKeys), the keys its clean-up deletes.
 func countGCSKeys(ctx context.Context, c *goredis.Client, namespace string) (int, error) {
-	pattern := "RAY" + escapeGlob(namespace) + "@*"
-	seen := map[string]bool{}
-	var cursor uint64
-	for {
-		keys, next, err := c.Scan(ctx, cursor, pattern, 1000).Result()
-		if err != nil {
-			return 0, fmt.Errorf("scanning %s: %w", pattern, err)
-		}
-		for _, k := range keys {
-			seen[k] = true
-		}
-		if next == 0 {
-			return len(seen), nil
-		}
-		cursor = next
+	keys, err := rayredis.NamespaceKeys(ctx, c, namespace)
+	if err != nil {
+		return 0, fmt.Errorf("listing the keys of namespace %s: %w", namespace, err)
 	}
+	return len(keys), nil
 }
 
 // gcsKey is Ray's key of one GCS table.
 func gcsKey(namespace, table string) string { return "RAY" + namespace + "@" + table }
-
-// escapeGlob escapes Redis glob characters, as Ray does for its own SCAN,
-// so that a namespace matches only itself.
-func escapeGlob(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if strings.ContainsRune(`[]-?*^\`, r) {
-			b.WriteByte('\\')
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}

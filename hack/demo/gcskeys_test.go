@@ -8,21 +8,6 @@ import (
 	"github.com/ray-ha-operator/ray-ha-operator/test/redisserver"
 )
 
-func TestEscapeGlob(t *testing.T) {
-	tests := map[string]struct{ in, want string }{
-		"uid":      {in: "864b004c-6305", want: `864b004c\-6305`},
-		"specials": {in: `a*b?[c]^\`, want: `a\*b\?\[c\]\^\\`},
-		"plain":    {in: "demo", want: "demo"},
-	}
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			if got := escapeGlob(tc.in); got != tc.want {
-				t.Errorf("escapeGlob(%q) = %q, want %q", tc.in, got, tc.want)
-			}
-		})
-	}
-}
-
 // TestSeedAndCountAgainstTheOperatorsCleanup writes the stand-in keys to a
 // real redis-server and checks that the operator's own clean-up deletes
 // exactly what the demo counts: the demo's claim "0 keys left" then means

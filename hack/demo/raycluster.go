@@ -8,11 +8,11 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	rayv1 "github.com/ray-ha-operator/ray-ha-operator/api/v1"
+	"github.com/ray-ha-operator/ray-ha-operator/test/harness"
 )
 
 // readyBound is how long a new RayCluster may take to become ready. On the
@@ -41,17 +41,15 @@ func (d *demo) createRayCluster(ctx context.Context) error {
 // waitClusterReady waits for state ready and a Ready head.
 func (d *demo) waitClusterReady(ctx context.Context, bound time.Duration) (*rayv1.RayCluster, error) {
 	var rc rayv1.RayCluster
-	err := poll(ctx, "RayCluster "+d.rayCluster.String()+" ready", bound, func(ctx context.Context) (bool, error) {
-		if err := d.operator.checkRunning(); err != nil {
-			return false, err
-		}
+	_, err := harness.Wait(ctx, bound, "RayCluster "+d.rayCluster.String()+" ready", d.operator.While(func(ctx context.Context) (bool, string, error) {
 		if err := d.k8s.Get(ctx, d.rayCluster, &rc); err != nil {
-			return false, err
+			return false, err.Error(), nil
 		}
-		return rc.Status.State == rayv1.ClusterStateReady && conditionTrue(&rc, rayv1.HeadPodReady), nil
-	})
+		done := rc.Status.State == rayv1.ClusterStateReady && harness.ConditionIs(&rc, rayv1.HeadPodReady, metav1.ConditionTrue)
+		return done, fmt.Sprintf("state %q", rc.Status.State), nil
+	}))
 	if err != nil {
-		return nil, fmt.Errorf("%w\nits status conditions:\n%s%s\noperator log: %s", err, describeConditions(&rc), missingHooksHint(&rc), d.operator.logPath)
+		return nil, fmt.Errorf("%w\nits status conditions:\n%s%s\noperator log: %s", err, describeConditions(&rc), missingHooksHint(&rc), d.operator.LogPath)
 	}
 	return &rc, nil
 }
@@ -60,7 +58,7 @@ func (d *demo) waitClusterReady(ctx context.Context, bound time.Duration) (*rayv
 // the chart was applied, but nothing reports the head, so the operator
 // binary runs without the RayCluster hooks.
 func missingHooksHint(rc *rayv1.RayCluster) string {
-	if condition(rc, rayv1.Deployed) == nil || condition(rc, rayv1.HeadPodReady) != nil || condition(rc, rayv1.HeadRecovering) != nil {
+	if harness.FindCondition(rc, rayv1.Deployed) == nil || harness.FindCondition(rc, rayv1.HeadPodReady) != nil || harness.FindCondition(rc, rayv1.HeadRecovering) != nil {
 		return ""
 	}
 	return "\nthe chart is deployed but no head condition (HeadPodReady, HeadRecovering) is ever set:" +
@@ -121,14 +119,6 @@ func (d *demo) podNode(ctx context.Context, name string) string {
 		return "-"
 	}
 	return orDash(pod.Spec.NodeName)
-}
-
-func conditionTrue(rc *rayv1.RayCluster, t rayv1.RayClusterConditionType) bool {
-	return meta.IsStatusConditionTrue(rc.Status.Conditions, string(t))
-}
-
-func condition(rc *rayv1.RayCluster, t rayv1.RayClusterConditionType) *metav1.Condition {
-	return meta.FindStatusCondition(rc.Status.Conditions, string(t))
 }
 
 func orDash(s string) string {

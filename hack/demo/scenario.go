@@ -9,10 +9,12 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	rayv1 "github.com/ray-ha-operator/ray-ha-operator/api/v1"
+	"github.com/ray-ha-operator/ray-ha-operator/test/harness"
 )
 
 // runScenario runs one scenario. An error means the demo itself could not
@@ -51,7 +53,7 @@ func (d *demo) failedBefore() bool {
 type headBaseline struct {
 	pod        corev1.Pod
 	recoveries int32
-	metrics    map[string]recoveryStats
+	metrics    map[string]harness.Observations
 	events     map[types.UID]bool
 }
 
@@ -68,7 +70,7 @@ func (d *demo) baseline(ctx context.Context) (headBaseline, error) {
 	if err := d.k8s.Get(ctx, d.headPodKey(&rc), &b.pod); err != nil {
 		return b, fmt.Errorf("reading the head pod of %s: %w", d.rayCluster, err)
 	}
-	b.metrics, _ = d.metrics.recoveries(ctx) // compared after recovery; a failed scrape is noted then
+	b.metrics, _ = d.recoveries(ctx) // compared after recovery; a failed scrape is noted then
 	b.events = d.knownEvents(ctx)
 	return b, nil
 }
@@ -96,26 +98,24 @@ type headRecovery struct {
 // and a new head pod is Ready, or the bound passes.
 func (d *demo) waitHeadRecovered(ctx context.Context, t0 time.Time, before headBaseline, bound time.Duration) (headRecovery, error) {
 	h := headRecovery{detected: -1}
-	err := poll(ctx, "the head of "+d.rayCluster.String()+" to recover", bound, func(ctx context.Context) (bool, error) {
-		if err := d.operator.checkRunning(); err != nil {
-			return false, err
-		}
+	_, err := harness.Wait(ctx, bound, "the head of "+d.rayCluster.String()+" to recover", d.operator.While(func(ctx context.Context) (bool, string, error) {
 		if err := d.k8s.Get(ctx, d.rayCluster, &h.rc); err != nil {
-			return false, err
+			return false, err.Error(), nil
 		}
-		if h.detected < 0 && conditionTrue(&h.rc, rayv1.HeadRecovering) {
+		if h.detected < 0 && harness.ConditionIs(&h.rc, rayv1.HeadRecovering, metav1.ConditionTrue) {
 			h.detected = time.Since(t0)
 		}
 		if !recordedRecovery(&h.rc, before.recoveries) {
-			return false, nil
+			return false, fmt.Sprintf("recovery %+v, conditions %s", h.rc.Status.Recovery, harness.ConditionSummary(&h.rc)), nil
 		}
 		if err := d.k8s.Get(ctx, d.headPodKey(&h.rc), &h.pod); err != nil {
-			return false, client.IgnoreNotFound(err)
+			return false, err.Error(), nil
 		}
-		return h.pod.UID != before.pod.UID && podReady(&h.pod), nil
-	})
+		done := h.pod.UID != before.pod.UID && h.pod.DeletionTimestamp == nil && harness.PodReady(&h.pod)
+		return done, fmt.Sprintf("head pod %s (uid %s) phase %s", h.pod.Name, shortUID(h.pod.UID), h.pod.Status.Phase), nil
+	}))
 	h.wall = time.Since(t0)
-	if err != nil && (ctx.Err() != nil || d.operator.exited()) {
+	if err != nil && (ctx.Err() != nil || d.operator.Exited()) {
 		return h, err // interrupted, out of time or no operator: the demo stops
 	}
 	h.recovered = err == nil
@@ -131,7 +131,7 @@ func (d *demo) waitHeadRecovered(ctx context.Context, t0 time.Time, before headB
 func recordedRecovery(rc *rayv1.RayCluster, before int32) bool {
 	r := rc.Status.Recovery
 	return r != nil && r.Count > before &&
-		conditionTrue(rc, rayv1.HeadPodReady) && !conditionTrue(rc, rayv1.HeadRecovering)
+		harness.ConditionIs(rc, rayv1.HeadPodReady, metav1.ConditionTrue) && !harness.ConditionIs(rc, rayv1.HeadRecovering, metav1.ConditionTrue)
 }
 
 // detectedFromStatus falls back on status.recovery.lastFailureTime when a
@@ -142,18 +142,6 @@ func detectedFromStatus(rc *rayv1.RayCluster, t0 time.Time) time.Duration {
 		return -1
 	}
 	return max(r.LastFailureTime.Time.Sub(t0), 0)
-}
-
-func podReady(pod *corev1.Pod) bool {
-	if pod.DeletionTimestamp != nil {
-		return false
-	}
-	for _, c := range pod.Status.Conditions {
-		if c.Type == corev1.PodReady {
-			return c.Status == corev1.ConditionTrue
-		}
-	}
-	return false
 }
 
 // recordHeadOutcome fills the result from what was seen and from the
@@ -167,7 +155,7 @@ func (d *demo) recordHeadOutcome(ctx context.Context, r *result, h headRecovery,
 	if !h.recovered {
 		r.outcome = fmt.Sprintf("NOT recovered within %s", bound)
 		r.note("status now: state %q; conditions:\n%s", h.rc.Status.State, describeConditions(&h.rc))
-		r.note("operator log: %s", d.operator.logPath)
+		r.note("operator log: %s", d.operator.LogPath)
 		return
 	}
 	r.ok, r.outcome = true, outcomeHeadRecovered
@@ -177,17 +165,17 @@ func (d *demo) recordHeadOutcome(ctx context.Context, r *result, h headRecovery,
 }
 
 // noteMetrics adds the recovery histogram's change since the baseline.
-func (d *demo) noteMetrics(ctx context.Context, r *result, before map[string]recoveryStats) {
-	after, err := d.metrics.recoveries(ctx)
+func (d *demo) noteMetrics(ctx context.Context, r *result, before map[string]harness.Observations) {
+	after, err := d.recoveries(ctx)
 	if err != nil {
 		r.note("operator metrics: %v", err)
 		return
 	}
 	var lines []string
 	for reason, s := range after {
-		delta := s.minus(before[reason])
-		if delta.count > 0 {
-			lines = append(lines, fmt.Sprintf(`rayha_head_recovery_seconds{reason=%q}: +%.0f recovery, %.2fs`, reason, delta.count, delta.sum))
+		delta := s.Minus(before[reason])
+		if delta.Count > 0 {
+			lines = append(lines, fmt.Sprintf(`rayha_head_recovery_seconds{reason=%q}: +%d recovery, %.2fs`, reason, delta.Count, delta.Sum))
 		}
 	}
 	if len(lines) == 0 {

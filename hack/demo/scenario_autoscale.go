@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	rayv1 "github.com/ray-ha-operator/ray-ha-operator/api/v1"
+	"github.com/ray-ha-operator/ray-ha-operator/test/harness"
 )
 
 // autoscaleBound is how long each step of the autoscale scenario may take:
@@ -108,19 +109,18 @@ func (d *demo) runningWorkers(ctx context.Context, group string) ([]corev1.Pod, 
 // group exists.
 func (d *demo) waitWorkers(ctx context.Context, group string, n int) ([]corev1.Pod, error) {
 	var got []corev1.Pod
-	err := poll(ctx, fmt.Sprintf("%d workers in group %s", n, group), autoscaleBound, func(ctx context.Context) (bool, error) {
-		if err := d.operator.checkRunning(); err != nil {
-			return false, err
-		}
+	_, err := harness.Wait(ctx, autoscaleBound, fmt.Sprintf("%d workers in group %s", n, group), d.operator.While(func(ctx context.Context) (bool, string, error) {
 		var all corev1.PodList
 		if err := d.k8s.List(ctx, &all, client.InNamespace(d.rayCluster.Namespace),
 			client.MatchingLabels{"ray.io/cluster": d.rayCluster.Name, "ray.io/group": group}); err != nil {
-			return false, err
+			return false, err.Error(), nil
 		}
 		var err error
-		got, err = d.runningWorkers(ctx, group)
-		return len(got) == n && len(all.Items) == n, err
-	})
+		if got, err = d.runningWorkers(ctx, group); err != nil {
+			return false, err.Error(), nil
+		}
+		return len(got) == n && len(all.Items) == n, fmt.Sprintf("%d running of %d pods", len(got), len(all.Items)), nil
+	}))
 	return got, err
 }
 

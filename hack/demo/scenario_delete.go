@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	rayv1 "github.com/ray-ha-operator/ray-ha-operator/api/v1"
+	"github.com/ray-ha-operator/ray-ha-operator/test/harness"
 )
 
 // deleteMargin is added to the clean-up bound (ray.io/gcs-ft-deletion-timeout)
@@ -47,7 +48,7 @@ func (d *demo) deleteCluster(ctx context.Context) (result, error) {
 	r := result{scenario: scenarioDelete, what: "RayCluster deleted; release uninstalled, GCS keys removed", detected: headGone, wall: -1}
 	if gone < 0 {
 		r.outcome = fmt.Sprintf("NOT gone within %s", bound)
-		r.note("operator log: %s", d.operator.logPath)
+		r.note("operator log: %s", d.operator.LogPath)
 	} else {
 		r.recovered = roundDuration(gone).String() + " (finalizer)"
 	}
@@ -85,10 +86,7 @@ func (d *demo) seedKeys(ctx context.Context, rdb *goredis.Client) (int, error) {
 // gone; each duration is negative when not reached within the bound.
 func (d *demo) waitClusterGone(ctx context.Context, t0 time.Time, head client.ObjectKey, bound time.Duration) (headGone, gone time.Duration, err error) {
 	headGone, gone = -1, -1
-	err = poll(ctx, "RayCluster "+d.rayCluster.String()+" to be gone", bound, func(ctx context.Context) (bool, error) {
-		if err := d.operator.checkRunning(); err != nil {
-			return false, err
-		}
+	_, err = harness.Wait(ctx, bound, "RayCluster "+d.rayCluster.String()+" to be gone", d.operator.While(func(ctx context.Context) (bool, string, error) {
 		if headGone < 0 {
 			var pod corev1.Pod
 			if err := d.k8s.Get(ctx, head, &pod); isGone(err) {
@@ -99,11 +97,14 @@ func (d *demo) waitClusterGone(ctx context.Context, t0 time.Time, head client.Ob
 		err := d.k8s.Get(ctx, d.rayCluster, &rc)
 		if isGone(err) {
 			gone = time.Since(t0)
-			return true, nil
+			return true, "", nil
 		}
-		return false, err
-	})
-	if err != nil && (ctx.Err() != nil || d.operator.exited()) {
+		if err != nil {
+			return false, err.Error(), nil
+		}
+		return false, fmt.Sprintf("RayCluster still there (finalizers %v)", rc.Finalizers), nil
+	}))
+	if err != nil && (ctx.Err() != nil || d.operator.Exited()) {
 		return headGone, gone, err
 	}
 	return headGone, gone, nil

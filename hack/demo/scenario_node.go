@@ -5,9 +5,8 @@ import (
 	"fmt"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
-	"sigs.k8s.io/controller-runtime/pkg/client"
-
+	"github.com/ray-ha-operator/ray-ha-operator/test/harness"
+	"github.com/ray-ha-operator/ray-ha-operator/test/harness/simenv"
 	"github.com/ray-ha-operator/ray-ha-operator/test/simcluster"
 )
 
@@ -57,13 +56,7 @@ func (d *demo) nodeLost(ctx context.Context) (result, error) {
 func (d *demo) watchNodeNotReady(ctx context.Context, name string, t0 time.Time) <-chan time.Duration {
 	ch := make(chan time.Duration, 1)
 	go func() {
-		err := poll(ctx, "node "+name+" NotReady", d.nodeLostBound(), func(ctx context.Context) (bool, error) {
-			var node corev1.Node
-			if err := d.k8s.Get(ctx, client.ObjectKey{Name: name}, &node); err != nil {
-				return false, err
-			}
-			return !simcluster.NodeReady(&node), nil
-		})
+		_, err := harness.Wait(ctx, d.nodeLostBound(), "node "+name+" NotReady", simenv.NodeNotReady(d.k8s, name))
 		if err != nil {
 			ch <- -1
 			return
@@ -101,14 +94,7 @@ func (d *demo) restoreNode(ctx context.Context, r *result, name string) error {
 	if err := d.cluster.RestartNode(name); err != nil {
 		return fmt.Errorf("restarting node %s: %w", name, err)
 	}
-	err := poll(ctx, "node "+name+" Ready again", 60*time.Second, func(ctx context.Context) (bool, error) {
-		var node corev1.Node
-		if err := d.k8s.Get(ctx, client.ObjectKey{Name: name}, &node); err != nil {
-			return false, err
-		}
-		return simcluster.NodeReady(&node), nil
-	})
-	if err != nil {
+	if _, err := harness.Wait(ctx, 60*time.Second, "node "+name+" Ready again", simenv.NodeReady(d.k8s, name)); err != nil {
 		return err
 	}
 	r.note("afterwards %s was powered on again and is Ready", name)

@@ -65,6 +65,13 @@ func checkNamespace(namespace string) error {
 	return nil
 }
 
+// NamespaceKeys lists a storage namespace's Ray >= 2.38 keys, the ones the
+// clean-up deletes (SCAN MATCH RAY<namespace>@*, glob characters escaped),
+// so that a check of what is left selects exactly what the clean-up does.
+func NamespaceKeys(ctx context.Context, client *goredis.Client, namespace string) ([]string, error) {
+	return scanKeys(ctx, client, keyPattern(namespace))
+}
+
 // keyPattern is the SCAN MATCH pattern for a namespace's Ray >= 2.38 keys.
 func keyPattern(namespace string) string {
 	return "RAY" + escapeGlob(namespace) + keySeparator + "*"

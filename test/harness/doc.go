@@ -22,6 +22,13 @@ Copyright 2026 The ray-ha-operator Authors.
 //   - The operator binary: Binaries starts processes of the binary built
 //     from main.go, one log each, and logs the last two when the test
 //     fails; WriteKubeconfig points them at an envtest API server.
+//     Programs that are not tests (the demo) start it with
+//     StartOperatorProcess: endpoints on free ports, ready when /readyz
+//     answers, and While ends a wait at once when the operator exits.
+//   - Metrics: ScrapeMetrics reads /metrics over HTTPS with a bearer token,
+//     as the operator serves it by default (--metrics-secure);
+//     HistogramByLabel reads a histogram's Observations from scraped or
+//     gathered families.
 //
 // Ports come from test/freeport. Package simenv adds the simulated cluster
 // with the operator in the test process (wired by internal/operator.New,

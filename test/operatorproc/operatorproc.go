@@ -1,6 +1,7 @@
 package operatorproc
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -22,7 +23,7 @@ func Build(t testing.TB, dir string) string {
 	t.Helper()
 	bin := filepath.Join(dir, "ray-ha-operator")
 	began := time.Now()
-	if err := build(bin); err != nil {
+	if err := build(context.Background(), bin); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("built the operator in %s", time.Since(began).Round(time.Millisecond))
@@ -56,7 +57,7 @@ func Shared(t testing.TB) string {
 		}
 		began := time.Now()
 		tmp := filepath.Join(dir, fmt.Sprintf(".ray-ha-operator-%d", os.Getpid()))
-		if shared.err = build(tmp); shared.err != nil {
+		if shared.err = build(context.Background(), tmp); shared.err != nil {
 			return
 		}
 		// Renaming over a binary another test process runs is safe: that
@@ -74,12 +75,16 @@ func Shared(t testing.TB) string {
 	return shared.bin
 }
 
-func build(out string) error {
+// BuildTo compiles the operator into out, as `make build` does, for
+// programs that are not tests (the demo); ctx ends the build early.
+func BuildTo(ctx context.Context, out string) error { return build(ctx, out) }
+
+func build(ctx context.Context, out string) error {
 	root, err := testbin.ModuleRoot()
 	if err != nil {
 		return err
 	}
-	cmd := exec.Command("go", "build", "-o", out, ".")
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, ".")
 	cmd.Dir = root
 	// Static, as the image builds it.
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
@@ -106,6 +111,10 @@ type Options struct {
 	// looked up; empty: the module root (the source tree's watches.yaml and
 	// chart). A test of a built image sets the image's WORKDIR.
 	Dir string
+	// OwnProcessGroup puts the process in a process group of its own, so
+	// that a Ctrl-C on the terminal reaches only the program that started
+	// it, which then stops it in order (the demo).
+	OwnProcessGroup bool
 }
 
 // Process is one running operator.
@@ -122,7 +131,7 @@ type Process struct {
 // ended before).
 func Start(t testing.TB, o Options) *Process {
 	t.Helper()
-	p, err := start(t.TempDir(), o)
+	p, err := StartProcess(t.TempDir(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +139,9 @@ func Start(t testing.TB, o Options) *Process {
 	return p
 }
 
-func start(home string, o Options) (*Process, error) {
+// StartProcess is Start for programs that are not tests (the demo): home
+// is the process's private HOME, and the caller stops the process.
+func StartProcess(home string, o Options) (*Process, error) {
 	root, err := testbin.ModuleRoot()
 	if err != nil {
 		return nil, err
@@ -153,7 +164,7 @@ func start(home string, o Options) (*Process, error) {
 		"HELM_DATA_HOME="+filepath.Join(home, "data"))
 	cmd.Env = append(cmd.Env, o.Env...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: o.OwnProcessGroup}
 	if err := cmd.Start(); err != nil {
 		logFile.Close()
 		return nil, fmt.Errorf("starting the operator: %w", err)

@@ -9,10 +9,12 @@ import (
 	"slices"
 	"testing"
 
+	dto "github.com/prometheus/client_model/go"
 	eventsv1 "k8s.io/api/events/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/ray-ha-operator/ray-ha-operator/internal/raycluster"
+	"github.com/ray-ha-operator/ray-ha-operator/test/harness"
 )
 
 // RecoveryObservations scrapes the operator's registry: how many recoveries
@@ -23,27 +25,15 @@ func (e *Env) RecoveryObservations(t *testing.T) map[string]Observations {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := map[string]Observations{}
+	byName := map[string]*dto.MetricFamily{}
 	for _, f := range families {
-		if f.GetName() != raycluster.MetricHeadRecoverySeconds {
-			continue
-		}
-		for _, m := range f.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if l.GetName() == "reason" {
-					out[l.GetValue()] = Observations{Count: m.GetHistogram().GetSampleCount(), Sum: m.GetHistogram().GetSampleSum()}
-				}
-			}
-		}
+		byName[f.GetName()] = f
 	}
-	return out
+	return harness.HistogramByLabel(byName, raycluster.MetricHeadRecoverySeconds, "reason")
 }
 
 // Observations are a histogram's sample count and sum.
-type Observations struct {
-	Count uint64
-	Sum   float64
-}
+type Observations = harness.Observations
 
 // ReplacementCounts scrapes the forced-replacement counter, by reason.
 func (e *Env) ReplacementCounts(t *testing.T) map[string]float64 {
