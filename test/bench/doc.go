@@ -9,9 +9,10 @@ Copyright 2026 The ray-ha-operator Authors.
 // cmd/bench, which prints tables and writes docs/benchmarks.md (the
 // operator sections) and docs/benchmarks.json.
 //
-// The operator runs in the bench's own process, built by
-// operator.SetupRayCluster exactly as main.go builds it, with a transport
-// that counts its API requests by verb and resource. Its memory and CPU are
+// The operator runs in the bench's own process, built by operator.New
+// from main.go's defaults and the repository's watches.yaml
+// (simenv.RunOperator), with a transport that counts its API requests by
+// verb and resource. Its memory and CPU are
 // therefore the process's, which also holds the bench's driver (a client
 // and a few watches); the report says so.
 //

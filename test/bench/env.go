@@ -15,7 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
-	"github.com/ray-ha-operator/ray-ha-operator/test/e2e"
+	"github.com/ray-ha-operator/ray-ha-operator/test/harness"
 	"github.com/ray-ha-operator/ray-ha-operator/test/redisserver"
 	"github.com/ray-ha-operator/ray-ha-operator/test/simcluster"
 	"github.com/ray-ha-operator/ray-ha-operator/test/testbin"
@@ -66,7 +66,7 @@ func (e *env) prepare() error {
 	}); err != nil {
 		return fmt.Errorf("installing the RayCluster CRD: %w", err)
 	}
-	if e.client, err = client.NewWithWatch(cfg, client.Options{Scheme: e2e.Scheme()}); err != nil {
+	if e.client, err = client.NewWithWatch(cfg, client.Options{Scheme: harness.Scheme()}); err != nil {
 		return fmt.Errorf("creating the bench client: %w", err)
 	}
 	redisDir := filepath.Join(e.dir, "redis")

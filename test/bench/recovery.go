@@ -18,7 +18,7 @@ import (
 
 	rayv1 "github.com/ray-ha-operator/ray-ha-operator/api/v1"
 	"github.com/ray-ha-operator/ray-ha-operator/internal/raycluster"
-	"github.com/ray-ha-operator/ray-ha-operator/test/e2e"
+	"github.com/ray-ha-operator/ray-ha-operator/test/harness"
 	"github.com/ray-ha-operator/ray-ha-operator/test/simcluster"
 )
 
@@ -78,9 +78,14 @@ func runMode(ctx context.Context, e *env, cfg Config, m *mode) (ModeResult, erro
 	if err := e.namespace(ctx, ns); err != nil {
 		return ModeResult{}, err
 	}
+	// The kubelet for the heads of the modes that write pod status: a
+	// bound, pending head becomes Running and Ready as quickly as kwok's
+	// fast stage makes the other pods. A failed write is retried on its
+	// next pass.
 	kctx, stopKubelet := context.WithCancel(ctx)
-	defer stopKubelet()
-	startKubelet(kctx, e.client, ns)
+	kubelet := make(chan struct{})
+	go func() { defer close(kubelet); harness.RunKubelet(kctx, e.client, ns, nil) }()
+	defer func() { stopKubelet(); <-kubelet }()
 	samples := map[string][]time.Duration{}
 	for i := 0; i < cfg.Runs; i++ {
 		got, err := runOnce(ctx, e, cfg, m, ns, fmt.Sprintf("rc-%d", i))
@@ -98,7 +103,7 @@ func runMode(ctx context.Context, e *env, cfg Config, m *mode) (ModeResult, erro
 // runOnce creates a cluster, waits for it, fails its head and measures the
 // milestones, then removes the cluster.
 func runOnce(ctx context.Context, e *env, cfg Config, m *mode, ns, name string) (map[string]time.Duration, error) {
-	rc := e2e.NewRayCluster(ns, name, e2e.ClusterOptions{
+	rc := harness.NewRayCluster(ns, name, harness.ClusterOptions{
 		RedisAddress: e.redis.Addr(), Workers: 1, HeadStatusByTest: m.StatusByTest, Annotations: modeAnnotations(m, cfg),
 	})
 	if err := e.client.Create(ctx, rc); err != nil {
@@ -147,22 +152,20 @@ func seconds(d time.Duration) string { return strconv.Itoa(int(d / time.Second))
 // waitRecovered waits until the head is Ready again and the operator has
 // recorded the recovery, and returns the timeline.
 func waitRecovered(ctx context.Context, tl *timeline, m *mode, r *recoveryRun) ([]observed, error) {
-	deadline := time.Now().Add(recoveryTimeout)
-	for time.Now().Before(deadline) {
-		events := tl.snapshot()
-		detected := firstAfter(events, r.injected, recovering(r.name, metav1.ConditionTrue))
-		ready := headReadyAt(m, r, events)
-		if !detected.IsZero() && !ready.IsZero() &&
-			!firstAfter(events, detected, recovering(r.name, metav1.ConditionFalse)).IsZero() {
-			return events, nil
-		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
+	var events []observed
+	_, err := harness.Wait(ctx, recoveryTimeout, fmt.Sprintf("RayCluster %s/%s: a recovered head", r.ns, r.name),
+		func(context.Context) (bool, string, error) {
+			events = tl.snapshot()
+			detected := firstAfter(events, r.injected, recovering(r.name, metav1.ConditionTrue))
+			ready := headReadyAt(m, r, events)
+			recorded := !detected.IsZero() && !firstAfter(events, detected, recovering(r.name, metav1.ConditionFalse)).IsZero()
+			return !detected.IsZero() && !ready.IsZero() && recorded,
+				fmt.Sprintf("HeadRecovering True seen %t, head Ready again %t, HeadRecovering False after %t", !detected.IsZero(), !ready.IsZero(), recorded), nil
+		})
+	if err != nil {
+		return nil, err
 	}
-	return nil, fmt.Errorf("RayCluster %s/%s: no recovered head within %s", r.ns, r.name, recoveryTimeout)
+	return events, nil
 }
 
 // headReadyAt is when a head was Ready again after the failure; zero when
@@ -269,7 +272,7 @@ func (e *env) waitClusterReady(ctx context.Context, ns, name string, timeout tim
 		if err == nil && rc.Status.State == rayv1.ClusterStateReady {
 			head := &corev1.Pod{}
 			key := types.NamespacedName{Namespace: ns, Name: raycluster.HeadPodName(name)}
-			if err := e.client.Get(ctx, key, head); err == nil && podReady(head) {
+			if err := e.client.Get(ctx, key, head); err == nil && harness.PodReady(head) {
 				return head, nil
 			}
 		}

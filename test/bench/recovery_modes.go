@@ -13,7 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/ray-ha-operator/ray-ha-operator/test/e2e"
+	"github.com/ray-ha-operator/ray-ha-operator/test/harness"
 )
 
 // mode is one head failure: how to cause it, and which of its milestones
@@ -88,7 +88,7 @@ func deleteHead(ctx context.Context, r *recoveryRun) error {
 }
 
 func failHead(ctx context.Context, r *recoveryRun) error {
-	if err := e2e.SetFailed(ctx, r.env.client, r.old.DeepCopy()); err != nil {
+	if err := harness.SetFailed(ctx, r.env.client, r.old.DeepCopy()); err != nil {
 		return fmt.Errorf("marking head pod %s/%s Failed: %w", r.ns, r.old.Name, err)
 	}
 	r.written = time.Now()
@@ -99,7 +99,7 @@ func failHead(ctx context.Context, r *recoveryRun) error {
 // the kubelet's in-place restart.
 func exitContainer(ctx context.Context, r *recoveryRun) error {
 	p := r.old.DeepCopy()
-	if err := e2e.SetContainerExited(ctx, r.env.client, p); err != nil {
+	if err := harness.SetContainerExited(ctx, r.env.client, p); err != nil {
 		return fmt.Errorf("exiting the Ray container of %s/%s: %w", r.ns, p.Name, err)
 	}
 	r.written = time.Now()
@@ -107,7 +107,7 @@ func exitContainer(ctx context.Context, r *recoveryRun) error {
 	if err := r.env.client.Get(ctx, client.ObjectKeyFromObject(p), p); err != nil {
 		return fmt.Errorf("reading head pod %s/%s: %w", r.ns, p.Name, err)
 	}
-	if err := e2e.SetRunningReady(ctx, r.env.client, p); err != nil {
+	if err := harness.SetRunningReady(ctx, r.env.client, p); err != nil {
 		return fmt.Errorf("restarting the Ray container of %s/%s: %w", r.ns, p.Name, err)
 	}
 	return nil
@@ -137,7 +137,7 @@ func oldHeadFailed(r *recoveryRun, events []observed) time.Time {
 }
 
 func oldHeadNotReady(r *recoveryRun, events []observed) time.Time {
-	return firstAfter(events, r.injected, oldHead(r, func(p *corev1.Pod) bool { return !podReady(p) }))
+	return firstAfter(events, r.injected, oldHead(r, func(p *corev1.Pod) bool { return !harness.PodReady(p) }))
 }
 
 func killedNodeNotReady(r *recoveryRun, events []observed) time.Time {

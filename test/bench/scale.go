@@ -19,7 +19,7 @@ import (
 
 	rayv1 "github.com/ray-ha-operator/ray-ha-operator/api/v1"
 	"github.com/ray-ha-operator/ray-ha-operator/internal/raycluster"
-	"github.com/ray-ha-operator/ray-ha-operator/test/e2e"
+	"github.com/ray-ha-operator/ray-ha-operator/test/harness"
 )
 
 // ScaleResult is one stage of the scale phase: K RayClusters of one head
@@ -107,7 +107,7 @@ func scaleStage(ctx context.Context, e *env, op *runningOperator, ns string, k i
 	sampler := startPeakSampler(250 * time.Millisecond)
 	reqBefore, before, start := op.requests.snapshot(), readUsage(), time.Now()
 	for i := 0; i < k; i++ {
-		rc := e2e.NewRayCluster(ns, fmt.Sprintf("rc-%04d", i), e2e.ClusterOptions{RedisAddress: e.redis.Addr(), Workers: 2})
+		rc := harness.NewRayCluster(ns, fmt.Sprintf("rc-%04d", i), harness.ClusterOptions{RedisAddress: e.redis.Addr(), Workers: 2})
 		if err := e.client.Create(ctx, rc); err != nil {
 			sampler.stop()
 			return ScaleResult{}, fmt.Errorf("creating RayCluster %s/%s: %w", ns, rc.Name, err)

@@ -15,7 +15,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	rayv1 "github.com/ray-ha-operator/ray-ha-operator/api/v1"
-	"github.com/ray-ha-operator/ray-ha-operator/test/e2e"
+	"github.com/ray-ha-operator/ray-ha-operator/test/harness"
 )
 
 // SteadyResult is the cost of reconciling one unchanged RayCluster.
@@ -58,7 +58,7 @@ func runSteady(ctx context.Context, e *env, cfg Config, logDir string) ([]Steady
 			return out, err
 		}
 		if i == 0 {
-			rc := e2e.NewRayCluster(ns, name, e2e.ClusterOptions{RedisAddress: e.redis.Addr(), Workers: 2})
+			rc := harness.NewRayCluster(ns, name, harness.ClusterOptions{RedisAddress: e.redis.Addr(), Workers: 2})
 			if err := e.client.Create(ctx, rc); err != nil {
 				op.stop()
 				return out, fmt.Errorf("creating RayCluster %s/%s: %w", ns, name, err)

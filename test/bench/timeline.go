@@ -18,6 +18,7 @@ import (
 
 	rayv1 "github.com/ray-ha-operator/ray-ha-operator/api/v1"
 	"github.com/ray-ha-operator/ray-ha-operator/internal/raycluster"
+	"github.com/ray-ha-operator/ray-ha-operator/test/harness"
 )
 
 // observed is one watch event with the moment the bench received it. Watch
@@ -154,7 +155,7 @@ func headReady(cluster string, old types.UID, sameOK bool) func(observed) bool {
 	return func(e observed) bool {
 		p := head(e)
 		return p != nil && (sameOK || p.UID != old) && e.Type != watch.Deleted &&
-			p.DeletionTimestamp == nil && podReady(p)
+			p.DeletionTimestamp == nil && harness.PodReady(p)
 	}
 }
 
@@ -186,13 +187,4 @@ func nodeLost(node string) func(observed) bool {
 		}
 		return false
 	}
-}
-
-func podReady(p *corev1.Pod) bool {
-	for _, c := range p.Status.Conditions {
-		if c.Type == corev1.PodReady {
-			return c.Status == corev1.ConditionTrue
-		}
-	}
-	return false
 }

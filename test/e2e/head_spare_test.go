@@ -69,7 +69,7 @@ func spareEnv(t *testing.T, p spareProfile) *Env {
 
 // fullCluster is a RayCluster whose head and one worker each ask for 3 CPUs.
 func fullCluster(ns string, annotations map[string]string) *rayv1.RayCluster {
-	rc := NewRayCluster(ns, "rc", ClusterOptions{Workers: 1, AvoidNode: spareFullNode, WorkerNode: spareFullNode,
+	rc := harness.NewRayCluster(ns, "rc", harness.ClusterOptions{Workers: 1, AvoidNode: spareFullNode, WorkerNode: spareFullNode,
 		Annotations: annotations})
 	cpu := corev1.ResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse(sparePodCPU)}}
 	rc.Spec.HeadGroupSpec.Template.Spec.Containers[0].Resources = cpu

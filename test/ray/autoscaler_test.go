@@ -15,7 +15,8 @@ import (
 	"k8s.io/utils/ptr"
 
 	rayv1 "github.com/ray-ha-operator/ray-ha-operator/api/v1"
-	"github.com/ray-ha-operator/ray-ha-operator/test/e2e"
+	"github.com/ray-ha-operator/ray-ha-operator/test/harness"
+	"github.com/ray-ha-operator/ray-ha-operator/test/harness/simenv"
 	"github.com/ray-ha-operator/ray-ha-operator/test/prockubelet"
 	"github.com/ray-ha-operator/ray-ha-operator/test/ray"
 	"github.com/ray-ha-operator/ray-ha-operator/test/redisserver"
@@ -55,7 +56,7 @@ func TestRayAutoscaler(t *testing.T) {
 	requireAutoscalerHost(t)
 	srv := redisserver.Start(t, redisserver.Options{Password: failoverRedisPassword})
 	began := time.Now()
-	env := e2e.Start(t, e2e.Options{Nodes: 1})
+	env := simenv.Start(t, simenv.Options{Nodes: 1})
 	ctx, cancel := context.WithTimeout(context.Background(), 12*time.Minute)
 	defer cancel()
 	ports, err := ray.FreePorts()
@@ -103,9 +104,9 @@ func TestRayAutoscaler(t *testing.T) {
 	keeper := podByIP(t, watch.live(), keep["node"])
 	idleFrom := lastTaskEnd(burst)
 	watch.resetBounds()
-	waitFor(ctx, t, "idle workers removed", func() (bool, string) {
+	harness.Eventually(t, failoverStepTimeout, "idle workers removed", func(context.Context) (bool, string, error) {
 		l, n := watch.live(), watch.present()
-		return watch.replicas() == 1 && len(l) == 1 && n == 1, fmt.Sprintf("replicas %d, %d live workers, %d present", watch.replicas(), len(l), n)
+		return watch.replicas() == 1 && len(l) == 1 && n == 1, fmt.Sprintf("replicas %d, %d live workers, %d present", watch.replicas(), len(l), n), nil
 	})
 	checkOnlyIdleRemoved(t, watch, keeper, idleFrom, maxWorkers-1)
 	down := ray.NewTimeline(idleFrom)
@@ -117,8 +118,8 @@ func TestRayAutoscaler(t *testing.T) {
 	watch.resetBounds()
 	before := watch.all()
 	pend := run(head.Spec.NodeName, "pend", "2")
-	waitFor(ctx, t, "scale-up to 3 for the pending actors", func() (bool, string) {
-		return watch.replicas() == maxWorkers, fmt.Sprintf("replicas %d", watch.replicas())
+	harness.Eventually(t, failoverStepTimeout, "scale-up to 3 for the pending actors", func(context.Context) (bool, string, error) {
+		return watch.replicas() == maxWorkers, fmt.Sprintf("replicas %d", watch.replicas()), nil
 	})
 	joinedAtKill := len(watch.live()) - 1
 	tl := loseHeadNode(ctx, t, env, nodes, s, head)
@@ -135,9 +136,9 @@ func TestRayAutoscaler(t *testing.T) {
 	}
 	checkActorsOnPods(t, finish["nodes"], newPods)
 	released := time.Now()
-	waitFor(ctx, t, "the new autoscaler removes the released workers", func() (bool, string) {
+	harness.Eventually(t, failoverStepTimeout, "the new autoscaler removes the released workers", func(context.Context) (bool, string, error) {
 		l, n := watch.live(), watch.present()
-		return watch.replicas() == 1 && len(l) == 1 && n == 1, fmt.Sprintf("replicas %d, %d live workers, %d present", watch.replicas(), len(l), n)
+		return watch.replicas() == 1 && len(l) == 1 && n == 1, fmt.Sprintf("replicas %d, %d live workers, %d present", watch.replicas(), len(l), n), nil
 	})
 	checkOnlyIdleRemoved(t, watch, keeper, released, 2)
 	lo, hi, pods = watch.bounds()

@@ -272,20 +272,3 @@ func UnixTime(v any) time.Time {
 	sec := int64(f)
 	return time.Unix(sec, int64((f-float64(sec))*1e9))
 }
-
-// FreePort returns a free TCP port on loopback. Ray reserves 10002-19999
-// for its worker processes by default, so ports there are skipped.
-func FreePort() (int, error) {
-	for range 20 {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return 0, err
-		}
-		port := l.Addr().(*net.TCPAddr).Port
-		_ = l.Close()
-		if port < 10002 || port > 19999 {
-			return port, nil
-		}
-	}
-	return 0, fmt.Errorf("no free port outside Ray's worker port range")
-}

@@ -16,7 +16,7 @@ import (
 
 	rayv1 "github.com/ray-ha-operator/ray-ha-operator/api/v1"
 	"github.com/ray-ha-operator/ray-ha-operator/internal/raycluster"
-	"github.com/ray-ha-operator/ray-ha-operator/test/e2e"
+	"github.com/ray-ha-operator/ray-ha-operator/test/harness/simenv"
 	"github.com/ray-ha-operator/ray-ha-operator/test/prockubelet"
 	"github.com/ray-ha-operator/ray-ha-operator/test/ray"
 )
@@ -128,7 +128,7 @@ type nodeRole struct{ name, role string }
 // startNodes starts one process-kubelet node per role name, each with its
 // folder named after its role (two head nodes: head-0, head-1); each is
 // killed when the test ends.
-func startNodes(t *testing.T, env *e2e.Env, venv ray.Venv, s failoverSpec, roles []nodeRole) map[string]*prockubelet.Kubelet {
+func startNodes(t *testing.T, env *simenv.Env, venv ray.Venv, s failoverSpec, roles []nodeRole) map[string]*prockubelet.Kubelet {
 	t.Helper()
 	nodes := map[string]*prockubelet.Kubelet{}
 	for i, r := range roles {

@@ -20,7 +20,8 @@ import (
 
 	rayv1 "github.com/ray-ha-operator/ray-ha-operator/api/v1"
 	"github.com/ray-ha-operator/ray-ha-operator/internal/raycluster"
-	"github.com/ray-ha-operator/ray-ha-operator/test/e2e"
+	"github.com/ray-ha-operator/ray-ha-operator/test/harness"
+	"github.com/ray-ha-operator/ray-ha-operator/test/harness/simenv"
 	"github.com/ray-ha-operator/ray-ha-operator/test/prockubelet"
 	"github.com/ray-ha-operator/ray-ha-operator/test/ray"
 	"github.com/ray-ha-operator/ray-ha-operator/test/redisserver"
@@ -41,7 +42,7 @@ func TestOperatorFailoverOnLostNode(t *testing.T) {
 	venv := ray.RequireVenv(t)
 	srv := redisserver.Start(t, redisserver.Options{Password: failoverRedisPassword})
 	began := time.Now()
-	env := e2e.Start(t, e2e.Options{Nodes: 1})
+	env := simenv.Start(t, simenv.Options{Nodes: 1})
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	ports, err := ray.FreePorts()
@@ -52,7 +53,7 @@ func TestOperatorFailoverOnLostNode(t *testing.T) {
 	nodes := startNodes(t, env, venv, s, []nodeRole{{"pk-head-a", "head"}, {"pk-head-b", "head"}, {"pk-worker", "worker"}})
 	createPasswordSecret(t, env, s)
 	env.Create(t, s.rayCluster())
-	checkHeadFQDN(ctx, t, env, s)
+	checkHeadFQDN(t, env, s)
 
 	head := env.WaitReady(t, s.ns, s.name, 150*time.Second)
 	worker := workerPod(t, env, s)
@@ -92,7 +93,7 @@ func otherHeadNode(lost string) string {
 
 // loseHeadNode kills the head's node and follows Kubernetes and the
 // operator until a new head runs Ready on the other head node.
-func loseHeadNode(ctx context.Context, t *testing.T, env *e2e.Env, nodes map[string]*prockubelet.Kubelet, s failoverSpec, old *corev1.Pod) *ray.Timeline {
+func loseHeadNode(ctx context.Context, t *testing.T, env *simenv.Env, nodes map[string]*prockubelet.Kubelet, s failoverSpec, old *corev1.Pod) *ray.Timeline {
 	t.Helper()
 	killed := time.Now()
 	if err := nodes[old.Spec.NodeName].Kill(); err != nil {
@@ -101,49 +102,49 @@ func loseHeadNode(ctx context.Context, t *testing.T, env *e2e.Env, nodes map[str
 	tl := ray.NewTimeline(killed)
 	tl.Mark("node's processes gone", time.Now(), "SIGKILL of every process of the node; heartbeats and status writes stopped")
 	cl := env.Client
-	tl.Mark("node NotReady", waitFor(ctx, t, "node "+old.Spec.NodeName+" NotReady", func() (bool, string) {
+	tl.Mark("node NotReady", heldAt(t, "node "+old.Spec.NodeName+" NotReady", func(ctx context.Context) (bool, string, error) {
 		var n corev1.Node
 		if err := cl.Get(ctx, client.ObjectKey{Name: old.Spec.NodeName}, &n); err != nil {
-			return false, err.Error()
+			return false, err.Error(), nil
 		}
-		return !simcluster.NodeReady(&n), "still Ready"
+		return !simcluster.NodeReady(&n), "still Ready", nil
 	}), "node lifecycle controller: lease older than the node-monitor grace")
-	tl.Mark("old head pod removed", waitFor(ctx, t, "old head pod removed", func() (bool, string) {
+	tl.Mark("old head pod removed", heldAt(t, "old head pod removed", func(ctx context.Context) (bool, string, error) {
 		p, err := getPod(ctx, cl, s.ns, old.Name)
-		return err == nil && (p == nil || p.UID != old.UID), fmt.Sprintf("pod %v, err %v", p != nil, err)
+		return err == nil && (p == nil || p.UID != old.UID), fmt.Sprintf("pod %v, err %v", p != nil, err), nil
 	}), "")
 	if at, ok := eventTime(ctx, t, cl, s, raycluster.EventHeadForceDeleted); ok {
 		tl.Mark("operator force-deleted the head", at, "event HeadForceDeleted (node-lost grace 3 s)")
 	}
-	newHead := func(ok func(*corev1.Pod) bool) func() (bool, string) {
-		return func() (bool, string) {
+	newHead := func(ok func(*corev1.Pod) bool) harness.Condition {
+		return func(ctx context.Context) (bool, string, error) {
 			p, err := getPod(ctx, cl, s.ns, old.Name)
 			if err != nil || p == nil || p.UID == old.UID {
-				return false, fmt.Sprintf("no new head pod (err %v)", err)
+				return false, fmt.Sprintf("no new head pod (err %v)", err), nil
 			}
-			return ok(p), fmt.Sprintf("phase %s on %q", p.Status.Phase, p.Spec.NodeName)
+			return ok(p), fmt.Sprintf("phase %s on %q", p.Status.Phase, p.Spec.NodeName), nil
 		}
 	}
 	want := otherHeadNode(old.Spec.NodeName)
-	tl.Mark("new head pod bound", waitFor(ctx, t, "new head bound", newHead(func(p *corev1.Pod) bool {
+	tl.Mark("new head pod bound", heldAt(t, "new head bound", newHead(func(p *corev1.Pod) bool {
 		if p.Spec.NodeName != "" && p.Spec.NodeName != want {
 			t.Fatalf("new head bound to %s, want the other head node %s", p.Spec.NodeName, want)
 		}
 		return p.Spec.NodeName != ""
 	})), "scheduler: the lost node is tainted unreachable")
-	tl.Mark("new head Running", waitFor(ctx, t, "new head Running", newHead(func(p *corev1.Pod) bool {
+	tl.Mark("new head Running", heldAt(t, "new head Running", newHead(func(p *corev1.Pod) bool {
 		return p.Status.Phase == corev1.PodRunning
 	})), "its kubelet started `ray start --head`")
 	gcs := net.JoinHostPort(prockubelet.PodIP(s.ns, old.Name), strconv.Itoa(s.ports.GCS))
-	tl.Mark("new GCS accepts connections", waitFor(ctx, t, "new GCS at "+gcs, func() (bool, string) {
+	tl.Mark("new GCS accepts connections", heldAt(t, "new GCS at "+gcs, func(context.Context) (bool, string, error) {
 		c, err := net.DialTimeout("tcp", gcs, 200*time.Millisecond)
 		if err != nil {
-			return false, err.Error()
+			return false, err.Error(), nil
 		}
 		_ = c.Close()
-		return true, ""
+		return true, "", nil
 	}), "same address as the old head's")
-	tl.Mark("new head Ready", waitFor(ctx, t, "new head Ready", newHead(podReady)),
+	tl.Mark("new head Ready", heldAt(t, "new head Ready", newHead(harness.PodReady)),
 		"rendered readiness probe (initialDelaySeconds 10, periodSeconds 5)")
 	return tl
 }
@@ -160,25 +161,18 @@ func markWorkerReconnect(t *testing.T, tl *ray.Timeline, s failoverSpec) {
 	t.Logf("no %q after the node loss in %s", line, raylet)
 }
 
-// waitFor polls cond every 100 ms and returns when it first held.
-func waitFor(ctx context.Context, t *testing.T, what string, cond func() (bool, string)) time.Time {
+// failoverStepTimeout bounds each step the failover tests wait for.
+const failoverStepTimeout = 2 * time.Minute
+
+// heldAt waits for cond (harness.Eventually, at most failoverStepTimeout)
+// and returns when it first held: the moment a timeline marks.
+func heldAt(t *testing.T, what string, cond harness.Condition) time.Time {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-	defer cancel()
-	for {
-		ok, why := cond()
-		if ok {
-			return time.Now()
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("%s: not within 2 minutes (%s)", what, why)
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
+	began := time.Now()
+	return began.Add(harness.Eventually(t, failoverStepTimeout, what, cond))
 }
 
-func createPasswordSecret(t *testing.T, env *e2e.Env, s failoverSpec) {
+func createPasswordSecret(t *testing.T, env *simenv.Env, s failoverSpec) {
 	t.Helper()
 	sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: s.secretName, Namespace: s.ns},
 		StringData: map[string]string{"password": failoverRedisPassword}}
@@ -190,29 +184,29 @@ func createPasswordSecret(t *testing.T, env *e2e.Env, s failoverSpec) {
 // checkHeadFQDN makes sure, as soon as the worker pod exists, that the name
 // the kubelets replace is the one the chart gave the worker: otherwise the
 // worker would wait for its GCS until the test times out.
-func checkHeadFQDN(ctx context.Context, t *testing.T, env *e2e.Env, s failoverSpec) {
+func checkHeadFQDN(t *testing.T, env *simenv.Env, s failoverSpec) {
 	t.Helper()
 	var fqdn string
-	waitFor(ctx, t, "worker pod created", func() (bool, string) {
+	harness.Eventually(t, failoverStepTimeout, "worker pod created", func(ctx context.Context) (bool, string, error) {
 		var pods corev1.PodList
 		err := env.Client.List(ctx, &pods, client.InNamespace(s.ns),
 			client.MatchingLabels{raycluster.LabelCluster: s.name, raycluster.LabelNodeType: raycluster.NodeTypeWork})
 		if err != nil || len(pods.Items) == 0 {
-			return false, fmt.Sprintf("no worker pod (err %v)", err)
+			return false, fmt.Sprintf("no worker pod (err %v)", err), nil
 		}
 		for _, e := range pods.Items[0].Spec.Containers[0].Env {
 			if e.Name == "FQ_RAY_IP" {
 				fqdn = e.Value
 			}
 		}
-		return true, ""
+		return true, "", nil
 	})
 	if fqdn != s.headFQDN() {
 		t.Fatalf("the chart names the head %q, the kubelets replace %q", fqdn, s.headFQDN())
 	}
 }
 
-func workerPod(t *testing.T, env *e2e.Env, s failoverSpec) *corev1.Pod {
+func workerPod(t *testing.T, env *simenv.Env, s failoverSpec) *corev1.Pod {
 	t.Helper()
 	var pods corev1.PodList
 	if err := env.Client.List(context.Background(), &pods, client.InNamespace(s.ns),
@@ -227,18 +221,18 @@ func workerPod(t *testing.T, env *e2e.Env, s failoverSpec) *corev1.Pod {
 
 // checkWorkerKept: the worker rode through the failover in the same pod,
 // its ray start never exited.
-func checkWorkerKept(t *testing.T, env *e2e.Env, s failoverSpec, before *corev1.Pod) {
+func checkWorkerKept(t *testing.T, env *simenv.Env, s failoverSpec, before *corev1.Pod) {
 	t.Helper()
 	w := workerPod(t, env, s)
-	if w.UID != before.UID || w.Status.ContainerStatuses[0].RestartCount != 0 || !podReady(w) {
+	if w.UID != before.UID || w.Status.ContainerStatuses[0].RestartCount != 0 || !harness.PodReady(w) {
 		t.Errorf("worker pod %s (uid %s, restarts %d, ready %v), want the same pod %s, never restarted, Ready",
-			w.Name, w.UID, w.Status.ContainerStatuses[0].RestartCount, podReady(w), before.UID)
+			w.Name, w.UID, w.Status.ContainerStatuses[0].RestartCount, harness.PodReady(w), before.UID)
 	}
 }
 
 // checkOperatorRecord: the operator counted exactly one recovery, is done
 // with it, and force-deleted the head exactly once.
-func checkOperatorRecord(t *testing.T, env *e2e.Env, s failoverSpec) {
+func checkOperatorRecord(t *testing.T, env *simenv.Env, s failoverSpec) {
 	t.Helper()
 	rc := env.WaitRecoveryCount(t, s.ns, s.name, 1, 30*time.Second)
 	if rc.Status.Recovery.Count != 1 {
@@ -282,15 +276,6 @@ func getPod(ctx context.Context, cl client.Client, ns, name string) (*corev1.Pod
 		return nil, err
 	}
 	return &p, nil
-}
-
-func podReady(p *corev1.Pod) bool {
-	for _, c := range p.Status.Conditions {
-		if c.Type == corev1.PodReady {
-			return c.Status == corev1.ConditionTrue
-		}
-	}
-	return false
 }
 
 func count(list []string, s string) int {

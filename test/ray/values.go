@@ -6,6 +6,8 @@ import (
 	"strconv"
 
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/ray-ha-operator/ray-ha-operator/test/freeport"
 )
 
 // RayVersion is the Ray release the tests install and render for; keep it
@@ -45,11 +47,12 @@ func (s Spec) HeadTempDir() string { return filepath.Join(s.Dir, "h") }
 // WorkerTempDir is the worker's Ray temp dir.
 func (s Spec) WorkerTempDir() string { return filepath.Join(s.Dir, "w") }
 
-// FreePorts picks all ports.
+// FreePorts picks all ports (freeport.Get: outside Ray's worker port
+// range, where a Ray worker could take them).
 func FreePorts() (Ports, error) {
 	var p Ports
 	for _, f := range []*int{&p.GCS, &p.Dashboard, &p.Client, &p.HeadAgent, &p.HeadMetrics, &p.WorkerAgent, &p.WorkerMetrics} {
-		port, err := FreePort()
+		port, err := freeport.Get()
 		if err != nil {
 			return p, err
 		}

@@ -20,9 +20,9 @@ import (
 
 	rayv1 "github.com/ray-ha-operator/ray-ha-operator/api/v1"
 	"github.com/ray-ha-operator/ray-ha-operator/internal/raycluster"
+	"github.com/ray-ha-operator/ray-ha-operator/test/freeport"
 	"github.com/ray-ha-operator/ray-ha-operator/test/harness"
 	"github.com/ray-ha-operator/ray-ha-operator/test/harness/simenv"
-	"github.com/ray-ha-operator/ray-ha-operator/test/ray"
 	"github.com/ray-ha-operator/ray-ha-operator/test/simcluster"
 )
 
@@ -52,7 +52,7 @@ const (
 // node is lost: its heads are force-deleted once and recovered, as
 // without the brake. No cluster ever has two heads on healthy nodes.
 func TestFleetBrake(t *testing.T) {
-	port, err := ray.FreePort()
+	port, err := freeport.Get()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,8 +8,9 @@ Copyright 2026 The ray-ha-operator Authors.
 //   - StartOperator runs the operator in the test process, built by
 //     internal/operator.New from the repository's watches.yaml exactly as
 //     main.go builds it; DefaultOperatorOptions are main.go's flag defaults
-//     with the endpoints off and a registry of the test's own. The binary
-//     is harness.Binaries.
+//     with the endpoints off and a registry of the test's own. Programs
+//     that are not tests (the bench) use RunOperator and InProcessOptions,
+//     the same without a testing.TB. The binary is harness.Binaries.
 //   - Start brings up an Env: a simulated cluster, the RayCluster CRD
 //     (InstallCRD), the test's client and the operator with test timings.
 //     Its methods create, read, edit and wait for RayClusters and scrape
