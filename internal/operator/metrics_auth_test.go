@@ -30,6 +30,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/ray-ha-operator/ray-ha-operator/internal/raycluster"
+	"github.com/ray-ha-operator/ray-ha-operator/test/freeport"
 	"github.com/ray-ha-operator/ray-ha-operator/test/testbin"
 )
 
@@ -207,12 +208,11 @@ func token(ctx context.Context, t *testing.T, cs kubernetes.Interface, sa string
 
 func freeLoopback(t *testing.T) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := freeport.Get()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() { _ = l.Close() }()
-	return l.Addr().String()
+	return fmt.Sprintf("127.0.0.1:%d", port)
 }
 
 // mustCreate fails the test on a create's error: mustCreate(t)(c.Create(...)).
