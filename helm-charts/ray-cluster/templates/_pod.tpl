@@ -16,6 +16,7 @@ Argument: dict
   env         env entries ({forced, env}) for the Ray container
   annotations pod annotations to add (they win over the template's)
   params      final rayStartParams (probes, metrics port)
+  field       where params come from, for errors (headGroupSpec.rayStartParams)
   waitFor     workers: the GCS address the init container waits for
 Last, the batch scheduler's metadata (_batchscheduler.tpl), as KubeRay adds
 it to each pod it built.
@@ -85,12 +86,16 @@ then ray start. Ray starts even when that command fails, as under KubeRay.
 {{- $portNames := list -}}
 {{- range $ports }}{{ $portNames = append $portNames (.name | default "") }}{{ end -}}
 {{- if not (has "metrics" $portNames) -}}
-{{- $_ = set $c "ports" (append $ports (dict "name" "metrics" "containerPort" (int (index $ctx.params "metrics-export-port")) "protocol" "TCP")) -}}
+{{- $metricsPort := include "ray-cluster.fixedPort" (dict "params" $ctx.params "key" "metrics-export-port" "field" $ctx.field "use" "the container port named metrics" "instead" "the Ray container a port named metrics") -}}
+{{- $_ = set $c "ports" (append $ports (dict "name" "metrics" "containerPort" (int $metricsPort) "protocol" "TCP")) -}}
 {{- end -}}
-{{- $probes := include "ray-cluster.probes" (dict "root" $ctx.root "head" (eq $ctx.nodeType "head") "params" $ctx.params) | fromJson -}}
 {{- /* A key present with null counts as set: that is how a probe is switched off. */ -}}
+{{- if not (and (hasKey $c "livenessProbe") (hasKey $c "readinessProbe")) -}}
+{{- $_ = include "ray-cluster.fixedPort" (dict "params" $ctx.params "key" "dashboard-agent-listen-port" "field" $ctx.field "use" "the Ray container's probes" "instead" "the Ray container a livenessProbe and a readinessProbe") -}}
+{{- $probes := include "ray-cluster.probes" (dict "root" $ctx.root "head" (eq $ctx.nodeType "head") "params" $ctx.params) | fromJson -}}
 {{- if not (hasKey $c "livenessProbe") }}{{ $_ = set $c "livenessProbe" $probes.liveness }}{{ end -}}
 {{- if not (hasKey $c "readinessProbe") }}{{ $_ = set $c "readinessProbe" $probes.readiness }}{{ end -}}
+{{- end -}}
 {{- end -}}
 
 {{/*
@@ -171,4 +176,20 @@ set are kept, even when they weaken the profile: that is a deliberate choice.
 {{- if not (hasKey $caps "drop") }}{{ $_ := set $caps "drop" (list "ALL") }}{{ end -}}
 {{- $_ := set $sc "capabilities" $caps -}}
 {{- $_ = set . "securityContext" $sc -}}
+{{- end -}}
+
+{{/*
+The rayStartParams value at key as a port the chart can render into the pod
+(1-65535), else a render error naming the field: Ray accepts 0 (it picks a
+port) and shell words such as $RANDOM, but a probe or container port needs
+the number. Argument: dict params, key, field, use (what needs the port),
+instead (what the user can give instead).
+*/}}
+{{- define "ray-cluster.fixedPort" -}}
+{{- $v := toString (index .params .key) -}}
+{{- $n := ternary (int $v) 0 (regexMatch "^[0-9]{1,5}$" $v) -}}
+{{- if or (lt $n 1) (gt $n 65535) -}}
+{{- fail (printf "%s.%s: %q is not a fixed port, and the chart needs one for %s; set a port from 1 to 65535, or give %s" .field .key $v .use .instead) -}}
+{{- end -}}
+{{- $n -}}
 {{- end -}}
