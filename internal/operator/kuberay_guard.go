@@ -106,7 +106,7 @@ func (g KubeRayGuard) kubeRayLeases(ctx context.Context) ([]coordinationv1.Lease
 		}
 	}
 	// Not knowing is no reason to refuse: say what was not checked.
-	g.Log.Info("Could not check every namespace for a running KubeRay operator",
-		"reason", "Leases may not be listed cluster-wide", "unreadable", unread, "checked", len(g.Namespaces)-len(unread))
+	g.Log.Info("Leases may not be listed cluster-wide: looked for a running KubeRay operator in the watched and leader-election namespaces only",
+		"checked", len(g.Namespaces)-len(unread), "unreadable", unread)
 	return out, nil
 }

@@ -14,8 +14,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
+	"k8s.io/utils/clock"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -107,6 +109,57 @@ func TestStartRefusesBesideKubeRay(t *testing.T) {
 	stop()
 	if err := <-done; err != nil {
 		t.Errorf("manager: %v", err)
+	}
+
+	t.Run("namespace-scoped install", func(t *testing.T) {
+		testNamespaceScopedGuard(ctx, t, cfg, c)
+	})
+}
+
+// testNamespaceScopedGuard runs the check as a user who may read Leases in
+// one namespace only, as an operator installed for its own namespace: it
+// sees a live KubeRay Lease there and skips the namespace it may not read.
+func testNamespaceScopedGuard(ctx context.Context, t *testing.T, cfg *rest.Config, admin client.Client) {
+	const readable, unreadable, user = "ray", "elsewhere", "namespaced-operator"
+	for _, ns := range []string{readable, unreadable} {
+		if err := admin.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rule := rbacv1.PolicyRule{APIGroups: []string{"coordination.k8s.io"}, Resources: []string{"leases"}, Verbs: []string{"get"}}
+	role := &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Namespace: readable, Name: "leases"}, Rules: []rbacv1.PolicyRule{rule}}
+	binding := &rbacv1.RoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Namespace: readable, Name: "leases"},
+		Subjects:   []rbacv1.Subject{{Kind: rbacv1.UserKind, Name: user}},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: role.Name},
+	}
+	for _, o := range []client.Object{role, binding} {
+		if err := admin.Create(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	scoped := rest.CopyConfig(cfg)
+	scoped.Impersonate = rest.ImpersonationConfig{UserName: user}
+	reader, err := client.New(scoped, client.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	guard := KubeRayGuard{Reader: reader, Namespaces: []string{readable, unreadable}, Clock: clock.RealClock{}, Log: testr.New(t)}
+
+	hidden := kubeRayLease(unreadable, "kuberay-b", time.Now(), 3600)
+	if err := admin.Create(ctx, &hidden); err != nil {
+		t.Fatal(err)
+	}
+	if err := guard.Check(ctx); err != nil {
+		t.Fatalf("Check with a live Lease only where it may not read: %v, want nil", err)
+	}
+	visible := kubeRayLease(readable, "kuberay-a", time.Now(), 3600)
+	if err := admin.Create(ctx, &visible); err != nil {
+		t.Fatal(err)
+	}
+	err = guard.Check(ctx)
+	if err == nil || !strings.Contains(err.Error(), readable+"/"+KubeRayLeaseName) || strings.Contains(err.Error(), unreadable+"/") {
+		t.Fatalf("Check with a live Lease in its readable namespace: %v, want a refusal naming %s/%s only", err, readable, KubeRayLeaseName)
 	}
 }
 
