@@ -40,20 +40,20 @@ const podNamespaceEnv = "POD_NAMESPACE"
 const batchSchedulerEnv = operator.BatchSchedulerEnv
 
 type flags struct {
-	metrics             operator.MetricsServing
-	probeAddr           string
-	leaderElection      operator.LeaderElection
-	watchesFile         string
-	pendingGrace        time.Duration
-	fullCheckInterval   time.Duration
-	maxHistory          int
-	helmTimeout         time.Duration
-	maxRetryBackoff     time.Duration
-	maxRejectedBackoff  time.Duration
-	rollbackOnFailure   bool
-	allowRunningKubeRay bool
-	releaseNamespace    string
-	zap                 zap.Options
+	metrics            operator.MetricsServing
+	probeAddr          string
+	leaderElection     operator.LeaderElection
+	watchesFile        string
+	pendingGrace       time.Duration
+	fullCheckInterval  time.Duration
+	maxHistory         int
+	helmTimeout        time.Duration
+	maxRetryBackoff    time.Duration
+	maxRejectedBackoff time.Duration
+	rollbackOnFailure  bool
+	allowKubeRay       bool
+	releaseNamespace   string
+	zap                zap.Options
 
 	// RayCluster hooks.
 	headPolicy   raycluster.Policy
@@ -110,7 +110,7 @@ func parseFlags() flags {
 			"(default: $"+batchSchedulerEnv+", else none).")
 	flag.BoolVar(&f.enableBatchScheduler, "enable-batch-scheduler", false,
 		"(Deprecated, as in KubeRay) Use volcano as the batch scheduler; use --batch-scheduler=volcano instead.")
-	flag.BoolVar(&f.allowRunningKubeRay, operator.AllowRunningKubeRayFlag, false,
+	flag.BoolVar(&f.allowKubeRay, operator.AllowRunningKubeRayFlag, false,
 		"Start even while a KubeRay operator holds its leader-election Lease (ray-operator-leader); only when the two reconcile different RayClusters (e.g. different watched namespaces).")
 	f.zap.BindFlags(flag.CommandLine)
 	flag.Parse()
@@ -154,7 +154,7 @@ func run(f flags) error {
 		Cleanup:              f.cleanup,
 		BatchScheduler:       f.batchScheduler,
 		EnableBatchScheduler: f.enableBatchScheduler,
-		AllowRunningKubeRay:  f.allowRunningKubeRay,
+		AllowRunningKubeRay:  f.allowKubeRay,
 	})
 	if err != nil {
 		return err
