@@ -51,6 +51,7 @@ type flags struct {
 	maxRetryBackoff    time.Duration
 	maxRejectedBackoff time.Duration
 	rollbackOnFailure  bool
+	allowKubeRay       bool
 	releaseNamespace   string
 	zap                zap.Options
 
@@ -109,6 +110,8 @@ func parseFlags() flags {
 			"(default: $"+batchSchedulerEnv+", else none).")
 	flag.BoolVar(&f.enableBatchScheduler, "enable-batch-scheduler", false,
 		"(Deprecated, as in KubeRay) Use volcano as the batch scheduler; use --batch-scheduler=volcano instead.")
+	flag.BoolVar(&f.allowKubeRay, operator.AllowRunningKubeRayFlag, false,
+		"Start even while a KubeRay operator holds its leader-election Lease (ray-operator-leader); only when the two reconcile different RayClusters (e.g. different watched namespaces).")
 	f.zap.BindFlags(flag.CommandLine)
 	flag.Parse()
 	return f
@@ -151,6 +154,7 @@ func run(f flags) error {
 		Cleanup:              f.cleanup,
 		BatchScheduler:       f.batchScheduler,
 		EnableBatchScheduler: f.enableBatchScheduler,
+		AllowRunningKubeRay:  f.allowKubeRay,
 	})
 	if err != nil {
 		return err

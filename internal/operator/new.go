@@ -11,9 +11,11 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/go-logr/logr"
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
+	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
@@ -40,6 +42,9 @@ type Operator struct {
 	Watches []helm.Watch
 	// BatchScheduler is the resolved batch scheduler ("" for none).
 	BatchScheduler raycluster.BatchScheduler
+	// kubeRay runs before the manager starts; nil with
+	// Options.AllowRunningKubeRay.
+	kubeRay *KubeRayGuard
 }
 
 // NewScheme knows the built-in kinds and ray.io/v1.
@@ -79,6 +84,9 @@ func New(cfg *rest.Config, o Options) (*Operator, error) {
 	if err := o.LeaderElection.Validate(); err != nil {
 		return nil, err
 	}
+	if o.LeaderElection.Enabled && o.LeaderElection.ID == KubeRayLeaseName && !o.AllowRunningKubeRay {
+		return nil, fmt.Errorf("--leader-election-id %s: that is KubeRay's Lease, which this operator reads to refuse to run beside KubeRay", KubeRayLeaseName)
+	}
 	watched := Namespaces(o.WatchNamespace)
 	mgrOpts := ctrl.Options{
 		Scheme:                 scheme,
@@ -97,6 +105,9 @@ func New(cfg *rest.Config, o Options) (*Operator, error) {
 	}
 	op := &Operator{Manager: mgr, Watches: watches, BatchScheduler: batch}
 	log := mgr.GetLogger().WithName("setup")
+	if !o.AllowRunningKubeRay {
+		op.kubeRay = newKubeRayGuard(mgr, o, slices.Collect(maps.Keys(watched)), log)
+	}
 	for _, w := range watches {
 		if err := op.setupWatch(w, o, slices.Collect(maps.Keys(watched))); err != nil {
 			return nil, err
@@ -112,8 +123,30 @@ func New(cfg *rest.Config, o Options) (*Operator, error) {
 	return op, nil
 }
 
-// Start runs the manager until ctx ends.
-func (op *Operator) Start(ctx context.Context) error { return op.Manager.Start(ctx) }
+// Start runs the manager until ctx ends, unless a KubeRay operator is
+// reconciling RayClusters.
+func (op *Operator) Start(ctx context.Context) error {
+	if op.kubeRay != nil {
+		if err := op.kubeRay.Check(ctx); err != nil {
+			return err
+		}
+	}
+	return op.Manager.Start(ctx)
+}
+
+// newKubeRayGuard reads with the manager's uncached reader, which works
+// before the manager starts.
+func newKubeRayGuard(mgr ctrl.Manager, o Options, watched []string, log logr.Logger) *KubeRayGuard {
+	namespaces := watched
+	if ns := o.LeaderElection.Namespace; ns != "" && !slices.Contains(namespaces, ns) {
+		namespaces = append(namespaces, ns)
+	}
+	c := o.Clock
+	if c == nil {
+		c = clock.RealClock{}
+	}
+	return &KubeRayGuard{Reader: mgr.GetAPIReader(), Namespaces: namespaces, Clock: c, Log: log}
+}
 
 func (op *Operator) setupWatch(w helm.Watch, o Options, namespaces []string) error {
 	tune := func(h *helm.Options) {

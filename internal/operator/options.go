@@ -51,6 +51,9 @@ type Options struct {
 	// same names; BatchScheduler "" falls back to $BATCH_SCHEDULER.
 	BatchScheduler       string
 	EnableBatchScheduler bool
+	// AllowRunningKubeRay skips the start-up check that refuses to run
+	// while a KubeRay operator holds its leader-election Lease.
+	AllowRunningKubeRay bool
 
 	// What follows is for operators run inside another program.
 
