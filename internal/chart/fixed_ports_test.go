@@ -19,7 +19,7 @@ func TestPortsTheChartRenders(t *testing.T) {
 		params, container string
 		wantErr           string // empty: renders
 	}{
-		"defaults": {},
+		"defaults":    {},
 		"fixed ports": {params: `{dashboard-agent-listen-port: "52366", metrics-export-port: "9090"}`},
 		"agent port 0": {params: `{dashboard-agent-listen-port: "0"}`,
 			wantErr: `workerGroupSpecs[0].rayStartParams.dashboard-agent-listen-port: "0" is not a fixed port`},
