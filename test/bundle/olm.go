@@ -34,21 +34,17 @@ import (
 // (e.g. a ServiceMonitor without the Prometheus Operator's CRDs). It
 // returns the CSV.
 func Install(ctx context.Context, admin client.Client, bundleDir, ns string, targets []string) (*operatorsv1alpha1.ClusterServiceVersion, error) {
-	files, err := filepath.Glob(filepath.Join(bundleDir, "manifests", "*.yaml"))
+	objs, err := bundleManifests(bundleDir)
 	if err != nil {
 		return nil, err
 	}
 	var csv *operatorsv1alpha1.ClusterServiceVersion
-	for _, f := range files {
-		u, err := readObject(f)
-		if err != nil {
-			return nil, err
-		}
+	for _, u := range objs {
 		switch u.GetKind() {
 		case "ClusterServiceVersion":
 			csv = &operatorsv1alpha1.ClusterServiceVersion{}
 			if err := convertTo(u, csv); err != nil {
-				return nil, fmt.Errorf("reading CSV %s: %w", f, err)
+				return nil, fmt.Errorf("reading CSV %s: %w", u.GetName(), err)
 			}
 			continue
 		case "CustomResourceDefinition":
@@ -184,6 +180,23 @@ func ServiceAccountKubeconfig(ctx context.Context, admin *rest.Config, ns, name,
 		return nil, fmt.Errorf("writing kubeconfig %s: %w", path, err)
 	}
 	return cfg, nil
+}
+
+// bundleManifests reads every object in the bundle's manifests folder.
+func bundleManifests(bundleDir string) ([]*unstructured.Unstructured, error) {
+	files, err := filepath.Glob(filepath.Join(bundleDir, "manifests", "*.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	objs := make([]*unstructured.Unstructured, 0, len(files))
+	for _, f := range files {
+		u, err := readObject(f)
+		if err != nil {
+			return nil, err
+		}
+		objs = append(objs, u)
+	}
+	return objs, nil
 }
 
 func readObject(path string) (*unstructured.Unstructured, error) {

@@ -83,16 +83,12 @@ func ownerLabels(csv *operatorsv1alpha1.ClusterServiceVersion) map[string]string
 // the Roles in target namespaces, the Deployment, the CSV's phase) is the
 // real olm operator's work. It returns the CSV as created.
 func InstallPlanSteps(ctx context.Context, admin client.Client, bundleDir, ns string) (*operatorsv1alpha1.ClusterServiceVersion, error) {
-	files, err := filepath.Glob(filepath.Join(bundleDir, "manifests", "*.yaml"))
+	objs, err := bundleManifests(bundleDir)
 	if err != nil {
 		return nil, err
 	}
 	var csvObj *unstructured.Unstructured
-	for _, f := range files {
-		u, err := readObject(f)
-		if err != nil {
-			return nil, err
-		}
+	for _, u := range objs {
 		switch u.GetKind() {
 		case "ClusterServiceVersion":
 			csvObj = u
