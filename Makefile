@@ -96,6 +96,16 @@ olm: $(BIN)/olm-$(OLM_VERSION) ## Build OLM's olm operator (hack/olm) into bin/o
 $(BIN)/olm-$(OLM_VERSION):
 	cd hack/olm && $(GO) build -o $@ github.com/operator-framework/operator-lifecycle-manager/cmd/olm
 
+# KubeRay's ray-operator for the side-by-side bench and the migration test,
+# built from the module proxy in hack/kuberay, a module of its own.
+KUBERAY_VERSION ?= v1.5.0
+KUBERAY ?= $(BIN)/kuberay-operator-$(KUBERAY_VERSION)
+
+.PHONY: kuberay
+kuberay: $(KUBERAY) ## Build KubeRay's ray-operator (hack/kuberay) into bin/kuberay-operator-$(KUBERAY_VERSION) (cached).
+$(KUBERAY):
+	cd hack/kuberay && $(GO) build -o $@ github.com/ray-project/kuberay/ray-operator
+
 .PHONY: ray-venv
 ray-venv: ## Create bin/ray-venv with ray[default]==$(RAY_VERSION) (once; reused after).
 	@$(ROOT)/hack/rayenv/ensure-venv.sh $(RAY_VENV) $(RAY_VERSION)
