@@ -19,9 +19,10 @@ RUN opm_version=$(awk '$1 == "github.com/operator-framework/operator-registry" {
       -o /out/grpc_health_probe github.com/grpc-ecosystem/grpc-health-probe && \
     mkdir -m 0777 /out/tmp
 
-# Final stage: the two binaries, the catalog and a /tmp any user can write
-# (opm builds its serving cache there at start; the pod's UID is arbitrary
-# on OpenShift).
+# Final stage: the two binaries, the catalog and a /tmp any user can write:
+# opm builds its serving cache in a temporary directory at start (a catalog
+# of one package takes well under a second), as whatever UID the pod gets
+# (arbitrary on OpenShift). No pre-built cache: building one takes RUN.
 FROM scratch
 LABEL operators.operatorframework.io.index.configs.v1=/configs
 COPY --from=opm /out/opm /bin/opm
@@ -29,4 +30,4 @@ COPY --from=opm /out/grpc_health_probe /bin/grpc_health_probe
 COPY --from=opm /out/tmp/ /tmp/
 COPY catalog/ /configs/
 USER 65532:65532
-ENTRYPOINT ["/bin/opm", "serve", "/configs", "--cache-dir=/tmp/cache"]
+ENTRYPOINT ["/bin/opm", "serve", "/configs"]
