@@ -6,6 +6,7 @@ require (
 	github.com/grpc-ecosystem/grpc-health-probe v0.4.41
 	github.com/operator-framework/operator-registry v1.61.0
 	github.com/sirupsen/logrus v1.9.3
+	google.golang.org/grpc v1.76.0
 	sigs.k8s.io/yaml v1.6.0
 )
 
@@ -160,7 +161,6 @@ require (
 	google.golang.org/genproto v0.0.0-20250603155806-513f23925822 // indirect
 	google.golang.org/genproto/googleapis/api v0.0.0-20250804133106-a7a43d27e69b // indirect
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20250804133106-a7a43d27e69b // indirect
-	google.golang.org/grpc v1.76.0 // indirect
 	google.golang.org/protobuf v1.36.10 // indirect
 	gopkg.in/evanphx/json-patch.v4 v4.12.0 // indirect
 	gopkg.in/inf.v0 v0.9.1 // indirect

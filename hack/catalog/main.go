@@ -4,11 +4,14 @@
 //
 //	catalog render   -bundle bundle -graph config/catalog/channels.yaml -bundle-image <ref> -out catalog
 //	catalog validate -dir catalog
+//	catalog summary  -dir catalog | -addr <host:port>
 //
 // The package and its channels, with every upgrade edge, come from the graph
 // file; the bundle in bundle/ is rendered from its directory; bundles of
 // earlier releases are kept from the catalog written before. `make catalog`
-// runs render, which validates what it writes.
+// runs render, which validates what it writes. summary prints, as JSON, the
+// packages, channel heads and entries of a catalog directory or of a
+// registry serving one (opm serve), as OLM's catalog operator reads them.
 //
 // Build with -tags containers_image_openpgp (the Makefile sets it):
 // operator-registry's image code otherwise needs gpgme through cgo.
@@ -16,17 +19,19 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"os"
 
+	"github.com/operator-framework/operator-registry/alpha/declcfg"
 	"github.com/sirupsen/logrus"
 )
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: catalog render|validate [flags]")
+		fmt.Fprintln(os.Stderr, "usage: catalog render|validate|summary [flags]")
 		os.Exit(2)
 	}
 	// operator-registry logs each optional bundle file it does not find.
@@ -37,8 +42,10 @@ func main() {
 		err = renderCmd(os.Args[2:])
 	case "validate":
 		err = validateCmd(os.Args[2:])
+	case "summary":
+		err = summaryCmd(os.Args[2:])
 	default:
-		err = fmt.Errorf("unknown command %q (want render or validate)", os.Args[1])
+		err = fmt.Errorf("unknown command %q (want render, validate or summary)", os.Args[1])
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "catalog:", err)
@@ -92,4 +99,36 @@ func validateCmd(args []string) error {
 	}
 	fmt.Printf("catalog %s: valid\n", *dir)
 	return nil
+}
+
+func summaryCmd(args []string) error {
+	fs := flag.NewFlagSet("summary", flag.ExitOnError)
+	dir := fs.String("dir", "", "a catalog directory")
+	addr := fs.String("addr", "", "the address of a registry serving a catalog (opm serve)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	ctx := context.Background()
+	var s *summary
+	var err error
+	switch {
+	case (*dir == "") == (*addr == ""):
+		return errors.New("give one of -dir and -addr")
+	case *addr != "":
+		s, err = summarizeRegistry(ctx, *addr)
+	default:
+		var cfg *declcfg.DeclarativeConfig
+		if cfg, err = loadCatalog(ctx, *dir); err == nil && cfg == nil {
+			err = fmt.Errorf("%s holds no catalog", *dir)
+		}
+		if err == nil {
+			s, err = summarizeCatalog(*cfg)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(os.Stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(s)
 }

@@ -302,6 +302,13 @@ func TestUpgradeGraph(t *testing.T) {
 					t.Errorf("%s: edges %+v, want %+v", n, g, want)
 				}
 			}
+			sum, err := summarizeCatalog(*cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if head := sum.Packages[0].Heads["candidate"]; head != currentName {
+				t.Errorf("channel head %q, want the bundle in bundle/, %s", head, currentName)
+			}
 			if len(cfg.Bundles) != len(tc.wantEdges) {
 				t.Errorf("%d bundles, want one per entry (%d)", len(cfg.Bundles), len(tc.wantEdges))
 			}

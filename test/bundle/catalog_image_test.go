@@ -3,6 +3,7 @@ package bundle
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"os"
@@ -54,7 +55,7 @@ func TestCatalogImageWithoutDaemon(t *testing.T) {
 	if t.Failed() {
 		return
 	}
-	t.Run("opm from the image serves the catalog", func(t *testing.T) { serveCatalogImage(t, img) })
+	t.Run("opm from the image serves the catalog", func(t *testing.T) { serveCatalogImage(t, l, img) })
 }
 
 func checkCatalogImage(t *testing.T, l Layout, img *ociImage) {
@@ -88,9 +89,11 @@ func checkCatalogImage(t *testing.T, l Layout, img *ociImage) {
 }
 
 // serveCatalogImage runs the image's entrypoint with its paths in the
-// unpacked image, on free ports, and waits for the image's
-// grpc_health_probe to report it SERVING.
-func serveCatalogImage(t *testing.T, img *ociImage) {
+// unpacked image, on free ports, waits for the image's grpc_health_probe to
+// report it SERVING, then reads packages, channel heads and entries over
+// its gRPC API as OLM's catalog operator does: they must be the image's
+// catalog, read from its files, with the bundle in bundle/ at the head.
+func serveCatalogImage(t *testing.T, l Layout, img *ociImage) {
 	ports := make([]string, 2)
 	for i := range ports {
 		p, err := freeport.Get()
@@ -128,6 +131,53 @@ func serveCatalogImage(t *testing.T, img *ociImage) {
 		out, err := exec.CommandContext(ctx, probe, "-addr=127.0.0.1:"+ports[0]).CombinedOutput()
 		return err == nil, strings.TrimSpace(string(out)), nil
 	})
+
+	summarize := catalogTool(t, l)
+	served := summarize("-addr", "127.0.0.1:"+ports[0])
+	if written := summarize("-dir", filepath.Join(img.Root, catalogConfigsDir)); served != written {
+		t.Errorf("the registry serves\n%s\nthe catalog in the image holds\n%s", served, written)
+	}
+	csv, _, err := l.ReadCSV()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Packages []struct {
+			Name  string            `json:"name"`
+			Heads map[string]string `json:"heads"`
+		} `json:"packages"`
+	}
+	if err := json.Unmarshal([]byte(served), &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Packages) != 1 || got.Packages[0].Name != Package {
+		t.Fatalf("served packages %+v, want %s only", got.Packages, Package)
+	}
+	for ch, head := range got.Packages[0].Heads {
+		if head != csv.Name {
+			t.Errorf("channel %s: head %s, want the CSV in bundle/, %s", ch, head, csv.Name)
+		}
+	}
+}
+
+// catalogTool builds hack/catalog (a module of its own, on
+// operator-registry) and returns its summary command.
+func catalogTool(t *testing.T, l Layout) func(args ...string) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "catalog")
+	build := exec.Command("go", "build", "-tags", "containers_image_openpgp", "-o", bin, ".")
+	build.Dir = filepath.Join(l.Root, "hack", "catalog")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building hack/catalog: %v\n%s", err, out)
+	}
+	return func(args ...string) string {
+		t.Helper()
+		out, err := exec.Command(bin, append([]string{"summary"}, args...)...).Output()
+		if err != nil {
+			t.Fatalf("catalog summary %s: %v", strings.Join(args, " "), err)
+		}
+		return string(out)
+	}
 }
 
 func countCopies(t *testing.T, dockerfile string) int {
