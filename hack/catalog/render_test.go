@@ -22,9 +22,8 @@ var (
 )
 
 const (
-	pkgName     = "ray-ha-operator"
-	testImage   = "registry.example/ray-ha-operator-bundle:v0.1.0"
-	currentName = "ray-ha-operator.v0.1.0"
+	pkgName   = "ray-ha-operator"
+	testImage = "registry.example/ray-ha-operator-bundle:v0.1.0"
 )
 
 // repoVersion is the version of the repository's bundle.
@@ -142,13 +141,13 @@ func TestCheckedInCatalogValid(t *testing.T) {
 	}
 }
 
-// TestUpgradeGraph renders the repository's bundle (v0.1.0) with earlier
-// releases (v0.0.1, v0.0.2) in the catalog rendered before, under graphs
-// with valid and broken edges.
+// TestUpgradeGraph renders the repository's bundle with earlier releases
+// (v0.0.1, v0.0.2) in the catalog rendered before, under graphs with valid
+// and broken edges.
 func TestUpgradeGraph(t *testing.T) {
-	if v := repoVersion(t); v != "0.1.0" {
-		t.Skipf("the graphs below are written for bundle/ at 0.1.0, it is %s; adjust them", v)
-	}
+	// The graphs name the bundle in bundle/ CURRENT, whatever its version.
+	current := "ray-ha-operator.v" + repoVersion(t)
+	subst := func(s string) string { return strings.ReplaceAll(s, "CURRENT", current) }
 	type edges struct {
 		replaces  string
 		skips     []string
@@ -167,14 +166,13 @@ func TestUpgradeGraph(t *testing.T) {
   - name: ray-ha-operator.v0.0.1
   - name: ray-ha-operator.v0.0.2
     replaces: ray-ha-operator.v0.0.1
-  - name: ray-ha-operator.v0.1.0
+  - name: CURRENT
     replaces: ray-ha-operator.v0.0.2
-    skipRange: '>=0.0.1 <0.1.0'`,
-			version: "0.1.0",
+    skipRange: '>=0.0.1 <0.0.3'`,
 			wantEdges: map[string]edges{
 				"ray-ha-operator.v0.0.1": {},
 				"ray-ha-operator.v0.0.2": {replaces: "ray-ha-operator.v0.0.1"},
-				"ray-ha-operator.v0.1.0": {replaces: "ray-ha-operator.v0.0.2", skipRange: ">=0.0.1 <0.1.0"},
+				"CURRENT":                {replaces: "ray-ha-operator.v0.0.2", skipRange: ">=0.0.1 <0.0.3"},
 			},
 		},
 		"skips over a release": {
@@ -182,26 +180,26 @@ func TestUpgradeGraph(t *testing.T) {
   - name: ray-ha-operator.v0.0.1
   - name: ray-ha-operator.v0.0.2
     replaces: ray-ha-operator.v0.0.1
-  - name: ray-ha-operator.v0.1.0
+  - name: CURRENT
     replaces: ray-ha-operator.v0.0.1
     skips: [ray-ha-operator.v0.0.2]`,
 			wantEdges: map[string]edges{
 				"ray-ha-operator.v0.0.1": {},
 				"ray-ha-operator.v0.0.2": {replaces: "ray-ha-operator.v0.0.1"},
-				"ray-ha-operator.v0.1.0": {replaces: "ray-ha-operator.v0.0.1", skips: []string{"ray-ha-operator.v0.0.2"}},
+				"CURRENT":                {replaces: "ray-ha-operator.v0.0.1", skips: []string{"ray-ha-operator.v0.0.2"}},
 			},
 		},
 		"replaces a bundle the catalog does not hold": {
 			channel: `
-  - name: ray-ha-operator.v0.1.0
+  - name: CURRENT
     replaces: ray-ha-operator.v0.0.9`,
 			wantErr: ErrDanglingEdge,
-			wantMsg: "ray-ha-operator.v0.1.0 replaces ray-ha-operator.v0.0.9",
+			wantMsg: "CURRENT replaces ray-ha-operator.v0.0.9",
 		},
 		"skips a bundle the catalog does not hold": {
 			channel: `
   - name: ray-ha-operator.v0.0.1
-  - name: ray-ha-operator.v0.1.0
+  - name: CURRENT
     replaces: ray-ha-operator.v0.0.1
     skips: [ray-ha-operator.v0.0.5]`,
 			wantErr: ErrDanglingEdge,
@@ -210,7 +208,7 @@ func TestUpgradeGraph(t *testing.T) {
 		"entry without a bundle": {
 			channel: `
   - name: ray-ha-operator.v0.0.3
-  - name: ray-ha-operator.v0.1.0
+  - name: CURRENT
     replaces: ray-ha-operator.v0.0.3`,
 			wantErr: ErrBundleUnavailable,
 			wantMsg: `entry "ray-ha-operator.v0.0.3"`,
@@ -219,16 +217,16 @@ func TestUpgradeGraph(t *testing.T) {
 			channel: `
   - name: ray-ha-operator.v0.0.1
   - name: ray-ha-operator.v0.0.2
-  - name: ray-ha-operator.v0.1.0
+  - name: CURRENT
     replaces: ray-ha-operator.v0.0.1`,
 			wantErr: ErrInvalidCatalog,
-			wantMsg: "multiple channel heads found in graph: ray-ha-operator.v0.0.2, ray-ha-operator.v0.1.0",
+			wantMsg: "multiple channel heads found in graph: ray-ha-operator.v0.0.2, CURRENT",
 		},
 		"replaces cycle": {
 			channel: `
   - name: ray-ha-operator.v0.0.1
-    replaces: ray-ha-operator.v0.1.0
-  - name: ray-ha-operator.v0.1.0
+    replaces: CURRENT
+  - name: CURRENT
     replaces: ray-ha-operator.v0.0.1`,
 			wantErr: ErrInvalidCatalog,
 			wantMsg: "no channel head found in graph",
@@ -238,7 +236,7 @@ func TestUpgradeGraph(t *testing.T) {
   - name: ray-ha-operator.v0.0.1
   - name: ray-ha-operator.v0.0.2
     replaces: ray-ha-operator.v0.0.1
-  - name: ray-ha-operator.v0.1.0
+  - name: CURRENT
     replaces: ray-ha-operator.v0.0.2
     skips: [ray-ha-operator.v0.0.2]`,
 			wantErr: ErrInvalidCatalog,
@@ -248,21 +246,21 @@ func TestUpgradeGraph(t *testing.T) {
 			channel: `
   - name: ray-ha-operator.v0.0.1`,
 			wantErr: ErrBundleNotInGraph,
-			wantMsg: `add ray-ha-operator.v0.1.0 to channel "candidate"`,
+			wantMsg: `add CURRENT to channel "candidate"`,
 		},
 		"default channel differs from the bundle's": {
 			pkg: "schema: olm.package\nname: ray-ha-operator\ndefaultChannel: stable\n",
 			channel: `
-  - name: ray-ha-operator.v0.1.0`,
+  - name: CURRENT`,
 			wantErr: ErrDefaultChannel,
 			wantMsg: `the graph says "stable", the bundle's metadata "candidate"`,
 		},
 		"version other than the bundle's": {
 			channel: `
-  - name: ray-ha-operator.v0.1.0`,
-			version: "0.2.0",
+  - name: CURRENT`,
+			version: "99.0.0",
 			wantErr: ErrVersionMismatch,
-			wantMsg: "bundle ray-ha-operator.v0.1.0 is 0.1.0, VERSION is 0.2.0",
+			wantMsg: "bundle CURRENT is BUNDLE_VERSION, VERSION is 99.0.0",
 		},
 	}
 	for name, tc := range tests {
@@ -273,7 +271,7 @@ func TestUpgradeGraph(t *testing.T) {
 			if pkg == "" {
 				pkg = "schema: olm.package\nname: ray-ha-operator\ndefaultChannel: candidate\n"
 			}
-			doc := pkg + "---\nschema: olm.channel\npackage: ray-ha-operator\nname: candidate\nentries:" + tc.channel + "\n"
+			doc := pkg + "---\nschema: olm.channel\npackage: ray-ha-operator\nname: candidate\nentries:" + subst(tc.channel) + "\n"
 			if err := os.WriteFile(graph, []byte(doc), 0o644); err != nil {
 				t.Fatal(err)
 			}
@@ -282,8 +280,9 @@ func TestUpgradeGraph(t *testing.T) {
 				graphFile: graph, bundleDir: repoBundle, bundleImage: testImage, version: tc.version, catalogDir: catalogDir,
 			})
 			if tc.wantErr != nil {
-				if !errors.Is(err, tc.wantErr) || !strings.Contains(err.Error(), tc.wantMsg) {
-					t.Fatalf("error %v, want %v with %q", err, tc.wantErr, tc.wantMsg)
+				msg := strings.ReplaceAll(subst(tc.wantMsg), "BUNDLE_VERSION", strings.TrimPrefix(current, "ray-ha-operator.v"))
+				if !errors.Is(err, tc.wantErr) || !strings.Contains(err.Error(), msg) {
+					t.Fatalf("error %v, want %v with %q", err, tc.wantErr, msg)
 				}
 				return
 			}
@@ -298,6 +297,7 @@ func TestUpgradeGraph(t *testing.T) {
 				t.Errorf("entries %v, want %v", got, tc.wantEdges)
 			}
 			for n, want := range tc.wantEdges {
+				n, want.replaces = subst(n), subst(want.replaces)
 				if g := got[n]; g.replaces != want.replaces || g.skipRange != want.skipRange || !slices.Equal(g.skips, want.skips) {
 					t.Errorf("%s: edges %+v, want %+v", n, g, want)
 				}
@@ -306,8 +306,8 @@ func TestUpgradeGraph(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if head := sum.Packages[0].Heads["candidate"]; head != currentName {
-				t.Errorf("channel head %q, want the bundle in bundle/, %s", head, currentName)
+			if head := sum.Packages[0].Heads["candidate"]; head != current {
+				t.Errorf("channel head %q, want the bundle in bundle/, %s", head, current)
 			}
 			if len(cfg.Bundles) != len(tc.wantEdges) {
 				t.Errorf("%d bundles, want one per entry (%d)", len(cfg.Bundles), len(tc.wantEdges))
