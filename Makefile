@@ -159,6 +159,13 @@ IMAGE_ARCH      ?= $(shell $(GO) env GOARCH)
 IMAGE_DIR       ?= $(BIN)/images
 IMG_ARCHIVE     ?= $(IMAGE_DIR)/ray-ha-operator.oci.tar
 BUNDLE_IMG_ARCHIVE ?= $(IMAGE_DIR)/ray-ha-operator-bundle.oci.tar
+BUNDLE_DOCKERFILE  ?= bundle.Dockerfile
+# The bundle for Kubernetes clusters without the Prometheus Operator: the same
+# bundle without the monitoring.coreos.com objects, which OLM cannot install
+# there (docs/monitoring.md). Generated, not committed.
+KUBERNETES_BUNDLE_DIR        ?= dist/bundle-kubernetes
+KUBERNETES_BUNDLE_DOCKERFILE ?= bundle-kubernetes.Dockerfile
+KUBERNETES_BUNDLE_IMG        ?= $(IMAGE_TAG_BASE)-bundle:v$(VERSION)-kubernetes
 KUBECTL         ?= kubectl
 DEPLOY_OVERLAY  := $(BIN)/deploy-overlay
 
@@ -167,6 +174,18 @@ bundle: manifests ## Regenerate bundle/ (with tests/scorecard) and bundle.Docker
 	$(GO) run ./hack/bundlegen generate -version $(VERSION) -image $(IMG) -channels $(CHANNELS) -default-channel $(DEFAULT_CHANNEL) \
 		-scorecard config/scorecard -openshift-versions $(OPENSHIFT_VERSIONS)
 	$(GO) run ./hack/bundlegen validate -dir bundle -dockerfile bundle.Dockerfile
+
+.PHONY: bundle-kubernetes
+bundle-kubernetes: manifests ## Write the bundle without the Prometheus Operator's kinds to KUBERNETES_BUNDLE_DIR (for OLM on Kubernetes without monitoring.coreos.com), then validate it.
+	$(GO) run ./hack/bundlegen generate -version $(VERSION) -image $(IMG) -channels $(CHANNELS) -default-channel $(DEFAULT_CHANNEL) \
+		-scorecard config/scorecard -openshift-versions $(OPENSHIFT_VERSIONS) -exclude-groups monitoring.coreos.com \
+		-output $(KUBERNETES_BUNDLE_DIR) -dockerfile $(KUBERNETES_BUNDLE_DOCKERFILE)
+	$(GO) run ./hack/bundlegen validate -dir $(KUBERNETES_BUNDLE_DIR) -dockerfile $(KUBERNETES_BUNDLE_DOCKERFILE)
+
+.PHONY: bundle-kubernetes-build
+bundle-kubernetes-build: bundle-kubernetes ## Build KUBERNETES_BUNDLE_IMG from the Kubernetes bundle, as bundle-build does.
+	$(MAKE) --no-print-directory bundle-build BUNDLE_DOCKERFILE=$(KUBERNETES_BUNDLE_DOCKERFILE) BUNDLE_IMG=$(KUBERNETES_BUNDLE_IMG) \
+		BUNDLE_IMG_ARCHIVE=$(IMAGE_DIR)/ray-ha-operator-bundle-kubernetes.oci.tar
 
 .PHONY: bundle-validate
 bundle-validate: ## Validate bundle/ as OperatorHub and OpenShift do (operator-framework/api validators + catalog checks).
@@ -213,18 +232,18 @@ docker-push: container-tool-check ## Push the operator image IMG.
 	$(CONTAINER_TOOL) push $(IMG)
 
 .PHONY: bundle-build
-bundle-build: ## Build the bundle image BUNDLE_IMG from bundle.Dockerfile, with docker or podman or without a daemon into BUNDLE_IMG_ARCHIVE.
+bundle-build: ## Build the bundle image BUNDLE_IMG from BUNDLE_DOCKERFILE, with docker or podman or without a daemon into BUNDLE_IMG_ARCHIVE.
 	@if [ "$(use-engine)" = yes ]; then \
 		$(MAKE) --no-print-directory container-tool-check && \
-		echo "$(CONTAINER_TOOL) build -f bundle.Dockerfile -t $(BUNDLE_IMG) ." && \
-		$(CONTAINER_TOOL) build -f bundle.Dockerfile -t $(BUNDLE_IMG) . ; \
+		echo "$(CONTAINER_TOOL) build -f $(BUNDLE_DOCKERFILE) -t $(BUNDLE_IMG) ." && \
+		$(CONTAINER_TOOL) build -f $(BUNDLE_DOCKERFILE) -t $(BUNDLE_IMG) . ; \
 	else $(MAKE) --no-print-directory bundle-build-daemonless; fi
 
 .PHONY: bundle-build-daemonless
 bundle-build-daemonless: ## Build the bundle image BUNDLE_IMG into BUNDLE_IMG_ARCHIVE without a container engine.
 	@echo "No container engine used (IMAGE_BUILDER=$(IMAGE_BUILDER)): building $(BUNDLE_IMG) into $(BUNDLE_IMG_ARCHIVE)."
 	@mkdir -p $(dir $(BUNDLE_IMG_ARCHIVE))
-	$(IMAGEBUILD) -dockerfile $(ROOT)/bundle.Dockerfile -tag $(BUNDLE_IMG) -out $(abspath $(BUNDLE_IMG_ARCHIVE))
+	$(IMAGEBUILD) -dockerfile $(ROOT)/$(BUNDLE_DOCKERFILE) -tag $(BUNDLE_IMG) -out $(abspath $(BUNDLE_IMG_ARCHIVE))
 
 .PHONY: bundle-push
 bundle-push: container-tool-check ## Push the bundle image BUNDLE_IMG.
