@@ -27,8 +27,9 @@ func NodeLossMarkdown(r *Result) string {
 	}
 	var b strings.Builder
 	b.WriteString("## Head node lost on production timings, full cluster, with and without the warm spare\n\n")
-	fmt.Fprintf(&b, "Measured by `%s` on %s (commit %s), %d run(s) per variant, on the machine described below. ",
-		r.Command, r.Started.Format("2006-01-02 15:04 MST"), orDash(r.Versions.Commit), runsOf(n))
+	m := r.Machine
+	fmt.Fprintf(&b, "Measured by `%s` on %s (commit %s), %d run(s) per variant, on %d CPUs (%s) shared with other work, Kubernetes %s. ",
+		r.Command, r.Started.Format("2006-01-02 15:04 MST"), orDash(r.Versions.Commit), runsOf(n), m.CPUs, orDash(m.CPUModel), orDash(r.Versions.Kubernetes))
 	fmt.Fprintf(&b, "Simulated cluster on `simcluster.ProductionProfile`: node-monitor grace %.0f s and period %.0f s (the built kube-controller-manager's defaults), "+
 		"kubelet lease %.0f s, 300 s tolerations; the operator's default node-lost grace %.0f s. "+
 		"Three nodes of 4 CPUs; the head and one worker ask for 3 CPUs each, so the third node holds either the spare or, without it, a plain pod of the head's size: "+
