@@ -116,8 +116,10 @@ func (c Config) validate() error {
 			return fmt.Errorf("bench config: unknown phase %q", p)
 		}
 	}
-	if err := c.NodeLoss.validate(); err != nil {
-		return err
+	if contains(c.Phases, nodeLossPhase) {
+		if err := c.NodeLoss.validate(); err != nil {
+			return err
+		}
 	}
 	if c.OperatorQPS <= 0 || c.OperatorBurst < 1 {
 		return fmt.Errorf("bench config: operator rate limit %v/s, burst %d: both must be positive", c.OperatorQPS, c.OperatorBurst)
