@@ -146,9 +146,16 @@ func (p *imagePuller) sync(ctx context.Context, now time.Time) error {
 	if err := p.c.client.List(ctx, &pods); err != nil {
 		return fmt.Errorf("listing pods: %w", err)
 	}
+	listed := map[types.UID]bool{}
 	for i := range pods.Items {
+		listed[pods.Items[i].UID] = true
 		if err := p.syncPod(ctx, &pods.Items[i], now); err != nil {
 			return err
+		}
+	}
+	for uid := range p.waits {
+		if !listed[uid] {
+			delete(p.waits, uid) // deleted while it waited
 		}
 	}
 	for _, node := range p.c.liveNodeNames() {
