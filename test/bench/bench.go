@@ -29,6 +29,8 @@ type Result struct {
 	Steady          []SteadyResult `json:"steadyState"`
 	Scale           []ScaleResult  `json:"scale"`
 	Budgets         []Budget       `json:"budgets"`
+	// NodeLossProduction is the nodeloss-production phase (nil when not run).
+	NodeLossProduction *NodeLossResult `json:"nodeLossProduction,omitempty"`
 }
 
 // Settings are the sizes and bounds of the run.
@@ -66,6 +68,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, fmt.Errorf("creating %s: %w", logDir, err)
 	}
 	res := &Result{Started: time.Now().UTC().Truncate(time.Second), Machine: readMachine(), Settings: settingsOf(cfg)}
+	if cfg.onlyNodeLoss() {
+		return runNodeLossOnly(ctx, cfg, root, logDir, res)
+	}
 	cfg.Log("starting a simulated cluster of %d nodes", cfg.nodes())
 	e, err := startEnv(ctx, cfg.Dir, cfg.nodes(), cfg.Log)
 	if err != nil {
@@ -74,7 +79,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	defer e.stop()
 	e.qps, e.burst = cfg.OperatorQPS, cfg.OperatorBurst
 	res.Versions = readVersions(ctx, e.cluster.RESTConfig(), root)
-	if err := runPhases(ctx, e, cfg, logDir, res); err != nil {
+	if err := runPhases(ctx, e, cfg, root, logDir, res); err != nil {
 		return res, fmt.Errorf("%w (operator logs in %s)", err, logDir)
 	}
 	res.Budgets = checkBudgets(res, cfg)
@@ -82,7 +87,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	return res, nil
 }
 
-func runPhases(ctx context.Context, e *env, cfg Config, logDir string, res *Result) error {
+func runPhases(ctx context.Context, e *env, cfg Config, root, logDir string, res *Result) error {
 	var err error
 	if cfg.runs("recovery") {
 		cfg.Log("recovery latency: %d runs per mode", cfg.Runs)
@@ -113,6 +118,13 @@ func runPhases(ctx context.Context, e *env, cfg Config, logDir string, res *Resu
 	if cfg.runs("scale") && cfg.Scale > 0 {
 		cfg.Log("scale: %v RayClusters", scaleStages(cfg.Scale))
 		if res.Scale, err = runScale(ctx, e, cfg, logDir); err != nil {
+			return err
+		}
+	}
+	// Opt-in: it starts its own clusters and takes minutes per run.
+	if contains(cfg.Phases, nodeLossPhase) {
+		cfg.Log("%s: head node lost on production timings, with and without the spare, %d run(s) each", nodeLossPhase, cfg.NodeLoss.Runs)
+		if err := runNodeLossProduction(ctx, cfg, root, logDir, res); err != nil {
 			return err
 		}
 	}

@@ -32,7 +32,8 @@ type Config struct {
 	Scale int
 	// Nodes is the number of simulated nodes (0: enough for Scale).
 	Nodes int
-	// Phases limits the phases (empty: all): recovery, steady, scale.
+	// Phases limits the phases (empty: recovery, steady, scale);
+	// nodeloss-production runs only when named.
 	Phases []string
 	// OperatorQPS and OperatorBurst are the operator's client rate limit;
 	// the defaults are what main.go runs with (controller-runtime's).
@@ -44,6 +45,8 @@ type Config struct {
 	// CPUProfile, when set, receives a CPU profile of the largest scale
 	// stage, from the first create until all are Ready.
 	CPUProfile string
+	// NodeLoss sizes the nodeloss-production phase.
+	NodeLoss NodeLossConfig
 	// Dir holds the cluster's files and the operator's log.
 	Dir string
 	// Log receives progress lines.
@@ -54,7 +57,7 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{
 		Runs: 5, NodeLostGrace: 5 * time.Second, StuckGrace: time.Second, RestartDelay: time.Second,
-		Reconciles: 20, Scale: 200, OperatorQPS: 20, OperatorBurst: 30,
+		Reconciles: 20, Scale: 200, OperatorQPS: 20, OperatorBurst: 30, NodeLoss: DefaultNodeLossConfig(),
 	}
 }
 
@@ -74,7 +77,8 @@ func (c *Config) Bind(fs *flag.FlagSet) {
 	fs.IntVar(&c.Reconciles, "reconciles", c.Reconciles, "steady-state reconciles measured per path")
 	fs.IntVar(&c.Scale, "clusters", c.Scale, "K: RayClusters of the scale phase (also run with K/4); 0 skips it")
 	fs.IntVar(&c.Nodes, "nodes", c.Nodes, "simulated nodes (0: at least 3, enough for the scale phase)")
-	fs.Func("phases", "comma-separated phases to run (default: all): recovery, steady, scale", func(v string) error {
+	c.NodeLoss.bind(fs)
+	fs.Func("phases", "comma-separated phases to run (default: recovery, steady, scale; "+nodeLossPhase+" only when named)", func(v string) error {
 		c.Phases = strings.Split(v, ",")
 		return nil
 	})
@@ -108,8 +112,13 @@ func (c Config) validate() error {
 		return fmt.Errorf("bench config: a work folder is required")
 	}
 	for _, p := range c.Phases {
-		if !contains([]string{"recovery", "steady", "scale"}, p) {
+		if !contains([]string{"recovery", "steady", "scale", nodeLossPhase}, p) {
 			return fmt.Errorf("bench config: unknown phase %q", p)
+		}
+	}
+	if contains(c.Phases, nodeLossPhase) {
+		if err := c.NodeLoss.validate(); err != nil {
+			return err
 		}
 	}
 	if c.OperatorQPS <= 0 || c.OperatorBurst < 1 {

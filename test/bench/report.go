@@ -24,6 +24,9 @@ const (
 // WriteFiles writes the JSON result and updates the operator section of the
 // Markdown file (creating the file when it does not exist).
 func WriteFiles(r *Result, mdPath, jsonPath string) error {
+	if err := writeNodeLossFiles(r, mdPath, jsonPath); err != nil || r.onlyNodeLoss() {
+		return err
+	}
 	b, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encoding the bench result: %w", err)

@@ -64,7 +64,10 @@ func run(cfg bench.Config, md, js string, keep bool) error {
 		return err
 	}
 	res.Command = command()
-	fmt.Print(bench.Markdown(res))
+	if !res.OnlyNodeLoss() {
+		fmt.Print(bench.Markdown(res))
+	}
+	fmt.Print(bench.NodeLossMarkdown(res))
 	if md == "" || js == "" {
 		return nil
 	}
