@@ -30,7 +30,7 @@ const steadyFor = 10 * time.Second
 // expectMigrated checks a cluster that went through every step: our head
 // StatefulSet's pod runs on the recorded storage namespace, the object is
 // the same, one head at a time throughout, and Redis is untouched.
-func expectMigrated(t *testing.T, cl client.Client, r *goredis.Client, m *migration, takeover time.Time) {
+func expectMigrated(t *testing.T, cl client.Client, r *goredis.Client, m *migration, from time.Time, what string) {
 	headName := raycluster.HeadPodName(m.name)
 	rc := &rayv1.RayCluster{}
 	var head corev1.Pod
@@ -44,7 +44,7 @@ func expectMigrated(t *testing.T, cl client.Client, r *goredis.Client, m *migrat
 		return done, fmt.Sprintf("head pod: %v; state %q, observed generation %d of %d, head %q; %s",
 			err, rc.Status.State, rc.Status.ObservedGeneration, rc.Generation, rc.Status.Head.PodName, harness.ConditionSummary(rc)), nil
 	})
-	t.Logf("our head %s ready %s after the operator started", headName, since(takeover))
+	t.Logf("our head %s ready %s after %s", headName, since(from), what)
 
 	if got := head.Annotations[rayv1.AnnotationExternalStorageNamespace]; got != m.storage {
 		t.Errorf("head %s stores under %q, want the recorded %q", headName, got, m.storage)
