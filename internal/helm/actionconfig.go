@@ -159,7 +159,7 @@ func (a *actionConfigs) forResource(owner *unstructured.Unstructured, cached boo
 	d.Log = helmLog
 	return &action.Configuration{
 		RESTClientGetter: nc.getter,
-		Releases:         storage.Init(d),
+		Releases:         storage.Init(slimRecords{Driver: d}),
 		KubeClient:       nc.kube,
 		Capabilities:     caps,
 		Log:              helmLog,
