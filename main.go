@@ -43,6 +43,7 @@ type flags struct {
 	metrics            operator.MetricsServing
 	probeAddr          string
 	leaderElection     operator.LeaderElection
+	clientLimits       operator.ClientLimits
 	watchesFile        string
 	pendingGrace       time.Duration
 	fullCheckInterval  time.Duration
@@ -73,6 +74,8 @@ func parseFlags() flags {
 	flag.StringVar(&f.probeAddr, "health-probe-bind-address", ":8081", "Address the /healthz and /readyz endpoints bind to.")
 	f.leaderElection = operator.DefaultLeaderElection()
 	f.leaderElection.BindFlags(flag.CommandLine)
+	f.clientLimits = operator.DefaultClientLimits()
+	f.clientLimits.BindFlags(flag.CommandLine)
 	flag.StringVar(&f.watchesFile, "watches-file", "watches.yaml", "Path of the watches file mapping kinds to charts.")
 	flag.DurationVar(&f.pendingGrace, "pending-release-grace", helm.DefaultPendingGrace,
 		"How long a release left pending-install/-upgrade/-rollback is left alone before it is recovered. "+
@@ -138,6 +141,7 @@ func run(f flags) error {
 		Metrics:                f.metrics.ServerOptions(),
 		HealthProbeBindAddress: f.probeAddr,
 		LeaderElection:         f.leaderElection,
+		ClientLimits:           f.clientLimits,
 		Helm: operator.HelmOptions{
 			PendingGrace:       f.pendingGrace,
 			FullCheckInterval:  f.fullCheckInterval,

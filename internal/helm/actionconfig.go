@@ -94,6 +94,7 @@ type actionConfigs struct {
 	cache     client.Reader // the release-Secret cache
 	store     releaseStore
 	caps      *capabilities
+	reach     *reachability
 
 	mu    sync.Mutex
 	kubes map[string]namespaceClients
@@ -117,6 +118,7 @@ func newActionConfigs(cfg *rest.Config, mapper meta.RESTMapper, releaseCache cli
 	return &actionConfigs{
 		cfg: cfg, mapper: mapper, discovery: cached, clientset: cs, cache: releaseCache, store: store,
 		caps:  &capabilities{discovery: cached, ttl: capsTTL, now: time.Now},
+		reach: &reachability{ttl: reachableTTL, now: time.Now},
 		kubes: map[string]namespaceClients{},
 	}, nil
 }
@@ -159,8 +161,8 @@ func (a *actionConfigs) forResource(owner *unstructured.Unstructured, cached boo
 	d.Log = helmLog
 	return &action.Configuration{
 		RESTClientGetter: nc.getter,
-		Releases:         storage.Init(d),
-		KubeClient:       nc.kube,
+		Releases:         storage.Init(slimRecords{Driver: d}),
+		KubeClient:       reachableKube{Client: nc.kube, reach: a.reach},
 		Capabilities:     caps,
 		Log:              helmLog,
 	}, nil

@@ -22,9 +22,18 @@ func (r *Reconciler) postRenderer(obj *unstructured.Unstructured) ownerRefPostRe
 }
 
 func (r *Reconciler) install(ctx context.Context, s *scope, replace bool) (*release.Release, error) {
-	cfg, err := r.configs.forResource(s.obj, false, ctrl.LoggerFrom(ctx))
+	// A first install reads the history (Helm's check that the name is
+	// free) from the cache, as the decision to install did; the create of
+	// its one record is the guard against a revision the cache lacks. A
+	// replace supersedes the last revision and reads it from the API server.
+	cfg, err := r.configs.forResource(s.obj, !replace, ctrl.LoggerFrom(ctx))
 	if err != nil {
 		return nil, err
+	}
+	var record *installRecord
+	if !replace {
+		record = &installRecord{Driver: cfg.Releases.Driver}
+		cfg.Releases.Driver = record
 	}
 	ch, err := copyChart(r.opts.Chart)
 	if err != nil {
@@ -40,6 +49,11 @@ func (r *Reconciler) install(ctx context.Context, s *scope, replace bool) (*rele
 	in.DisableOpenAPIValidation = r.opts.SkipOpenAPIValidation
 	applyInstallAnnotations(in, s.obj.GetAnnotations())
 	rel, err := in.RunWithContext(ctx, ch, s.values)
+	if err == nil && record != nil {
+		if err = record.result(); err != nil {
+			err = fmt.Errorf("recording the installed revision: %w", err)
+		}
+	}
 	if err != nil {
 		return rel, fmt.Errorf("installing release %s/%s: %w", in.Namespace, in.ReleaseName, err)
 	}

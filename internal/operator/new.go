@@ -84,6 +84,10 @@ func New(cfg *rest.Config, o Options) (*Operator, error) {
 	if err := o.LeaderElection.Validate(); err != nil {
 		return nil, err
 	}
+	if err := o.ClientLimits.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = o.ClientLimits.apply(cfg)
 	if o.LeaderElection.Enabled && o.LeaderElection.ID == KubeRayLeaseName && !o.AllowRunningKubeRay {
 		return nil, fmt.Errorf("--leader-election-id %s: that is KubeRay's Lease, which this operator reads to refuse to run beside KubeRay", KubeRayLeaseName)
 	}
@@ -165,8 +169,12 @@ func (op *Operator) setupWatch(w helm.Watch, o Options, namespaces []string) err
 		if reg == nil {
 			reg = ctrlmetrics.Registry
 		}
+		remediation, err := o.ClientLimits.remediationClient(op.Manager)
+		if err != nil {
+			return err
+		}
 		setup, err := SetupRayCluster(op.Manager, Config{
-			Watch: w, Policy: o.HeadPolicy, FleetBrake: o.FleetBrake, Registerer: reg,
+			Watch: w, Remediation: remediation, Policy: o.HeadPolicy, FleetBrake: o.FleetBrake, Registerer: reg,
 			OperatorVersion: o.Version, Clock: o.Clock, Reachability: o.Reachability, Cleanup: o.Cleanup,
 			BatchScheduler: op.BatchScheduler, Tune: tune,
 		})

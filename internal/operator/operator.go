@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	rayv1 "github.com/ray-ha-operator/ray-ha-operator/api/v1"
 	"github.com/ray-ha-operator/ray-ha-operator/internal/chart"
@@ -46,6 +47,10 @@ type Config struct {
 	// Tune, when set, may change the reconciler options last (tests
 	// shorten periods with it).
 	Tune func(*helm.Options)
+	// Remediation deletes and force-deletes heads, with a rate limit of its
+	// own so that a burst of creations never delays a recovery (nil: the
+	// manager's client).
+	Remediation client.Client
 }
 
 // Setup is what SetupRayCluster built.
@@ -96,8 +101,11 @@ func SetupRayCluster(mgr ctrl.Manager, cfg Config) (*Setup, error) {
 	reach.Metrics = redisMetrics
 	cleanup := raycluster.NewRedisCleanup(mgr.GetCache(), secrets, rec, cfg.Clock, cfg.Cleanup)
 	cleanup.Metrics = redisMetrics
+	if cfg.Remediation == nil {
+		cfg.Remediation = mgr.GetClient()
+	}
 	hooks := raycluster.NewHooks(raycluster.Deps{
-		Client: mgr.GetClient(), Reader: mgr.GetCache(), APIReader: mgr.GetAPIReader(), Recorder: rec,
+		Client: mgr.GetClient(), Remediation: cfg.Remediation, Reader: mgr.GetCache(), APIReader: mgr.GetAPIReader(), Recorder: rec,
 		Clock: cfg.Clock, Policy: cfg.Policy, Metrics: metrics, FleetBrake: brake, BatchScheduler: cfg.BatchScheduler,
 		RedisPreHooks:  []helm.PreReconcileHook{reach},
 		UninstallHooks: []helm.UninstallHook{cleanup},

@@ -37,6 +37,9 @@ type Options struct {
 	Metrics                metricsserver.Options
 	HealthProbeBindAddress string
 	LeaderElection         LeaderElection
+	// ClientLimits are the client-side rate limits of every API client the
+	// operator makes (zero: DefaultClientLimits).
+	ClientLimits ClientLimits
 
 	// Helm tunes every release reconciler.
 	Helm HelmOptions

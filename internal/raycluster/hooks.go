@@ -25,11 +25,15 @@ type Deps struct {
 	// every read a reconcile makes (pods, nodes, Services); APIReader reads
 	// from the API server, for the rare steps that must not trust a cache
 	// (handing workers over from an earlier chart's Deployments).
-	Client    client.Client
-	Reader    client.Reader
-	APIReader client.Reader
-	Recorder  EventRecorder
-	Clock     clock.PassiveClock
+	Client client.Client
+	// Remediation deletes and force-deletes heads (the head health and
+	// spare hooks); a client with a rate limit of its own, so recoveries do
+	// not queue behind a burst of creations. Nil: Client.
+	Remediation client.Client
+	Reader      client.Reader
+	APIReader   client.Reader
+	Recorder    EventRecorder
+	Clock       clock.PassiveClock
 	// Policy is the operator-wide head-replacement policy (flags).
 	Policy  Policy
 	Metrics *Metrics
@@ -73,11 +77,14 @@ func NewHooks(d Deps) Hooks {
 	if d.Clock == nil {
 		d.Clock = clock.RealClock{}
 	}
+	if d.Remediation == nil {
+		d.Remediation = d.Client
+	}
 	pre := append([]helm.PreReconcileHook{}, d.RedisPreHooks...)
 	pre = append(pre,
-		&HeadHealthHook{Reader: d.Reader, Writer: d.Client, Recorder: d.Recorder, Clock: d.Clock, Policy: d.Policy, Metrics: d.Metrics,
+		&HeadHealthHook{Reader: d.Reader, Writer: d.Remediation, Recorder: d.Recorder, Clock: d.Clock, Policy: d.Policy, Metrics: d.Metrics,
 			FleetBrake: d.FleetBrake},
-		&HeadSpareHook{Reader: d.Reader, APIReader: d.APIReader, Writer: d.Client, Clock: d.Clock, Policy: d.Policy},
+		&HeadSpareHook{Reader: d.Reader, APIReader: d.APIReader, Writer: d.Remediation, Clock: d.Clock, Policy: d.Policy},
 		&ValidationHook{Clock: d.Clock},
 		&ForeignHeadHook{Reader: d.Reader, Clock: d.Clock, Policy: d.Policy},
 		&WorkerMigrationHook{APIReader: d.APIReader, Writer: d.Client, Recorder: d.Recorder},

@@ -12,6 +12,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/clock"
@@ -113,11 +114,37 @@ func (o *Observer) gather(ctx context.Context, rc *rayv1.RayCluster) (*Observati
 		return nil, err
 	}
 	if s.HeadPod == nil && !ptr.Deref(rc.Spec.Suspend, false) && o.APIReader != nil {
-		if obs.HeadCreateRefused, err = headCreateRefusal(ctx, o.APIReader, rc, s.Now); err != nil {
+		exists, err := o.headStatefulSetExists(ctx, rc)
+		if err != nil {
 			return nil, err
+		}
+		if exists {
+			if obs.HeadCreateRefused, err = headCreateRefusal(ctx, o.APIReader, rc, s.Now); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return obs, nil
+}
+
+// headStatefulSetExists reads the head StatefulSet from the cache. Without
+// one nothing can have refused to create the head (a new cluster's first
+// reconcile, before its install), so its events need no LIST, which the
+// API server answers by scanning the namespace's events: during a burst of
+// creations that was one such scan per cluster. The read goes through the
+// informer that watches the rendered objects (unstructured), not one more.
+func (o *Observer) headStatefulSetExists(ctx context.Context, rc *rayv1.RayCluster) (bool, error) {
+	sts := &unstructured.Unstructured{}
+	sts.SetGroupVersionKind(appsv1.SchemeGroupVersion.WithKind("StatefulSet"))
+	err := o.Reader.Get(ctx, types.NamespacedName{Namespace: rc.Namespace, Name: HeadStatefulSetName(rc.Name)}, sts)
+	switch {
+	case err == nil:
+		return true, nil
+	case apierrors.IsNotFound(err):
+		return false, nil
+	default:
+		return false, fmt.Errorf("reading head StatefulSet of RayCluster %s/%s: %w", rc.Namespace, rc.Name, err)
+	}
 }
 
 // readWorkloads reads the worker ReplicaSets and the head Service.

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ray-ha-operator/ray-ha-operator/internal/operator"
 )
 
 // Config sizes a bench run. The zero value is not usable; start from
@@ -57,7 +59,8 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{
 		Runs: 5, NodeLostGrace: 5 * time.Second, StuckGrace: time.Second, RestartDelay: time.Second,
-		Reconciles: 20, Scale: 200, OperatorQPS: 20, OperatorBurst: 30, NodeLoss: DefaultNodeLossConfig(),
+		Reconciles: 20, Scale: 200, OperatorQPS: operator.DefaultKubeAPIQPS, OperatorBurst: operator.DefaultKubeAPIBurst,
+		NodeLoss: DefaultNodeLossConfig(),
 	}
 }
 
@@ -82,12 +85,12 @@ func (c *Config) Bind(fs *flag.FlagSet) {
 		c.Phases = strings.Split(v, ",")
 		return nil
 	})
-	fs.Func("operator-qps", "the operator's client rate limit, requests a second (main.go: 20)", func(v string) error {
+	fs.Func("operator-qps", "the operator's client rate limit, requests a second (main.go's --kube-api-qps)", func(v string) error {
 		f, err := strconv.ParseFloat(v, 32)
 		c.OperatorQPS = float32(f)
 		return err
 	})
-	fs.IntVar(&c.OperatorBurst, "operator-burst", c.OperatorBurst, "the operator's client burst (main.go: 30)")
+	fs.IntVar(&c.OperatorBurst, "operator-burst", c.OperatorBurst, "the operator's client burst (main.go's --kube-api-burst)")
 	fs.StringVar(&c.CPUProfile, "cpu-profile", c.CPUProfile, "write a CPU profile of the largest scale stage (create to all Ready) here")
 	fs.StringVar(&c.HeapProfile, "heap-profile", c.HeapProfile, "write a heap profile here when the largest scale stage is Ready")
 }

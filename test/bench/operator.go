@@ -53,13 +53,12 @@ func (e *env) startOperator(ctx context.Context, o operatorOptions) (*runningOpe
 	counter := newRequestCounter()
 	cfg := e.cluster.RESTConfig()
 	cfg.Wrap(counter.wrap)
-	// main.go's ctrl.GetConfigOrDie sets controller-runtime's client rate
-	// limit (20/s, burst 30); the simulated cluster's config has none.
-	cfg.QPS, cfg.Burst = o.QPS, o.Burst
 	opts, err := simenv.InProcessOptions(zap.New(zap.WriteTo(o.Log), zap.UseDevMode(false)))
 	if err != nil {
 		return nil, err
 	}
+	// main.go's --kube-api-qps and --kube-api-burst.
+	opts.ClientLimits = operator.ClientLimits{QPS: o.QPS, Burst: o.Burst}
 	opts.Version = "bench"
 	opts.FleetBrake = benchFleetBrake()
 	opts.Helm.FullCheckInterval = o.FullCheckInterval
