@@ -123,7 +123,7 @@ func TestRayAutoscaler(t *testing.T) {
 		return watch.replicas() == maxWorkers, fmt.Sprintf("replicas %d", watch.replicas()), nil
 	})
 	joinedAtKill := len(watch.live()) - 1
-	tl := loseHeadNode(ctx, t, env, nodes, s, head)
+	tl := loseHeadNode(ctx, t, env, nodes, s, head, nil)
 	t.Logf("head killed %.1f s after the pending actors were submitted, with %d new worker pods not terminating",
 		tl.Start.Sub(ray.UnixTime(pend["demanded"])).Seconds(), joinedAtKill)
 	finish := run(otherHeadNode(head.Spec.NodeName), "finish", "2")

@@ -65,7 +65,7 @@ func TestOperatorFailoverOnLostNode(t *testing.T) {
 		t.Fatalf("detached actor counted %s, want [1 2 3]", got)
 	}
 
-	tl := loseHeadNode(ctx, t, env, nodes, s, head)
+	tl := loseHeadNode(ctx, t, env, nodes, s, head, nil)
 	resumed := driver(ctx, t, nodes[otherHeadNode(head.Spec.NodeName)], venv, s.ns, head.Name, "resume")
 	tl.Mark("new driver connected", ray.UnixTime(resumed["connected"]), "`ray.init` in the new head pod (exec)")
 	tl.Mark("actor call returned", ray.UnixTime(resumed["actor_call_returned"]), fmt.Sprintf("counter = %v", resumed["value"]))
@@ -94,8 +94,11 @@ func otherHeadNode(lost string) string {
 }
 
 // loseHeadNode kills the head's node and follows Kubernetes and the
-// operator until a new head runs Ready on the other head node.
-func loseHeadNode(ctx context.Context, t *testing.T, env *simenv.Env, nodes map[string]*prockubelet.Kubelet, s failoverSpec, old *corev1.Pod) *ray.Timeline {
+// operator until a new head runs Ready on the other head node. beforeBind,
+// when not nil, runs once the old head pod is gone and before the new one
+// is bound (to bring up the other head node late, say).
+func loseHeadNode(ctx context.Context, t *testing.T, env *simenv.Env, nodes map[string]*prockubelet.Kubelet, s failoverSpec, old *corev1.Pod,
+	beforeBind func(*ray.Timeline)) *ray.Timeline {
 	t.Helper()
 	killed := time.Now()
 	if err := nodes[old.Spec.NodeName].Kill(); err != nil {
@@ -126,6 +129,9 @@ func loseHeadNode(ctx context.Context, t *testing.T, env *simenv.Env, nodes map[
 			}
 			return ok(p), fmt.Sprintf("phase %s on %q", p.Status.Phase, p.Spec.NodeName), nil
 		}
+	}
+	if beforeBind != nil {
+		beforeBind(tl)
 	}
 	want := otherHeadNode(old.Spec.NodeName)
 	tl.Mark("new head pod bound", heldAt(t, "new head bound", newHead(func(p *corev1.Pod) bool {
