@@ -41,6 +41,11 @@ type Config struct {
 	// and _PORT(_HTTPS) to the API server, as a kubelet does. Off by default:
 	// it needs root (unshare, mount).
 	ServiceAccountTokens bool
+	// ImagePulls is the image-pull MODEL (one per cluster, shared by its
+	// nodes): a pod whose images the model does not have on this node
+	// starts its containers only after their modelled cold pull. Nil: every
+	// image is there at once.
+	ImagePulls *simcluster.ImagePullModel
 	// LeaseRenewInterval is how often the node Lease is renewed (default 1 s).
 	LeaseRenewInterval time.Duration
 	// StatusInterval is how often the Node's Ready heartbeat is written

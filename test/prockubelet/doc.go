@@ -62,6 +62,12 @@
 //     its processes as HOME and TMPDIR, standing in for the container's own
 //     filesystem; Ray's default temp dir ($TMPDIR/ray) is then per pod, so a
 //     replaced head never sees its predecessor's session files.
+//   - Images: there are none; every container runs from the machine's
+//     programs. With Config.ImagePulls a node waits for the MODELLED cold
+//     pull of a pod's images it does not have (simcluster.ImagePullModel:
+//     a per-node cache, a configured pull time per image, one pull at a
+//     time per node) before it starts the pod's containers; a model, not a
+//     measurement. node.status.images is not reported.
 //   - All containers of a pod run, but only the first one's state is
 //     reported in the pod's status and probed; liveness and startup probes
 //     are not run; resources are not enforced.

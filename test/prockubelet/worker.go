@@ -68,6 +68,9 @@ func (w *podWorker) run() {
 		w.logf("pod %s: %v", w.pod.Name, err)
 		return
 	}
+	if !w.pullImages() {
+		return
+	}
 	if w.mountsServiceAccount() && !w.mountServiceAccount() {
 		return
 	}

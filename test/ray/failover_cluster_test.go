@@ -19,6 +19,7 @@ import (
 	"github.com/ray-ha-operator/ray-ha-operator/test/harness/simenv"
 	"github.com/ray-ha-operator/ray-ha-operator/test/prockubelet"
 	"github.com/ray-ha-operator/ray-ha-operator/test/ray"
+	"github.com/ray-ha-operator/ray-ha-operator/test/simcluster"
 )
 
 // roleLabel puts the Ray pods on the process-kubelet nodes: the head on one
@@ -40,7 +41,13 @@ type failoverSpec struct {
 	// hostsFile is the cluster DNS's hosts file the nodes mount
 	// (startClusterDNS).
 	hostsFile string
+	// imagePulls is the image-pull MODEL the nodes share; nil: none.
+	imagePulls *simcluster.ImagePullModel
 }
+
+// rayImage is the Ray pods' image (never pulled: the processes run from the
+// Ray virtualenv; the image-pull model keys its cache by this name).
+const rayImage = "rayproject/ray:" + ray.RayVersion
 
 // workerTempDir is the worker's Ray temp dir, in its node's folder. It must
 // be set: without it a worker takes the head's temp dir path, which in a
@@ -116,7 +123,7 @@ func rayTemplate(container, role string) corev1.PodTemplateSpec {
 		NodeSelector:                  map[string]string{roleLabel: role},
 		TerminationGracePeriodSeconds: ptr.To[int64](5),
 		Containers: []corev1.Container{{
-			Name: container, Image: "rayproject/ray:" + ray.RayVersion,
+			Name: container, Image: rayImage,
 			Env: []corev1.EnvVar{
 				{Name: "MY_POD_IP", ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "status.podIP"}}},
 				{Name: "RAY_USAGE_STATS_ENABLED", Value: "0"},
@@ -148,6 +155,7 @@ func startNodes(t *testing.T, env *simenv.Env, venv ray.Venv, s failoverSpec, ro
 				"LANG=C.UTF-8",
 			},
 			HostsFile:            s.hostsFile,
+			ImagePulls:           s.imagePulls,
 			ServiceAccountTokens: s.serviceAccountTokens,
 			Log:                  t.Logf,
 		})
