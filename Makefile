@@ -72,7 +72,7 @@ bench: testbin redis-server-check ## Measure head recovery, reconcile cost and s
 
 .PHONY: test-ray
 test-ray: ray-venv redis-server-check ## Run the real-Ray tests (installs Ray on first use); regenerates docs/gcs-ha-ray-behaviour.md.
-	RAY_WRITE_DOCS=1 $(GO) test -timeout 20m -count=1 -v ./test/ray/...
+	RAY_WRITE_DOCS=1 $(GO) test -timeout 30m -count=1 -v ./test/ray/...
 
 .PHONY: test-unit
 test-unit: ## Run only the fast tests (no Kubernetes binaries, no Redis).

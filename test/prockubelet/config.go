@@ -28,9 +28,12 @@ type Config struct {
 	// BaseEnv is what the image would provide before the container's env
 	// (PATH with Ray first, say), as NAME=value pairs.
 	BaseEnv []string
-	// Hosts maps names without DNS (the head Service FQDN) to addresses;
-	// each name is replaced in every command, arg and env value.
-	Hosts map[string]string
+	// HostsFile is the cluster DNS's hosts file (ClusterDNS.Path), mounted
+	// at /etc/hosts in every container and exec, in a mount namespace of
+	// the container's own: names of headless Services then resolve to the
+	// addresses they publish now. Empty: the machine's /etc/hosts. Needs
+	// root (unshare, mount).
+	HostsFile string
 	// ServiceAccountTokens makes the node project each pod's ServiceAccount
 	// token (TokenRequest, bound to the pod), the API server's CA and the
 	// namespace at /var/run/secrets/kubernetes.io/serviceaccount, in a mount
@@ -38,6 +41,11 @@ type Config struct {
 	// and _PORT(_HTTPS) to the API server, as a kubelet does. Off by default:
 	// it needs root (unshare, mount).
 	ServiceAccountTokens bool
+	// ImagePulls is the image-pull MODEL (one per cluster, shared by its
+	// nodes): a pod whose images the model does not have on this node
+	// starts its containers only after their modelled cold pull. Nil: every
+	// image is there at once.
+	ImagePulls *simcluster.ImagePullModel
 	// LeaseRenewInterval is how often the node Lease is renewed (default 1 s).
 	LeaseRenewInterval time.Duration
 	// StatusInterval is how often the Node's Ready heartbeat is written

@@ -3,7 +3,6 @@ package prockubelet
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -22,8 +21,8 @@ type resolved struct {
 }
 
 // resolve turns a container of the pod into a command line and env the way
-// the kubelet does, then applies the one deviation: Hosts names replaced by
-// their addresses.
+// the kubelet does, run in the mount namespace that gives it the pod's
+// mounts.
 func (w *podWorker) resolve(ctx context.Context, c corev1.Container) (resolved, error) {
 	if len(c.EnvFrom) > 0 {
 		return resolved{}, fmt.Errorf("container %s: envFrom is not supported", c.Name)
@@ -44,12 +43,6 @@ func (w *podWorker) resolve(ctx context.Context, c corev1.Container) (resolved, 
 	for _, a := range append(append([]string{}, c.Command...), c.Args...) {
 		argv = append(argv, expand(a, vars))
 	}
-	for name, addr := range w.k.cfg.Hosts {
-		env = ray.ReplaceInEnv(env, name, addr)
-		for i := range argv {
-			argv[i] = strings.ReplaceAll(argv[i], name, addr)
-		}
-	}
 	if len(argv) == 0 {
 		return resolved{}, fmt.Errorf("container %s: no command (the image's entrypoint is unknown here)", c.Name)
 	}
@@ -57,8 +50,8 @@ func (w *podWorker) resolve(ctx context.Context, c corev1.Container) (resolved, 
 		"HOME="+w.home(), "TMPDIR="+w.tmp(), "HOSTNAME="+w.pod.Name)
 	if w.sa != nil {
 		full = append(full, w.sa.env...)
-		argv = mountArgv(w.sa.dir, argv)
 	}
+	argv = w.mounts().argv(argv)
 	return resolved{name: c.Name, argv: argv, env: append(full, env...)}, nil
 }
 

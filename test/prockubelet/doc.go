@@ -43,26 +43,38 @@
 //
 // There are no containers and no cluster DNS on one machine, so:
 //
-//   - Pod IPs: every pod gets a loopback address derived from its namespace
-//     and name (PodIP), so it is stable per pod name: the replacement
-//     <name>-head-0 on another node has the address of the old one, as the
-//     head Service's DNS name would keep resolving to the head.
-//     The endpoints controllers refuse loopback addresses, so Services get
-//     no endpoints; nothing here reads them, since nothing resolves names.
-//   - Names: Config.Hosts maps names (the head Service FQDN) to addresses;
-//     they are replaced in command, args and env, the one change made to a
-//     rendered container (the same deviation as test/ray).
+//   - Pod IPs: every pod gets a loopback address derived from its UID
+//     (PodIP), so a replacement pod of the same name (a StatefulSet's
+//     <name>-head-0 on another node) gets a new address, as on a real pod
+//     network. The endpoints controllers refuse loopback addresses, so
+//     Services get no endpoints.
+//   - Names: there is no cluster DNS server. ClusterDNS stands in for it for
+//     headless Services (the chart's head Service): it keeps a hosts file
+//     with each such Service's name and the addresses of the pods it
+//     publishes (the EndpointSlice controller's rule, read from the pods),
+//     rewritten as they change; nodes with Config.HostsFile mount it at
+//     /etc/hosts in each container's own mount namespace. A process that
+//     resolves the name again (Ray's gRPC channel to the GCS, after the
+//     connection broke) then reaches the new head at its new address, as
+//     it would through CoreDNS, minus CoreDNS's cache. Services with a
+//     cluster IP get no record (there is no Service network).
 //   - Filesystem: each pod instance gets a fresh folder of its own, given to
 //     its processes as HOME and TMPDIR, standing in for the container's own
 //     filesystem; Ray's default temp dir ($TMPDIR/ray) is then per pod, so a
 //     replaced head never sees its predecessor's session files.
+//   - Images: there are none; every container runs from the machine's
+//     programs. With Config.ImagePulls a node waits for the MODELLED cold
+//     pull of a pod's images it does not have (simcluster.ImagePullModel:
+//     a per-node cache, a configured pull time per image, one pull at a
+//     time per node) before it starts the pod's containers; a model, not a
+//     measurement. node.status.images is not reported.
 //   - All containers of a pod run, but only the first one's state is
 //     reported in the pod's status and probed; liveness and startup probes
 //     are not run; resources are not enforced.
 //   - ServiceAccount: only with Config.ServiceAccountTokens does a node
 //     project the pod's token (TokenRequest, bound to the pod), the API
 //     server's CA and the namespace at the in-cluster path, each container
-//     in a mount namespace of its own (over a tmpfs at /run, which hides the
+//     in a mount namespace of its own (the one of HostsFile, when set) (over a tmpfs at /run, which hides the
 //     machine's /run from it), and KUBERNETES_SERVICE_HOST/_PORT/_PORT_HTTPS
 //     name the API server itself (there is no Service network).
 //   - Everything a pod needs to share the machine with other pods is set in

@@ -31,6 +31,7 @@ func (k *Kubelet) Exec(ctx context.Context, namespace, pod string, argv ...strin
 		return nil, fmt.Errorf("exec in %s/%s: %w", namespace, pod, err)
 	}
 	defer func() { _ = stderr.Close() }()
+	argv = w.mounts().argv(argv)
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Env = append(append([]string{}, env...), markerEnv(k.nextMarker()))
 	cmd.Stderr = stderr
@@ -39,6 +40,16 @@ func (k *Kubelet) Exec(ctx context.Context, namespace, pod string, argv ...strin
 		return out, fmt.Errorf("exec %v in %s/%s: %w (stderr in %s)", argv, namespace, pod, err, logPath)
 	}
 	return out, nil
+}
+
+// RunningPodIP is the address of the pod of that name running on this node
+// (its status.podIP); false when none runs here.
+func (k *Kubelet) RunningPodIP(namespace, pod string) (string, bool) {
+	w := k.podByName(namespace, pod)
+	if w == nil {
+		return "", false
+	}
+	return w.ip, true
 }
 
 // podByName is the worker of a running pod, nil when there is none.

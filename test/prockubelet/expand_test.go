@@ -31,13 +31,13 @@ func TestExpandEnvUsesEarlierVariablesOnly(t *testing.T) {
 	}
 }
 
-func TestPodIPIsStablePerName(t *testing.T) {
-	a, b := PodIP("ns", "rc-head-0"), PodIP("ns", "rc-head-0")
+func TestPodIPIsPerPodInstance(t *testing.T) {
+	a, b := PodIP("4f1c-old"), PodIP("4f1c-old")
 	if a != b {
 		t.Fatalf("PodIP differs for the same pod: %s, %s", a, b)
 	}
-	if PodIP("ns", "rc-head-0") == PodIP("other", "rc-head-0") {
-		t.Errorf("two namespaces share pod IP %s", a)
+	if PodIP("4f1c-old") == PodIP("9a07-new") {
+		t.Errorf("a replacement pod (new UID) keeps pod IP %s", a)
 	}
 	if !strings.HasPrefix(a, "127.1") || strings.HasPrefix(NodeIP("n"), "127.1") {
 		t.Errorf("pod IP %s or node IP %s outside its range", a, NodeIP("n"))

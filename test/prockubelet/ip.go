@@ -3,16 +3,20 @@ package prockubelet
 import (
 	"fmt"
 	"hash/fnv"
+
+	"k8s.io/apimachinery/pkg/types"
 )
 
-// PodIP is the loopback address of the pod namespace/name on every node:
-// stable per pod name, so a StatefulSet's replacement pod has its
-// predecessor's address, as the head Service's DNS name would keep pointing
-// at the head. Linux routes all of 127.0.0.0/8 to loopback, so no setup is
-// needed. The range 127.100-199.x.2-251 keeps clear of 127.0.0.x, which other
-// tests use, and of addresses ending in 0 or 255.
-func PodIP(namespace, name string) string {
-	return loopback("pod/"+namespace+"/"+name, 100, 100)
+// PodIP is the loopback address of the pod with that UID: every pod
+// instance gets its own, so a StatefulSet's replacement pod of the same name
+// gets a new address, as a real pod network gives it, and whoever reaches
+// it by name must resolve the name again (see ClusterDNS). Linux routes all
+// of 127.0.0.0/8 to loopback, so no setup is needed. The range
+// 127.100-199.x.2-251 keeps clear of 127.0.0.x, which other tests use, and
+// of addresses ending in 0 or 255. Two UIDs may hash to one address (one in
+// about 6.4 million pairs); the kubelet's log names each pod's address.
+func PodIP(uid types.UID) string {
+	return loopback("pod/"+string(uid), 100, 100)
 }
 
 // NodeIP is the node's InternalIP (and its pods' hostIP), in

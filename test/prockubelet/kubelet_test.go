@@ -45,7 +45,7 @@ func TestKubeletRunsPods(t *testing.T) {
 	create(t, cl, shellPod("runner", `echo "$(MY_POD_IP)" > "$HOME/ip"; echo $$$$ > "$HOME/pid"; touch "$HOME/ready"; exec sleep 300`))
 	create(t, cl, shellPod("crasher", `sleep 0.5; exit 3`))
 	runner := waitPod(t, cl, "runner", "Running and Ready", func(p *corev1.Pod) bool { return harness.PodRunningReady(p) })
-	if want := prockubelet.PodIP("default", "runner"); runner.Status.PodIP != want || runner.Status.HostIP != prockubelet.NodeIP("proc-1") {
+	if want := prockubelet.PodIP(runner.UID); runner.Status.PodIP != want || runner.Status.HostIP != prockubelet.NodeIP("proc-1") {
 		t.Errorf("runner podIP %s hostIP %s, want %s and %s", runner.Status.PodIP, runner.Status.HostIP, want, prockubelet.NodeIP("proc-1"))
 	}
 	if ip := readPodFile(t, dir, "ip"); ip != runner.Status.PodIP {

@@ -122,17 +122,3 @@ func (k *Kubelet) serviceEnv() ([]string, error) {
 	return []string{"KUBERNETES_SERVICE_HOST=" + host, "KUBERNETES_SERVICE_PORT=" + port,
 		"KUBERNETES_SERVICE_PORT_HTTPS=" + port}, nil
 }
-
-// mountArgv runs argv in a mount namespace of its own in which the
-// ServiceAccount folder is at saMountPath, as a container sees its
-// projected volume. The path's parent does not exist on the machine, so a
-// tmpfs over /run (where /var/run points) holds it; nothing outside the
-// process and its children sees the change.
-func mountArgv(saDir string, argv []string) []string {
-	const script = `set -e
-mount -t tmpfs -o mode=755 tmpfs /run
-mkdir -p ` + saMountPath + `
-mount --bind "$0" ` + saMountPath + `
-exec "$@"`
-	return append([]string{"unshare", "--mount", "--propagation", "private", "--", "/bin/sh", "-c", script, saDir}, argv...)
-}

@@ -36,7 +36,7 @@ type podWorker struct {
 }
 
 func newPodWorker(k *Kubelet, pod *corev1.Pod) *podWorker {
-	w := &podWorker{k: k, pod: pod.DeepCopy(), uid: pod.UID, ip: PodIP(pod.Namespace, pod.Name),
+	w := &podWorker{k: k, pod: pod.DeepCopy(), uid: pod.UID, ip: PodIP(pod.UID),
 		dir: filepath.Join(k.cfg.Dir, fmt.Sprintf("p%d", k.seq.Add(1)))}
 	w.ctx, w.cancel = context.WithCancel(k.ctx)
 	w.status = newPodStatus(pod)
@@ -66,6 +66,9 @@ func (w *podWorker) run() {
 	w.logf("pod %s/%s: starting (IP %s, folder %s)", w.pod.Namespace, w.pod.Name, w.ip, w.dir)
 	if err := w.mkdirs(); err != nil {
 		w.logf("pod %s: %v", w.pod.Name, err)
+		return
+	}
+	if !w.pullImages() {
 		return
 	}
 	if w.mountsServiceAccount() && !w.mountServiceAccount() {

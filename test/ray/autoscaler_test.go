@@ -66,6 +66,7 @@ func TestRayAutoscaler(t *testing.T) {
 	ports.GCS = gcsPort
 	s := failoverSpec{name: "as", ns: env.Namespace(t, "autoscale"), redisAddr: srv.Addr(), secretName: "redis-auth",
 		ports: ports, dir: ray.ShortTempDir(t, "as"), serviceAccountTokens: true}
+	s.hostsFile = startClusterDNS(t, env, s)
 	nodes := startNodes(t, env, venv, s, []nodeRole{{"pk-head-a", "head"}, {"pk-head-b", "head"}, {"pk-worker", "worker"}})
 	createPasswordSecret(t, env, s)
 	env.Create(t, autoscalingCluster(s))
@@ -122,7 +123,7 @@ func TestRayAutoscaler(t *testing.T) {
 		return watch.replicas() == maxWorkers, fmt.Sprintf("replicas %d", watch.replicas()), nil
 	})
 	joinedAtKill := len(watch.live()) - 1
-	tl := loseHeadNode(ctx, t, env, nodes, s, head)
+	tl := loseHeadNode(ctx, t, env, nodes, s, head, nil)
 	t.Logf("head killed %.1f s after the pending actors were submitted, with %d new worker pods not terminating",
 		tl.Start.Sub(ray.UnixTime(pend["demanded"])).Seconds(), joinedAtKill)
 	finish := run(otherHeadNode(head.Spec.NodeName), "finish", "2")
@@ -213,7 +214,7 @@ func autoscaleDriver(ctx context.Context, t *testing.T, k *prockubelet.Kubelet, 
 	if err != nil {
 		t.Fatal(err)
 	}
-	argv := append([]string{venv.Python(), "-B", filepath.Join(wd, "workload", "autoscale.py"), "--node-ip", prockubelet.PodIP(ns, pod)}, args...)
+	argv := append([]string{venv.Python(), "-B", filepath.Join(wd, "workload", "autoscale.py"), "--node-ip", podIP(t, k, ns, pod)}, args...)
 	out, err := k.Exec(ctx, ns, pod, argv...)
 	if err != nil {
 		t.Fatalf("autoscale.py %v: %v\n%s", args, err, out)

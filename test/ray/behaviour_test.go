@@ -215,8 +215,32 @@ func writeBehaviourDoc(t *testing.T, tl *Timeline, table string) {
 	s.WriteString("\nReading the table: \"works\" answered while no head existed; \"fails\" raised an error before the new head " +
 		"started (the operation kept retrying); \"waits\" neither answered nor failed until the head was back. The third column is " +
 		"when the operation first succeeded, from the new head process's start and from its readiness probe passing.\n")
-	if err := os.WriteFile(filepath.Join(root, BehaviourDoc), []byte(s.String()), 0o644); err != nil {
+	path := filepath.Join(root, BehaviourDoc)
+	s.WriteString(keptSection(path))
+	if err := os.WriteFile(path, []byte(s.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("wrote %s", BehaviourDoc)
+}
+
+// keptSectionBegin and keptSectionEnd mark the part of BehaviourDoc that
+// other tests' measurements fill (the long outage): a rewrite keeps it.
+const (
+	keptSectionBegin = "<!-- BEGIN kept:"
+	keptSectionEnd   = "<!-- END kept -->\n"
+)
+
+// keptSection is the marked part of the page at path, with a blank line
+// before it; empty when the page or the part does not exist.
+func keptSection(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	old := string(b)
+	i, j := strings.Index(old, keptSectionBegin), strings.Index(old, keptSectionEnd)
+	if i < 0 || j < i {
+		return ""
+	}
+	return "\n" + old[i:j+len(keptSectionEnd)]
 }

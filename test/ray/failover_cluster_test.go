@@ -19,6 +19,7 @@ import (
 	"github.com/ray-ha-operator/ray-ha-operator/test/harness/simenv"
 	"github.com/ray-ha-operator/ray-ha-operator/test/prockubelet"
 	"github.com/ray-ha-operator/ray-ha-operator/test/ray"
+	"github.com/ray-ha-operator/ray-ha-operator/test/simcluster"
 )
 
 // roleLabel puts the Ray pods on the process-kubelet nodes: the head on one
@@ -37,7 +38,16 @@ type failoverSpec struct {
 	// serviceAccountTokens makes the nodes project each pod's
 	// ServiceAccount token (prockubelet Config.ServiceAccountTokens).
 	serviceAccountTokens bool
+	// hostsFile is the cluster DNS's hosts file the nodes mount
+	// (startClusterDNS).
+	hostsFile string
+	// imagePulls is the image-pull MODEL the nodes share; nil: none.
+	imagePulls *simcluster.ImagePullModel
 }
+
+// rayImage is the Ray pods' image (never pulled: the processes run from the
+// Ray virtualenv; the image-pull model keys its cache by this name).
+const rayImage = "rayproject/ray:" + ray.RayVersion
 
 // workerTempDir is the worker's Ray temp dir, in its node's folder. It must
 // be set: without it a worker takes the head's temp dir path, which in a
@@ -48,7 +58,8 @@ func (s failoverSpec) workerTempDir() string { return filepath.Join(s.dir, "work
 func (s failoverSpec) headPod() string { return raycluster.HeadPodName(s.name) }
 
 // headFQDN is the head Service's DNS name that the workers use; checked
-// against the rendered worker (see checkHeadFQDN).
+// against the rendered worker (see checkHeadFQDN). The cluster DNS
+// (startClusterDNS) resolves it to the current head pod's address.
 func (s failoverSpec) headFQDN() string {
 	return fmt.Sprintf("%s-head-svc.%s.svc.cluster.local", s.name, s.ns)
 }
@@ -112,7 +123,7 @@ func rayTemplate(container, role string) corev1.PodTemplateSpec {
 		NodeSelector:                  map[string]string{roleLabel: role},
 		TerminationGracePeriodSeconds: ptr.To[int64](5),
 		Containers: []corev1.Container{{
-			Name: container, Image: "rayproject/ray:" + ray.RayVersion,
+			Name: container, Image: rayImage,
 			Env: []corev1.EnvVar{
 				{Name: "MY_POD_IP", ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "status.podIP"}}},
 				{Name: "RAY_USAGE_STATS_ENABLED", Value: "0"},
@@ -126,17 +137,14 @@ func rayTemplate(container, role string) corev1.PodTemplateSpec {
 type nodeRole struct{ name, role string }
 
 // startNodes starts one process-kubelet node per role name, each with its
-// folder named after its role (two head nodes: head-0, head-1); each is
-// killed when the test ends.
+// folder named after the node without its "pk-" prefix (head-a, worker);
+// each is killed when the test ends.
 func startNodes(t *testing.T, env *simenv.Env, venv ray.Venv, s failoverSpec, roles []nodeRole) map[string]*prockubelet.Kubelet {
 	t.Helper()
 	nodes := map[string]*prockubelet.Kubelet{}
-	for i, r := range roles {
+	for _, r := range roles {
 		name := r.name
-		folder := r.role
-		if r.role == "head" {
-			folder += "-" + strconv.Itoa(i)
-		}
+		folder := strings.TrimPrefix(r.name, "pk-")
 		k, err := prockubelet.Start(context.Background(), prockubelet.Config{
 			RESTConfig: env.Cluster.RESTConfig(),
 			NodeName:   name,
@@ -146,7 +154,8 @@ func startNodes(t *testing.T, env *simenv.Env, venv ray.Venv, s failoverSpec, ro
 				"PATH=" + venv.BinDir() + ":/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
 				"LANG=C.UTF-8",
 			},
-			Hosts:                map[string]string{s.headFQDN(): prockubelet.PodIP(s.ns, s.headPod())},
+			HostsFile:            s.hostsFile,
+			ImagePulls:           s.imagePulls,
 			ServiceAccountTokens: s.serviceAccountTokens,
 			Log:                  t.Logf,
 		})
@@ -163,6 +172,36 @@ func startNodes(t *testing.T, env *simenv.Env, venv ray.Venv, s failoverSpec, ro
 	return nodes
 }
 
+// startClusterDNS keeps the names of the cluster's headless Services (the
+// head Service among them) resolving to the pods they publish, for the
+// process-kubelet nodes to mount; it returns the hosts file's path.
+func startClusterDNS(t *testing.T, env *simenv.Env, s failoverSpec) string {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		why := "mounting the cluster DNS's hosts file at /etc/hosts in each container needs root (unshare, mount)"
+		if os.Getenv("CI") == "true" {
+			t.Fatal(why)
+		}
+		t.Skip(why)
+	}
+	dns, err := prockubelet.StartClusterDNS(env.Cluster.RESTConfig(), filepath.Join(s.dir, "hosts"), t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(dns.Stop)
+	return dns.Path()
+}
+
+// podIP is the address of a pod running on node k.
+func podIP(t *testing.T, k *prockubelet.Kubelet, ns, pod string) string {
+	t.Helper()
+	ip, ok := k.RunningPodIP(ns, pod)
+	if !ok {
+		t.Fatalf("pod %s/%s does not run on node %s", ns, pod, k.NodeName())
+	}
+	return ip
+}
+
 // driver runs workload/driver.py in a pod (as `kubectl exec` would) and
 // returns its one result.
 func driver(ctx context.Context, t *testing.T, k *prockubelet.Kubelet, venv ray.Venv, ns, pod, cmd string) map[string]any {
@@ -172,7 +211,7 @@ func driver(ctx context.Context, t *testing.T, k *prockubelet.Kubelet, venv ray.
 		t.Fatal(err)
 	}
 	out, err := k.Exec(ctx, ns, pod, venv.Python(), "-B", filepath.Join(wd, "workload", "driver.py"),
-		"--node-ip", prockubelet.PodIP(ns, pod), cmd)
+		"--node-ip", podIP(t, k, ns, pod), cmd)
 	if err != nil {
 		t.Fatalf("driver %s: %v\n%s", cmd, err, out)
 	}

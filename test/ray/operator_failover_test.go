@@ -50,6 +50,7 @@ func TestOperatorFailoverOnLostNode(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := failoverSpec{name: "pk", ns: env.Namespace(t, "failover"), redisAddr: srv.Addr(), secretName: "redis-auth", ports: ports, dir: ray.ShortTempDir(t, "pk")}
+	s.hostsFile = startClusterDNS(t, env, s)
 	nodes := startNodes(t, env, venv, s, []nodeRole{{"pk-head-a", "head"}, {"pk-head-b", "head"}, {"pk-worker", "worker"}})
 	createPasswordSecret(t, env, s)
 	env.Create(t, s.rayCluster())
@@ -64,7 +65,7 @@ func TestOperatorFailoverOnLostNode(t *testing.T) {
 		t.Fatalf("detached actor counted %s, want [1 2 3]", got)
 	}
 
-	tl := loseHeadNode(ctx, t, env, nodes, s, head)
+	tl := loseHeadNode(ctx, t, env, nodes, s, head, nil)
 	resumed := driver(ctx, t, nodes[otherHeadNode(head.Spec.NodeName)], venv, s.ns, head.Name, "resume")
 	tl.Mark("new driver connected", ray.UnixTime(resumed["connected"]), "`ray.init` in the new head pod (exec)")
 	tl.Mark("actor call returned", ray.UnixTime(resumed["actor_call_returned"]), fmt.Sprintf("counter = %v", resumed["value"]))
@@ -78,6 +79,7 @@ func TestOperatorFailoverOnLostNode(t *testing.T) {
 	}
 	markWorkerReconnect(t, tl, s)
 	checkWorkerKept(t, env, s, worker)
+	checkSameWorkerNode(t, created, resumed, worker.Status.PodIP)
 	checkOperatorRecord(t, env, s)
 	t.Logf("lost head node -> actor answers (times from the kill):\n%s", tl.Markdown())
 	t.Logf("test took %.1f s", time.Since(began).Seconds())
@@ -92,8 +94,11 @@ func otherHeadNode(lost string) string {
 }
 
 // loseHeadNode kills the head's node and follows Kubernetes and the
-// operator until a new head runs Ready on the other head node.
-func loseHeadNode(ctx context.Context, t *testing.T, env *simenv.Env, nodes map[string]*prockubelet.Kubelet, s failoverSpec, old *corev1.Pod) *ray.Timeline {
+// operator until a new head runs Ready on the other head node. beforeBind,
+// when not nil, runs once the old head pod is gone and before the new one
+// is bound (to bring up the other head node late, say).
+func loseHeadNode(ctx context.Context, t *testing.T, env *simenv.Env, nodes map[string]*prockubelet.Kubelet, s failoverSpec, old *corev1.Pod,
+	beforeBind func(*ray.Timeline)) *ray.Timeline {
 	t.Helper()
 	killed := time.Now()
 	if err := nodes[old.Spec.NodeName].Kill(); err != nil {
@@ -125,6 +130,9 @@ func loseHeadNode(ctx context.Context, t *testing.T, env *simenv.Env, nodes map[
 			return ok(p), fmt.Sprintf("phase %s on %q", p.Status.Phase, p.Spec.NodeName), nil
 		}
 	}
+	if beforeBind != nil {
+		beforeBind(tl)
+	}
 	want := otherHeadNode(old.Spec.NodeName)
 	tl.Mark("new head pod bound", heldAt(t, "new head bound", newHead(func(p *corev1.Pod) bool {
 		if p.Spec.NodeName != "" && p.Spec.NodeName != want {
@@ -135,7 +143,14 @@ func loseHeadNode(ctx context.Context, t *testing.T, env *simenv.Env, nodes map[
 	tl.Mark("new head Running", heldAt(t, "new head Running", newHead(func(p *corev1.Pod) bool {
 		return p.Status.Phase == corev1.PodRunning
 	})), "its kubelet started `ray start --head`")
-	gcs := net.JoinHostPort(prockubelet.PodIP(s.ns, old.Name), strconv.Itoa(s.ports.GCS))
+	running, err := getPod(ctx, cl, s.ns, old.Name)
+	if err != nil || running == nil {
+		t.Fatalf("reading the new head pod: %v", err)
+	}
+	if running.Status.PodIP == "" || running.Status.PodIP == old.Status.PodIP {
+		t.Fatalf("new head pod IP %q, want a new address (the old head's was %s)", running.Status.PodIP, old.Status.PodIP)
+	}
+	gcs := net.JoinHostPort(running.Status.PodIP, strconv.Itoa(s.ports.GCS))
 	tl.Mark("new GCS accepts connections", heldAt(t, "new GCS at "+gcs, func(context.Context) (bool, string, error) {
 		c, err := net.DialTimeout("tcp", gcs, 200*time.Millisecond)
 		if err != nil {
@@ -143,7 +158,7 @@ func loseHeadNode(ctx context.Context, t *testing.T, env *simenv.Env, nodes map[
 		}
 		_ = c.Close()
 		return true, "", nil
-	}), "same address as the old head's")
+	}), fmt.Sprintf("new pod IP %s (the old head's was %s); the head Service's name resolves to it", running.Status.PodIP, old.Status.PodIP))
 	tl.Mark("new head Ready", heldAt(t, "new head Ready", newHead(harness.PodReady)),
 		"rendered readiness probe (initialDelaySeconds 10, periodSeconds 5)")
 	return tl
@@ -182,7 +197,7 @@ func createPasswordSecret(t *testing.T, env *simenv.Env, s failoverSpec) {
 }
 
 // checkHeadFQDN makes sure, as soon as the worker pod exists, that the name
-// the kubelets replace is the one the chart gave the worker: otherwise the
+// the test expects is the one the chart gave the worker: otherwise the
 // worker would wait for its GCS until the test times out.
 func checkHeadFQDN(t *testing.T, env *simenv.Env, s failoverSpec) {
 	t.Helper()
@@ -202,7 +217,7 @@ func checkHeadFQDN(t *testing.T, env *simenv.Env, s failoverSpec) {
 		return true, "", nil
 	})
 	if fqdn != s.headFQDN() {
-		t.Fatalf("the chart names the head %q, the kubelets replace %q", fqdn, s.headFQDN())
+		t.Fatalf("the chart names the head %q, the test expects %q", fqdn, s.headFQDN())
 	}
 }
 
@@ -227,6 +242,18 @@ func checkWorkerKept(t *testing.T, env *simenv.Env, s failoverSpec, before *core
 	if w.UID != before.UID || w.Status.ContainerStatuses[0].RestartCount != 0 || !harness.PodReady(w) {
 		t.Errorf("worker pod %s (uid %s, restarts %d, ready %v), want the same pod %s, never restarted, Ready",
 			w.Name, w.UID, w.Status.ContainerStatuses[0].RestartCount, harness.PodReady(w), before.UID)
+	}
+}
+
+// checkSameWorkerNode: the worker's Ray node (raylet node ID and address)
+// that held the actor before the failover is alive in the new GCS's view,
+// so the raylet reconnected to the new head rather than being replaced.
+func checkSameWorkerNode(t *testing.T, created, resumed map[string]any, workerIP string) {
+	t.Helper()
+	want := workerIP + "/" + fmt.Sprint(created["actor_node"])
+	nodes, _ := resumed["nodes"].([]any)
+	if !slices.Contains(nodes, any(want)) {
+		t.Errorf("worker Ray node %s not alive after the failover; alive: %v", want, nodes)
 	}
 }
 

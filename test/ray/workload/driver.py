@@ -3,6 +3,7 @@
 Run inside a "pod" (with a rendered container's env, like kubectl exec):
   driver.py --node-ip IP create    create the detached actor, count to 3
   driver.py --node-ip IP resume    find the actor, count once more, run a task
+  driver.py --node-ip IP nodes     the Ray nodes alive now
   driver.py --node-ip IP observe   the GCS-down observer, driven over stdin
   driver.py --node-ip IP resources what each node advertises, where its
                                    object store lives (resources.py)
@@ -90,6 +91,11 @@ def resume(args):
            nodes=alive_nodes(), end=time.time())
 
 
+def nodes(args):
+    t0, t1 = connect(args.node_ip)
+    result(cmd="nodes", start=t0, connected=t1, nodes=alive_nodes(), end=time.time())
+
+
 def alive_nodes():
     return sorted(n["NodeManagerAddress"] + "/" + n["NodeID"]
                   for n in ray.nodes() if n["Alive"])
@@ -99,7 +105,7 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--node-ip", required=True)
     p.add_argument("--timeout", type=float, default=120)
-    p.add_argument("cmd", choices=["create", "resume", "observe", "resources"])
+    p.add_argument("cmd", choices=["create", "resume", "nodes", "observe", "resources"])
     args = p.parse_args()
     if args.cmd == "observe":
         import observe
@@ -109,7 +115,7 @@ def main():
         import resources
         resources.run(args, connect, result, ON_WORKER)
         return
-    {"create": create, "resume": resume}[args.cmd](args)
+    {"create": create, "resume": resume, "nodes": nodes}[args.cmd](args)
 
 
 if __name__ == "__main__":
