@@ -32,8 +32,12 @@ type Config struct {
 	Scale int
 	// Nodes is the number of simulated nodes (0: enough for Scale).
 	Nodes int
-	// Phases limits the phases (empty: all): recovery, steady, scale.
+	// Phases limits the phases (empty: all but versus): recovery,
+	// steady, scale, versus.
 	Phases []string
+	// Versus are the sizes (K RayClusters) of the versus phase, which
+	// runs KubeRay's operator and this one side by side.
+	Versus []int
 	// OperatorQPS and OperatorBurst are the operator's client rate limit;
 	// the defaults are what main.go runs with (controller-runtime's).
 	OperatorQPS   float32
@@ -54,7 +58,7 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{
 		Runs: 5, NodeLostGrace: 5 * time.Second, StuckGrace: time.Second, RestartDelay: time.Second,
-		Reconciles: 20, Scale: 200, OperatorQPS: 20, OperatorBurst: 30,
+		Reconciles: 20, Scale: 200, OperatorQPS: 20, OperatorBurst: 30, Versus: []int{200},
 	}
 }
 
@@ -74,9 +78,14 @@ func (c *Config) Bind(fs *flag.FlagSet) {
 	fs.IntVar(&c.Reconciles, "reconciles", c.Reconciles, "steady-state reconciles measured per path")
 	fs.IntVar(&c.Scale, "clusters", c.Scale, "K: RayClusters of the scale phase (also run with K/4); 0 skips it")
 	fs.IntVar(&c.Nodes, "nodes", c.Nodes, "simulated nodes (0: at least 3, enough for the scale phase)")
-	fs.Func("phases", "comma-separated phases to run (default: all): recovery, steady, scale", func(v string) error {
+	fs.Func("phases", "comma-separated phases to run (default: recovery, steady, scale): recovery, steady, scale, versus", func(v string) error {
 		c.Phases = strings.Split(v, ",")
 		return nil
+	})
+	fs.Func("versus-clusters", "comma-separated sizes of the versus phase (default 200), e.g. 200,1000", func(v string) error {
+		sizes, err := parseSizes(v)
+		c.Versus = sizes
+		return err
 	})
 	fs.Func("operator-qps", "the operator's client rate limit, requests a second (main.go: 20)", func(v string) error {
 		f, err := strconv.ParseFloat(v, 32)
@@ -91,8 +100,34 @@ func (c *Config) Bind(fs *flag.FlagSet) {
 // runsMode reports whether recovery mode name is selected.
 func (c Config) runsMode(name string) bool { return len(c.Modes) == 0 || contains(c.Modes, name) }
 
-// runs reports whether phase is selected.
-func (c Config) runs(phase string) bool { return len(c.Phases) == 0 || contains(c.Phases, phase) }
+// runs reports whether phase is selected. The versus phase runs only when
+// named: it starts two clusters of its own per size.
+func (c Config) runs(phase string) bool {
+	if len(c.Phases) == 0 {
+		return phase != versusPhase
+	}
+	return contains(c.Phases, phase)
+}
+
+const versusPhase = "versus"
+
+// runsOperatorPhases reports whether a phase on the shared cluster runs.
+func (c Config) runsOperatorPhases() bool {
+	return c.runs("recovery") || c.runs("steady") || (c.runs("scale") && c.Scale > 0)
+}
+
+// parseSizes reads "200,1000".
+func parseSizes(v string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(v, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("size %q: want a positive number", f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
 
 func (c Config) validate() error {
 	switch {
@@ -108,7 +143,7 @@ func (c Config) validate() error {
 		return fmt.Errorf("bench config: a work folder is required")
 	}
 	for _, p := range c.Phases {
-		if !contains([]string{"recovery", "steady", "scale"}, p) {
+		if !contains([]string{"recovery", "steady", "scale", versusPhase}, p) {
 			return fmt.Errorf("bench config: unknown phase %q", p)
 		}
 	}
@@ -126,11 +161,14 @@ func (c Config) validate() error {
 // nodes is the simulated cluster's size: three at least (a lost node must
 // leave a healthy majority, or the node controller evicts nothing), and room
 // for three pods per cluster at 1,000 pods a node with one node spare.
-func (c Config) nodes() int {
+func (c Config) nodes() int { return c.nodesFor(c.Scale) }
+
+// nodesFor is nodes for k clusters.
+func (c Config) nodesFor(k int) int {
 	if c.Nodes > 0 {
 		return c.Nodes
 	}
-	n := (3*c.Scale+999)/1000 + 1
+	n := (3*k+999)/1000 + 1
 	if n < 3 {
 		n = 3
 	}

@@ -61,6 +61,10 @@ type Options struct {
 	// so delete them with a grace period of zero.
 	DisregardStatusSelector bool
 
+	// AuditPolicy, when set, is an audit.k8s.io/v1 Policy (YAML) the API
+	// server logs requests by, as JSON lines, to AuditLogPath.
+	AuditPolicy string
+
 	// Dir is the work folder (certificates, kubeconfigs, etcd data, logs).
 	// Default: a new temporary folder, removed by Stop. A given Dir is kept
 	// after Stop; Start clears etcd data and logs left in it by a former run.
