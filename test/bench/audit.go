@@ -50,8 +50,8 @@ type auditEvent struct {
 }
 
 // requestWho names the client a request came from ("" for one not
-// counted), from its user and user agent.
-type requestWho func(user, userAgent string) string
+// counted).
+type requestWho func(ev auditEvent) string
 
 // auditCounts are requests by client, then by verb and resource.
 type auditCounts map[string]map[requestKey]int64
@@ -87,7 +87,7 @@ func countAudit(r io.Reader, from, to time.Time, who requestWho) (auditCounts, e
 			continue
 		}
 		seen[ev.AuditID] = true
-		name := who(ev.User.Username, ev.UserAgent)
+		name := who(ev)
 		if name == "" {
 			continue
 		}

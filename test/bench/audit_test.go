@@ -15,13 +15,16 @@ import (
 func TestCountAudit(t *testing.T) {
 	from := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
 	to := from.Add(time.Minute)
-	ev := func(id, stage, verb, user, ua, resource, sub, at string) string {
+	evAt := func(id, stage, verb, user, ua, resource, sub, at, uri string) string {
 		ref := ""
 		if resource != "" {
 			ref = `,"objectRef":{"resource":"` + resource + `","subresource":"` + sub + `","namespace":"versus"}`
 		}
-		return `{"kind":"Event","auditID":"` + id + `","stage":"` + stage + `","requestURI":"/api/v1/x?watch=true","verb":"` + verb +
+		return `{"kind":"Event","auditID":"` + id + `","stage":"` + stage + `","requestURI":"` + uri + `","verb":"` + verb +
 			`","user":{"username":"` + user + `"},"userAgent":"` + ua + `"` + ref + `,"requestReceivedTimestamp":"` + at + `"}`
+	}
+	ev := func(id, stage, verb, user, ua, resource, sub, at string) string {
+		return evAt(id, stage, verb, user, ua, resource, sub, at, "/api/v1/x?watch=true")
 	}
 	const in, before, after = "2026-12-03T10:00:30.123456Z", "2026-12-03T09:59:59.999999Z", "2026-12-03T10:01:00.000001Z"
 	admin, kcm := simcluster.AdminUser, simcluster.ControllerManagerUser
@@ -61,6 +64,17 @@ func TestCountAudit(t *testing.T) {
 			},
 			want: map[string]map[requestKey]int64{},
 		},
+		"the simulated cluster's own client and health checks left out": {
+			lines: []string{
+				ev("1", "ResponseComplete", "get", admin, "bench/v0.0.0 (linux/amd64) kubernetes/$Format", "nodes", "", in),
+				evAt("2", "ResponseComplete", "get", admin, "Go-http-client/2.0", "", "", in, "/readyz"),
+			},
+			want: map[string]map[requestKey]int64{},
+		},
+		"Go's default user agent is the operator's Helm client": {
+			lines: []string{ev("1", "ResponseComplete", "create", admin, "Go-http-client/2.0", "statefulsets", "", in)},
+			want:  map[string]map[requestKey]int64{whoOperator: {{"create", "statefulsets"}: 1}},
+		},
 		"a request outside the resources by its path": {
 			lines: []string{ev("1", "ResponseComplete", "get", admin, "ray-ha-operator/v0.0.0", "", "", in)},
 			want:  map[string]map[requestKey]int64{whoOperator: {{"get", "/api/v1/x"}: 1}},
@@ -68,7 +82,7 @@ func TestCountAudit(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			got, err := countAudit(strings.NewReader(strings.Join(tc.lines, "\n")+"\n"), from, to, whoOf)
+			got, err := countAudit(strings.NewReader(strings.Join(tc.lines, "\n")+"\n"), from, to, newWhoOf("bench/v0.0.0 (linux/amd64) kubernetes/$Format"))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -90,7 +104,7 @@ func TestCountAudit(t *testing.T) {
 }
 
 func TestCountAuditRejectsGarbage(t *testing.T) {
-	if _, err := countAudit(strings.NewReader("not json\n"), time.Time{}, time.Now(), whoOf); err == nil {
+	if _, err := countAudit(strings.NewReader("not json\n"), time.Time{}, time.Now(), newWhoOf("")); err == nil {
 		t.Fatal("countAudit accepted a line that is not JSON")
 	}
 }

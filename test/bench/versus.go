@@ -13,6 +13,8 @@ import (
 	"sync"
 	"time"
 
+	"k8s.io/client-go/rest"
+
 	"github.com/ray-ha-operator/ray-ha-operator/test/harness"
 	"github.com/ray-ha-operator/ray-ha-operator/test/simcluster"
 )
@@ -292,7 +294,7 @@ func cpuOf(pids ...int) ([]time.Duration, error) {
 // countRequests reads the operator's and kube-controller-manager's requests
 // received within [start, end] from the audit log.
 func countRequests(e *env, start, end time.Time, side *VersusSide) error {
-	counts, err := readAudit(e.cluster.AuditLogPath(), start, end, whoOf)
+	counts, err := readAudit(e.cluster.AuditLogPath(), start, end, newWhoOf(rest.DefaultKubernetesUserAgent()))
 	if err != nil {
 		return err
 	}
@@ -307,14 +309,28 @@ const (
 	whoControllerManager = "kube-controller-manager"
 )
 
-// whoOf: each operator runs as the admin user, as the bench's own client
-// does (told apart by its user agent); kube-controller-manager has its own.
-func whoOf(user, userAgent string) string {
-	switch {
-	case user == simcluster.ControllerManagerUser:
-		return whoControllerManager
-	case user == simcluster.AdminUser && !strings.HasPrefix(userAgent, benchUserAgent):
+// newWhoOf tells the clients apart. Each operator runs as the admin user,
+// as the bench's own clients do: the bench's driver (benchUserAgent), the
+// simulated cluster's client (this process's default user agent, selfAgent)
+// and its supervisor's health checks (a bare HTTP client asking /readyz:
+// no operator asks the API server's health). Every other request of the
+// admin user is the operator's, whatever its user agent: this operator's
+// Helm client sends Go's default one. kube-controller-manager has a user
+// of its own.
+func newWhoOf(selfAgent string) requestWho {
+	self, _, _ := strings.Cut(selfAgent, " ")
+	return func(ev auditEvent) string {
+		switch {
+		case ev.User.Username == simcluster.ControllerManagerUser:
+			return whoControllerManager
+		case ev.User.Username != simcluster.AdminUser,
+			strings.HasPrefix(ev.UserAgent, benchUserAgent),
+			self != "" && strings.HasPrefix(ev.UserAgent, self),
+			healthPaths[strings.SplitN(ev.RequestURI, "?", 2)[0]]:
+			return ""
+		}
 		return whoOperator
 	}
-	return ""
 }
+
+var healthPaths = map[string]bool{"/readyz": true, "/livez": true, "/healthz": true}
