@@ -32,8 +32,8 @@ type Config struct {
 	Scale int
 	// Nodes is the number of simulated nodes (0: enough for Scale).
 	Nodes int
-	// Phases limits the phases (empty: all but versus): recovery,
-	// steady, scale, versus.
+	// Phases limits the phases (empty: all): recovery, steady, scale,
+	// versus.
 	Phases []string
 	// Versus are the sizes (K RayClusters) of the versus phase, which
 	// runs KubeRay's operator and this one side by side.
@@ -65,7 +65,7 @@ func DefaultConfig() Config {
 // SmokeConfig is the smallest run that still exercises every phase.
 func SmokeConfig() Config {
 	c := DefaultConfig()
-	c.Runs, c.Reconciles, c.Scale = 1, 3, 4
+	c.Runs, c.Reconciles, c.Scale, c.Versus = 1, 3, 4, nil
 	return c
 }
 
@@ -78,11 +78,11 @@ func (c *Config) Bind(fs *flag.FlagSet) {
 	fs.IntVar(&c.Reconciles, "reconciles", c.Reconciles, "steady-state reconciles measured per path")
 	fs.IntVar(&c.Scale, "clusters", c.Scale, "K: RayClusters of the scale phase (also run with K/4); 0 skips it")
 	fs.IntVar(&c.Nodes, "nodes", c.Nodes, "simulated nodes (0: at least 3, enough for the scale phase)")
-	fs.Func("phases", "comma-separated phases to run (default: recovery, steady, scale): recovery, steady, scale, versus", func(v string) error {
+	fs.Func("phases", "comma-separated phases to run (default: all): recovery, steady, scale, versus", func(v string) error {
 		c.Phases = strings.Split(v, ",")
 		return nil
 	})
-	fs.Func("versus-clusters", "comma-separated sizes of the versus phase (default 200), e.g. 200,1000", func(v string) error {
+	fs.Func("versus-clusters", "comma-separated sizes (RayClusters) of the versus phase, KubeRay's operator and this one side by side (default 200), e.g. 200,1000", func(v string) error {
 		sizes, err := parseSizes(v)
 		c.Versus = sizes
 		return err
@@ -100,13 +100,13 @@ func (c *Config) Bind(fs *flag.FlagSet) {
 // runsMode reports whether recovery mode name is selected.
 func (c Config) runsMode(name string) bool { return len(c.Modes) == 0 || contains(c.Modes, name) }
 
-// runs reports whether phase is selected. The versus phase runs only when
-// named: it starts two clusters of its own per size.
+// runs reports whether phase is selected. The versus phase also needs a
+// size (SmokeConfig has none: it starts two clusters of its own per size).
 func (c Config) runs(phase string) bool {
-	if len(c.Phases) == 0 {
-		return phase != versusPhase
+	if phase == versusPhase && len(c.Versus) == 0 {
+		return false
 	}
-	return contains(c.Phases, phase)
+	return len(c.Phases) == 0 || contains(c.Phases, phase)
 }
 
 const versusPhase = "versus"

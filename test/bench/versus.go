@@ -13,8 +13,11 @@ import (
 	"sync"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/rest"
 
+	"github.com/ray-ha-operator/ray-ha-operator/internal/raycluster"
 	"github.com/ray-ha-operator/ray-ha-operator/test/harness"
 	"github.com/ray-ha-operator/ray-ha-operator/test/simcluster"
 )
@@ -23,8 +26,13 @@ import (
 // this one, each on a fresh simulated cluster of its own, creating the same
 // K RayClusters.
 type VersusResult struct {
-	Clusters int `json:"clusters"`
-	Nodes    int `json:"nodes"`
+	// Started, Command and Commit say which run measured it: a run of the
+	// versus phase alone keeps an older run's other results beside it.
+	Started  time.Time `json:"started"`
+	Command  string    `json:"command"`
+	Commit   string    `json:"commit,omitempty"`
+	Clusters int       `json:"clusters"`
+	Nodes    int       `json:"nodes"`
 	// CreateConcurrency is how many creates the bench has in flight.
 	CreateConcurrency int        `json:"createConcurrency"`
 	KubeRay           VersusSide `json:"kuberay"`
@@ -70,7 +78,9 @@ type VersusSide struct {
 type BurstRecovery struct {
 	Cluster string `json:"cluster"`
 	// DelaySeconds is how long after the first create the head was deleted.
-	DelaySeconds    float64 `json:"delaySeconds"`
+	DelaySeconds float64 `json:"delaySeconds"`
+	// Detected: the operator marked the recovery (HeadRecovering True).
+	Detected        bool    `json:"detected"`
 	DetectedSeconds float64 `json:"detectedSeconds"`
 	ReadySeconds    float64 `json:"newHeadReadySeconds"`
 	Error           string  `json:"error,omitempty"`
@@ -263,7 +273,11 @@ func createAll(ctx context.Context, e *env, k int) (map[string]time.Time, error)
 }
 
 // recoverDuringBurst deletes the head of the cluster made before the burst,
-// recoveryDelay into it, and times detection and the new head Ready.
+// recoveryDelay into it, and times detection and the new head Ready, as the
+// head-deleted mode does. Where the operator never marks a recovery (the
+// StatefulSet controller may replace the head before the operator, busy
+// with the burst, looks at the cluster), the new head's Ready time is
+// still recorded, and the missing detection said.
 func recoverDuringBurst(ctx context.Context, e *env, start time.Time, rec *BurstRecovery) {
 	select {
 	case <-ctx.Done():
@@ -271,12 +285,51 @@ func recoverDuringBurst(ctx context.Context, e *env, start time.Time, rec *Burst
 	case <-time.After(time.Until(start.Add(recoveryDelay))):
 	}
 	rec.DelaySeconds = round3(time.Since(start).Seconds())
-	detected, ready, err := oneRecovery(ctx, e, versusNS, recoveryCluster)
+	old := &corev1.Pod{}
+	if err := e.client.Get(ctx, types.NamespacedName{Namespace: versusNS, Name: raycluster.HeadPodName(recoveryCluster)}, old); err != nil {
+		rec.Error = fmt.Sprintf("reading the head of %s: %v", recoveryCluster, err)
+		return
+	}
+	tl, err := watchTimeline(ctx, e.client, versusNS)
 	if err != nil {
 		rec.Error = err.Error()
 		return
 	}
-	rec.DetectedSeconds, rec.ReadySeconds = round3(detected.Seconds()), round3(ready.Seconds())
+	defer tl.stop()
+	m := findMode("head-deleted")
+	r := &recoveryRun{env: e, ns: versusNS, name: recoveryCluster, old: old, injected: time.Now()}
+	if err := m.inject(ctx, r); err != nil {
+		rec.Error = err.Error()
+		return
+	}
+	events, err := waitRecovered(ctx, tl, m, r)
+	if err != nil {
+		rec.Error = err.Error()
+		rec.ReadySeconds = readyWithoutDetection(m, r, tl.snapshot())
+		return
+	}
+	got, err := milestones(m, r, events)
+	if err != nil {
+		rec.Error = err.Error()
+		return
+	}
+	rec.Detected = true
+	rec.DetectedSeconds, rec.ReadySeconds = round3(got[msDetected].Seconds()), round3(got[msReady].Seconds())
+}
+
+// readyWithoutDetection is the new head's Ready time, from the deletion
+// showing in the API, when the operator marked no recovery; 0 when the
+// timeline lacks either.
+func readyWithoutDetection(m *mode, r *recoveryRun, events []observed) float64 {
+	visible := m.visible(r, events)
+	if !r.written.IsZero() && (visible.IsZero() || r.written.Before(visible)) {
+		visible = r.written
+	}
+	ready := headReadyAt(m, r, events)
+	if visible.IsZero() || ready.IsZero() {
+		return 0
+	}
+	return round3(ready.Sub(visible).Seconds())
 }
 
 // cpuOf reads the CPU time of each process.

@@ -163,20 +163,26 @@ func TestParseSizes(t *testing.T) {
 func TestVersusPhaseSelection(t *testing.T) {
 	tests := map[string]struct {
 		phases            []string
+		sizes             []int
 		versus, operators bool
 	}{
-		"default":       {phases: nil, versus: false, operators: true},
-		"versus alone":  {phases: []string{"versus"}, versus: true, operators: false},
-		"scale, versus": {phases: []string{"scale", "versus"}, versus: true, operators: true},
+		"default":       {sizes: []int{200}, versus: true, operators: true},
+		"no size":       {versus: false, operators: true},
+		"versus alone":  {phases: []string{"versus"}, sizes: []int{200}, versus: true, operators: false},
+		"scale alone":   {phases: []string{"scale"}, sizes: []int{200}, versus: false, operators: true},
+		"scale, versus": {phases: []string{"scale", "versus"}, sizes: []int{200, 1000}, versus: true, operators: true},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			c := DefaultConfig()
-			c.Phases = tc.phases
+			c.Phases, c.Versus = tc.phases, tc.sizes
 			if c.runs(versusPhase) != tc.versus || c.runsOperatorPhases() != tc.operators {
 				t.Errorf("runs(versus) = %v, operator phases %v; want %v, %v", c.runs(versusPhase), c.runsOperatorPhases(), tc.versus, tc.operators)
 			}
 		})
+	}
+	if SmokeConfig().runs(versusPhase) {
+		t.Error("the smoke run starts the versus phase")
 	}
 }
 
@@ -184,7 +190,7 @@ func TestVersusMarkdown(t *testing.T) {
 	r := &Result{Command: "make bench", Versus: []VersusResult{{Clusters: 2, Nodes: 3,
 		KubeRay:  VersusSide{Operator: "KubeRay v1.5.0", AllReadySeconds: 1, ByRequest: []RequestCount{{Verb: "create", Resource: "pods", Count: 4}}},
 		Ours:     VersusSide{Operator: "ray-ha-operator", AllReadySeconds: 2, ByRequest: []RequestCount{{Verb: "create", Resource: "statefulsets", Count: 2}}},
-		Recovery: &BurstRecovery{Cluster: recoveryCluster, DelaySeconds: 1.5, DetectedSeconds: 0.2, ReadySeconds: 0.9},
+		Recovery: &BurstRecovery{Cluster: recoveryCluster, DelaySeconds: 1.5, Detected: true, DetectedSeconds: 0.2, ReadySeconds: 0.9},
 	}}}
 	md := VersusMarkdown(r)
 	for _, want := range []string{
@@ -201,5 +207,40 @@ func TestVersusMarkdown(t *testing.T) {
 	}
 	if VersusMarkdown(&Result{}) != "" {
 		t.Error("a run without the versus phase rendered a versus section")
+	}
+}
+
+func TestWriteBurstRecovery(t *testing.T) {
+	tests := map[string]struct {
+		rec  BurstRecovery
+		want []string
+	}{
+		"detected in time": {
+			rec:  BurstRecovery{Cluster: "c", DelaySeconds: 1.5, Detected: true, DetectedSeconds: 0.3, ReadySeconds: 1.2},
+			want: []string{"detected (HeadRecovering True) in 0.300 s, new head Ready in 1.200 s", "measured 0.300 s, met."},
+		},
+		"detected late": {
+			rec:  BurstRecovery{Cluster: "c", Detected: true, DetectedSeconds: 4, ReadySeconds: 1},
+			want: []string{"measured 4.000 s, not met."},
+		},
+		"never marked, head back": {
+			rec:  BurstRecovery{Cluster: "c", ReadySeconds: 0.8, Error: "no HeadRecovering"},
+			want: []string{"The operator never marked it (no HeadRecovering)", "Ready 0.800 s after", "measured not detected, not met."},
+		},
+		"nothing measured": {
+			rec:  BurstRecovery{Cluster: "c", Error: "no head"},
+			want: []string{"It was not measured: no head.", "not met."},
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			var b strings.Builder
+			writeBurstRecovery(&b, 200, &tc.rec)
+			for _, w := range tc.want {
+				if !strings.Contains(b.String(), w) {
+					t.Errorf("lacks %q:\n%s", w, b.String())
+				}
+			}
+		})
 	}
 }

@@ -65,6 +65,7 @@ func run(cfg bench.Config, md, js string, keep bool) error {
 		return err
 	}
 	res.Command = command()
+	bench.StampVersus(res)
 	if res.HasOperatorPhases() {
 		fmt.Print(bench.Markdown(res))
 	}
