@@ -43,11 +43,16 @@ demo: testbin redis-server-check ## Simulated cluster + Redis + operator + a Ray
 # finishes, the whole output of failed tests, then the skipped tests with
 # their reasons. TEST_PKGS narrows the run, e.g. TEST_PKGS=./internal/...
 TEST_PKGS ?= ./...
+# Modules of their own whose tests run after TEST_PKGS, in the same report
+# (TEST_MODULES= skips them). containers_image_openpgp: see catalog below.
+TEST_MODULES ?= hack/catalog
 
 .PHONY: test
 test: testbin redis-server-check ray-venv-if-possible $(CONTROLLER_GEN) $(HELM) ## Run every test tier: unit, envtest, simulated cluster, real Ray (when installable); ends with the skipped tests and why.
 	@$(GO) build -o $(BIN)/testreport ./hack/testreport
-	$(GO) test -json -timeout $(GOTEST_TIMEOUT) -count=1 $(TEST_PKGS) 2>&1 | $(BIN)/testreport
+	{ rc=0; $(GO) test -json -timeout $(GOTEST_TIMEOUT) -count=1 $(TEST_PKGS) || rc=1; \
+	  for m in $(TEST_MODULES); do (cd $$m && $(GO) test -json -timeout $(GOTEST_TIMEOUT) -count=1 -tags containers_image_openpgp ./...) || rc=1; done; \
+	  exit $$rc; } 2>&1 | $(BIN)/testreport
 
 ##@ Development
 
@@ -155,6 +160,13 @@ IMAGE_ARCH      ?= $(shell $(GO) env GOARCH)
 IMAGE_DIR       ?= $(BIN)/images
 IMG_ARCHIVE     ?= $(IMAGE_DIR)/ray-ha-operator.oci.tar
 BUNDLE_IMG_ARCHIVE ?= $(IMAGE_DIR)/ray-ha-operator-bundle.oci.tar
+BUNDLE_DOCKERFILE  ?= bundle.Dockerfile
+# The bundle for Kubernetes clusters without the Prometheus Operator: the same
+# bundle without the monitoring.coreos.com objects, which OLM cannot install
+# there (docs/monitoring.md). Generated, not committed.
+KUBERNETES_BUNDLE_DIR        ?= dist/bundle-kubernetes
+KUBERNETES_BUNDLE_DOCKERFILE ?= bundle-kubernetes.Dockerfile
+KUBERNETES_BUNDLE_IMG        ?= $(IMAGE_TAG_BASE)-bundle:v$(VERSION)-kubernetes
 KUBECTL         ?= kubectl
 DEPLOY_OVERLAY  := $(BIN)/deploy-overlay
 
@@ -163,6 +175,18 @@ bundle: manifests ## Regenerate bundle/ (with tests/scorecard) and bundle.Docker
 	$(GO) run ./hack/bundlegen generate -version $(VERSION) -image $(IMG) -channels $(CHANNELS) -default-channel $(DEFAULT_CHANNEL) \
 		-scorecard config/scorecard -openshift-versions $(OPENSHIFT_VERSIONS)
 	$(GO) run ./hack/bundlegen validate -dir bundle -dockerfile bundle.Dockerfile
+
+.PHONY: bundle-kubernetes
+bundle-kubernetes: manifests ## Write the bundle without the Prometheus Operator's kinds to KUBERNETES_BUNDLE_DIR (for OLM on Kubernetes without monitoring.coreos.com), then validate it.
+	$(GO) run ./hack/bundlegen generate -version $(VERSION) -image $(IMG) -channels $(CHANNELS) -default-channel $(DEFAULT_CHANNEL) \
+		-scorecard config/scorecard -openshift-versions $(OPENSHIFT_VERSIONS) -exclude-groups monitoring.coreos.com \
+		-output $(KUBERNETES_BUNDLE_DIR) -dockerfile $(KUBERNETES_BUNDLE_DOCKERFILE)
+	$(GO) run ./hack/bundlegen validate -dir $(KUBERNETES_BUNDLE_DIR) -dockerfile $(KUBERNETES_BUNDLE_DOCKERFILE)
+
+.PHONY: bundle-kubernetes-build
+bundle-kubernetes-build: bundle-kubernetes ## Build KUBERNETES_BUNDLE_IMG from the Kubernetes bundle, as bundle-build does.
+	$(MAKE) --no-print-directory bundle-build BUNDLE_DOCKERFILE=$(KUBERNETES_BUNDLE_DOCKERFILE) BUNDLE_IMG=$(KUBERNETES_BUNDLE_IMG) \
+		BUNDLE_IMG_ARCHIVE=$(IMAGE_DIR)/ray-ha-operator-bundle-kubernetes.oci.tar
 
 .PHONY: bundle-validate
 bundle-validate: ## Validate bundle/ as OperatorHub and OpenShift do (operator-framework/api validators + catalog checks).
@@ -209,22 +233,70 @@ docker-push: container-tool-check ## Push the operator image IMG.
 	$(CONTAINER_TOOL) push $(IMG)
 
 .PHONY: bundle-build
-bundle-build: ## Build the bundle image BUNDLE_IMG from bundle.Dockerfile, with docker or podman or without a daemon into BUNDLE_IMG_ARCHIVE.
+bundle-build: ## Build the bundle image BUNDLE_IMG from BUNDLE_DOCKERFILE, with docker or podman or without a daemon into BUNDLE_IMG_ARCHIVE.
 	@if [ "$(use-engine)" = yes ]; then \
 		$(MAKE) --no-print-directory container-tool-check && \
-		echo "$(CONTAINER_TOOL) build -f bundle.Dockerfile -t $(BUNDLE_IMG) ." && \
-		$(CONTAINER_TOOL) build -f bundle.Dockerfile -t $(BUNDLE_IMG) . ; \
+		echo "$(CONTAINER_TOOL) build -f $(BUNDLE_DOCKERFILE) -t $(BUNDLE_IMG) ." && \
+		$(CONTAINER_TOOL) build -f $(BUNDLE_DOCKERFILE) -t $(BUNDLE_IMG) . ; \
 	else $(MAKE) --no-print-directory bundle-build-daemonless; fi
 
 .PHONY: bundle-build-daemonless
 bundle-build-daemonless: ## Build the bundle image BUNDLE_IMG into BUNDLE_IMG_ARCHIVE without a container engine.
 	@echo "No container engine used (IMAGE_BUILDER=$(IMAGE_BUILDER)): building $(BUNDLE_IMG) into $(BUNDLE_IMG_ARCHIVE)."
 	@mkdir -p $(dir $(BUNDLE_IMG_ARCHIVE))
-	$(IMAGEBUILD) -dockerfile $(ROOT)/bundle.Dockerfile -tag $(BUNDLE_IMG) -out $(abspath $(BUNDLE_IMG_ARCHIVE))
+	$(IMAGEBUILD) -dockerfile $(ROOT)/$(BUNDLE_DOCKERFILE) -tag $(BUNDLE_IMG) -out $(abspath $(BUNDLE_IMG_ARCHIVE))
 
 .PHONY: bundle-push
 bundle-push: container-tool-check ## Push the bundle image BUNDLE_IMG.
 	$(CONTAINER_TOOL) push $(BUNDLE_IMG)
+
+# The file-based catalog (catalog/) and its image. hack/catalog is a module
+# of its own on operator-registry; containers_image_openpgp keeps that
+# library's image code off gpgme (cgo).
+CATALOG_IMG         ?= $(IMAGE_TAG_BASE)-catalog:v$(VERSION)
+CATALOG_IMG_ARCHIVE ?= $(IMAGE_DIR)/ray-ha-operator-catalog.oci.tar
+CATALOG_GO_TAGS     := -tags containers_image_openpgp
+
+.PHONY: catalog
+catalog: ## Render catalog/ (FBC) from config/catalog/channels.yaml and bundle/ (BUNDLE_IMG, VERSION) with operator-registry's library, then validate it.
+	cd hack/catalog && $(GO) run $(CATALOG_GO_TAGS) . render -bundle $(ROOT)/bundle -graph $(ROOT)/config/catalog/channels.yaml \
+		-bundle-image $(BUNDLE_IMG) -version $(VERSION) -out $(ROOT)/catalog
+
+.PHONY: catalog-validate
+catalog-validate: ## Validate catalog/ as opm validate does (operator-registry's model).
+	cd hack/catalog && $(GO) run $(CATALOG_GO_TAGS) . validate -dir $(ROOT)/catalog
+
+.PHONY: catalog-build
+catalog-build: ## Build the catalog image CATALOG_IMG (opm serving catalog/) with docker or podman, or without a daemon into CATALOG_IMG_ARCHIVE.
+	@if [ "$(use-engine)" = yes ]; then \
+		$(MAKE) --no-print-directory container-tool-check && \
+		echo "$(CONTAINER_TOOL) build -f catalog.Dockerfile -t $(CATALOG_IMG) ." && \
+		$(CONTAINER_TOOL) build -f catalog.Dockerfile -t $(CATALOG_IMG) . ; \
+	else $(MAKE) --no-print-directory catalog-build-daemonless; fi
+
+# The daemonless catalog build compiles the builder stage's opm and
+# grpc_health_probe as catalog.Dockerfile does and stages an empty,
+# world-writable /tmp.
+CATALOG_STAGE := $(IMAGE_DIR)/catalog-stage-$(IMAGE_ARCH)
+
+.PHONY: catalog-build-daemonless
+catalog-build-daemonless: ## Build the catalog image CATALOG_IMG for linux/IMAGE_ARCH into CATALOG_IMG_ARCHIVE without a container engine.
+	@echo "No container engine used (IMAGE_BUILDER=$(IMAGE_BUILDER)): building $(CATALOG_IMG) for linux/$(IMAGE_ARCH) into $(CATALOG_IMG_ARCHIVE)."
+	@rm -rf $(CATALOG_STAGE) && mkdir -p $(CATALOG_STAGE)/tmp $(dir $(CATALOG_IMG_ARCHIVE)) && chmod 0777 $(CATALOG_STAGE)/tmp
+	cd hack/catalog && opm_version=$$(awk '$$1 == "github.com/operator-framework/operator-registry" { print $$2 }' go.mod) && \
+		CGO_ENABLED=0 GOOS=linux GOARCH=$(IMAGE_ARCH) $(GO) build $(CATALOG_GO_TAGS) -trimpath \
+			-ldflags "-s -w -X github.com/operator-framework/operator-registry/cmd/opm/version.opmVersion=$$opm_version" \
+			-o $(CATALOG_STAGE)/opm github.com/operator-framework/operator-registry/cmd/opm && \
+		CGO_ENABLED=0 GOOS=linux GOARCH=$(IMAGE_ARCH) $(GO) build -trimpath -ldflags "-s -w" \
+			-o $(CATALOG_STAGE)/grpc_health_probe github.com/grpc-ecosystem/grpc-health-probe
+	$(IMAGEBUILD) -dockerfile $(ROOT)/catalog.Dockerfile -tag $(CATALOG_IMG) -out $(abspath $(CATALOG_IMG_ARCHIVE)) \
+		-stage-file opm:/out/opm=$(CATALOG_STAGE)/opm \
+		-stage-file opm:/out/grpc_health_probe=$(CATALOG_STAGE)/grpc_health_probe \
+		-stage-file opm:/out/tmp/=$(CATALOG_STAGE)/tmp
+
+.PHONY: catalog-push
+catalog-push: container-tool-check ## Push the catalog image CATALOG_IMG.
+	$(CONTAINER_TOOL) push $(CATALOG_IMG)
 
 # deploy renders config/default through a throw-away overlay that sets IMG,
 # so the committed kustomizations keep their placeholder image.

@@ -49,12 +49,16 @@ func generate(args []string) error {
 	fs.StringVar(&o.DefaultChannel, "default-channel", "candidate", "default channel")
 	fs.StringVar(&o.ScorecardDir, "scorecard", "", "kustomization of the scorecard configuration (config/scorecard); empty: none")
 	fs.StringVar(&o.OpenShiftVersions, "openshift-versions", "", "com.redhat.openshift.versions of the bundle, e.g. v4.15; empty: none")
+	exclude := fs.String("exclude-groups", "", "comma-separated API groups left out of the bundle, e.g. monitoring.coreos.com; empty: none")
 	out := fs.String("output", "bundle", "bundle folder to (re)write")
 	dockerfile := fs.String("dockerfile", "bundle.Dockerfile", "bundle Dockerfile to write")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	o.Channels = strings.Split(*channels, ",")
+	if *exclude != "" {
+		o.ExcludeGroups = strings.Split(*exclude, ",")
+	}
 	prev, err := os.ReadFile(filepath.Join(*out, filepath.FromSlash(gen.CSVFile(o.Package))))
 	if err != nil && !os.IsNotExist(err) {
 		return fmt.Errorf("reading the previous CSV: %w", err)

@@ -30,6 +30,8 @@ type Result struct {
 	Scale           []ScaleResult  `json:"scale"`
 	Versus          []VersusResult `json:"versus,omitempty"`
 	Budgets         []Budget       `json:"budgets"`
+	// NodeLossProduction is the nodeloss-production phase (nil when not run).
+	NodeLossProduction *NodeLossResult `json:"nodeLossProduction,omitempty"`
 }
 
 // Settings are the sizes and bounds of the run.
@@ -67,6 +69,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, fmt.Errorf("creating %s: %w", logDir, err)
 	}
 	res := &Result{Started: time.Now().UTC().Truncate(time.Second), Machine: readMachine(), Settings: settingsOf(cfg)}
+	if cfg.onlyNodeLoss() {
+		return runNodeLossOnly(ctx, cfg, root, logDir, res)
+	}
 	if cfg.runsOperatorPhases() {
 		if err := runOnSharedEnv(ctx, cfg, root, logDir, res); err != nil {
 			return res, err
@@ -96,13 +101,13 @@ func runOnSharedEnv(ctx context.Context, cfg Config, root, logDir string, res *R
 	defer e.stop()
 	e.qps, e.burst = cfg.OperatorQPS, cfg.OperatorBurst
 	res.Versions = readVersions(ctx, e.cluster.RESTConfig(), root)
-	if err := runPhases(ctx, e, cfg, logDir, res); err != nil {
+	if err := runPhases(ctx, e, cfg, root, logDir, res); err != nil {
 		return fmt.Errorf("%w (operator logs in %s)", err, logDir)
 	}
 	return nil
 }
 
-func runPhases(ctx context.Context, e *env, cfg Config, logDir string, res *Result) error {
+func runPhases(ctx context.Context, e *env, cfg Config, root, logDir string, res *Result) error {
 	var err error
 	if cfg.runs("recovery") {
 		cfg.Log("recovery latency: %d runs per mode", cfg.Runs)
@@ -133,6 +138,13 @@ func runPhases(ctx context.Context, e *env, cfg Config, logDir string, res *Resu
 	if cfg.runs("scale") && cfg.Scale > 0 {
 		cfg.Log("scale: %v RayClusters", scaleStages(cfg.Scale))
 		if res.Scale, err = runScale(ctx, e, cfg, logDir); err != nil {
+			return err
+		}
+	}
+	// Opt-in: it starts its own clusters and takes minutes per run.
+	if contains(cfg.Phases, nodeLossPhase) {
+		cfg.Log("%s: head node lost on production timings, with and without the spare, %d run(s) each", nodeLossPhase, cfg.NodeLoss.Runs)
+		if err := runNodeLossProduction(ctx, cfg, root, logDir, res); err != nil {
 			return err
 		}
 	}

@@ -32,8 +32,8 @@ type Config struct {
 	Scale int
 	// Nodes is the number of simulated nodes (0: enough for Scale).
 	Nodes int
-	// Phases limits the phases (empty: all): recovery, steady, scale,
-	// versus.
+	// Phases limits the phases (empty: recovery, steady, scale, versus);
+	// nodeloss-production runs only when named.
 	Phases []string
 	// Versus are the sizes (K RayClusters) of the versus phase, which
 	// runs KubeRay's operator and this one side by side.
@@ -48,6 +48,8 @@ type Config struct {
 	// CPUProfile, when set, receives a CPU profile of the largest scale
 	// stage, from the first create until all are Ready.
 	CPUProfile string
+	// NodeLoss sizes the nodeloss-production phase.
+	NodeLoss NodeLossConfig
 	// Dir holds the cluster's files and the operator's log.
 	Dir string
 	// Log receives progress lines.
@@ -58,7 +60,7 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{
 		Runs: 5, NodeLostGrace: 5 * time.Second, StuckGrace: time.Second, RestartDelay: time.Second,
-		Reconciles: 20, Scale: 200, OperatorQPS: 20, OperatorBurst: 30, Versus: []int{200},
+		Reconciles: 20, Scale: 200, OperatorQPS: 20, OperatorBurst: 30, Versus: []int{200}, NodeLoss: DefaultNodeLossConfig(),
 	}
 }
 
@@ -78,7 +80,8 @@ func (c *Config) Bind(fs *flag.FlagSet) {
 	fs.IntVar(&c.Reconciles, "reconciles", c.Reconciles, "steady-state reconciles measured per path")
 	fs.IntVar(&c.Scale, "clusters", c.Scale, "K: RayClusters of the scale phase (also run with K/4); 0 skips it")
 	fs.IntVar(&c.Nodes, "nodes", c.Nodes, "simulated nodes (0: at least 3, enough for the scale phase)")
-	fs.Func("phases", "comma-separated phases to run (default: all): recovery, steady, scale, versus", func(v string) error {
+	c.NodeLoss.bind(fs)
+	fs.Func("phases", "comma-separated phases to run (default: recovery, steady, scale, versus; "+nodeLossPhase+" only when named)", func(v string) error {
 		c.Phases = strings.Split(v, ",")
 		return nil
 	})
@@ -111,9 +114,10 @@ func (c Config) runs(phase string) bool {
 
 const versusPhase = "versus"
 
-// runsOperatorPhases reports whether a phase on the shared cluster runs.
+// runsOperatorPhases reports whether a phase that runPhases runs (after
+// starting the shared cluster) is selected.
 func (c Config) runsOperatorPhases() bool {
-	return c.runs("recovery") || c.runs("steady") || (c.runs("scale") && c.Scale > 0)
+	return c.runs("recovery") || c.runs("steady") || (c.runs("scale") && c.Scale > 0) || contains(c.Phases, nodeLossPhase)
 }
 
 // parseSizes reads "200,1000".
@@ -143,8 +147,13 @@ func (c Config) validate() error {
 		return fmt.Errorf("bench config: a work folder is required")
 	}
 	for _, p := range c.Phases {
-		if !contains([]string{"recovery", "steady", "scale", versusPhase}, p) {
+		if !contains([]string{"recovery", "steady", "scale", versusPhase, nodeLossPhase}, p) {
 			return fmt.Errorf("bench config: unknown phase %q", p)
+		}
+	}
+	if contains(c.Phases, nodeLossPhase) {
+		if err := c.NodeLoss.validate(); err != nil {
+			return err
 		}
 	}
 	if c.OperatorQPS <= 0 || c.OperatorBurst < 1 {

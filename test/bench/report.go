@@ -28,6 +28,9 @@ const (
 // versus phase keeps the JSON's versus results, and a run of the versus
 // phase alone keeps the operator's section and results.
 func WriteFiles(r *Result, mdPath, jsonPath string) error {
+	if err := writeNodeLossFiles(r, mdPath, jsonPath); err != nil || (r.onlyNodeLoss() && len(r.Versus) == 0) {
+		return err
+	}
 	merged, err := mergeWithPrevious(r, jsonPath)
 	if err != nil {
 		return err

@@ -37,23 +37,7 @@ func TestBundleValid(t *testing.T) {
 // CRD or the RBAC markers.
 func TestBundleUpToDate(t *testing.T) {
 	l := mustLayout(t)
-	csv, csvData, err := l.ReadCSV()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ann := readAnnotations(t, filepath.Join(l.BundleDir, "metadata", "annotations.yaml"))
-	o := gen.Options{
-		ManifestsDir:      l.ManifestsDir,
-		Package:           Package,
-		Version:           csv.Spec.Version.String(),
-		Image:             csv.Annotations["containerImage"],
-		Channels:          strings.Split(ann["operators.operatorframework.io.bundle.channels.v1"], ","),
-		DefaultChannel:    ann["operators.operatorframework.io.bundle.channel.default.v1"],
-		OpenShiftVersions: ann["com.redhat.openshift.versions"],
-		ScorecardDir:      filepath.Join(l.Root, "config", "scorecard"),
-		PreviousCSV:       csvData,
-		Now:               func() time.Time { return time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC) },
-	}
+	o := committedOptions(t, l)
 	b, err := gen.Generate(o, "bundle")
 	if err != nil {
 		t.Fatal(err)
@@ -79,6 +63,29 @@ func TestBundleUpToDate(t *testing.T) {
 		if _, ok := got[name]; !ok {
 			t.Errorf("%s is committed but no longer generated: run make bundle", name)
 		}
+	}
+}
+
+// committedOptions are the generator's options that reproduce the committed
+// bundle: its version, image, channels and OpenShift versions.
+func committedOptions(t *testing.T, l Layout) gen.Options {
+	t.Helper()
+	csv, csvData, err := l.ReadCSV()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ann := readAnnotations(t, filepath.Join(l.BundleDir, "metadata", "annotations.yaml"))
+	return gen.Options{
+		ManifestsDir:      l.ManifestsDir,
+		Package:           Package,
+		Version:           csv.Spec.Version.String(),
+		Image:             csv.Annotations["containerImage"],
+		Channels:          strings.Split(ann["operators.operatorframework.io.bundle.channels.v1"], ","),
+		DefaultChannel:    ann["operators.operatorframework.io.bundle.channel.default.v1"],
+		OpenShiftVersions: ann["com.redhat.openshift.versions"],
+		ScorecardDir:      filepath.Join(l.Root, "config", "scorecard"),
+		PreviousCSV:       csvData,
+		Now:               func() time.Time { return time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC) },
 	}
 }
 

@@ -53,6 +53,11 @@ func TestOnSimulatedCluster(t *testing.T) {
 	admin := adminClient(t, c)
 	l := mustLayout(t)
 
+	// First, while the Prometheus Operator's CRDs are not served (the
+	// lifecycle subtests install them).
+	t.Run("Kubernetes bundle installs without the Prometheus Operator", func(t *testing.T) {
+		testKubernetesVariantInstalls(t, admin, l)
+	})
 	t.Run("manager pod admitted under restricted", func(t *testing.T) {
 		testManagerAdmitted(t, admin, l)
 	})

@@ -79,6 +79,7 @@ func (c *Cluster) start(ctx context.Context) error {
 			return c.startSupervised("kube-controller-manager", c.startControllerManager)
 		}},
 		{"kube-scheduler started", func(context.Context) error { return c.startSupervised("kube-scheduler", c.startScheduler) }},
+		{"image-pull model started (if on)", c.startImagePullModel},
 		{"nodes Ready", c.startNodes},
 		{"ServiceAccount default/default present", c.waitDefaultServiceAccount},
 	}
@@ -149,7 +150,10 @@ func (c *Cluster) findBinaries() error {
 	if err != nil {
 		return err
 	}
-	c.kwokStages, err = stageFiles(stages)
+	if c.kwokStages, err = stageFiles(stages); err != nil || !c.opts.imagePullModelOn() {
+		return err
+	}
+	c.kwokStages, err = imagePullStages(c.kwokStages, filepath.Join(c.dir, "kwok-stages"))
 	return err
 }
 

@@ -73,6 +73,23 @@
 // of all, the controller assumes a wider outage and (in clusters of up to
 // 50 nodes) evicts nothing.
 //
+// # Image pulls (a model)
+//
+// kwok starts a bound pod at once, as if every image were on every node.
+// Options.ImagePulls turns on a MODEL of the kubelets' image pulls: a
+// per-node image cache and a cold-pull time per image (ImagePullModel,
+// imagepull.go, plain Go that a process kubelet can reuse). kwok's pod-ready
+// stage then also requires the annotation ImagesPulledAnnotation, which an
+// image-pull controller in the cluster (imagepullcontroller.go, polling
+// every 100 ms) sets once the modelled pulls of the pod's images onto its
+// node are done; the node then has the images, lists them in
+// node.status.images, and later pods of those images start at once. Pulls
+// run one at a time per node, as with the kubelet's default
+// serializeImagePulls. The annotation's value says what the pod waited for
+// ("modelled cold pull 1m0s: <image>" or "images on the node"). The times
+// are the configured ones, not a registry's: every figure that uses them
+// must say "modelled". Off by default.
+//
 // With Options.DisregardStatusSelector, kwok ignores pods annotated
 // DisregardStatusAnnotation="true", so a test can write their status
 // (e.g. a failing readiness) itself; such pods must be deleted with a grace

@@ -61,6 +61,19 @@ type Options struct {
 	// so delete them with a grace period of zero.
 	DisregardStatusSelector bool
 
+	// ImagePulls turns on the image-pull MODEL (imagepull.go,
+	// imagepullcontroller.go) and gives, per image reference, its modelled
+	// cold-pull time and size: a pod bound to a node whose modelled cache
+	// lacks one of its images starts only after that pull (one pull at a
+	// time per node, as the kubelet's default), and the node then has the
+	// image (node.status.images says so). Images not listed pull at once.
+	// Nil or empty (the default): no model, kwok starts pods at once. The
+	// times are a model, not a measurement: say so wherever they show.
+	ImagePulls map[string]ImagePull
+	// PrewarmedImages are, per node name, the images already on the node
+	// when the cluster starts (only with ImagePulls).
+	PrewarmedImages map[string][]string
+
 	// AuditPolicy, when set, is an audit.k8s.io/v1 Policy (YAML) the API
 	// server logs requests by, as JSON lines, to AuditLogPath.
 	AuditPolicy string
@@ -123,6 +136,8 @@ func (o Options) validate() error {
 		return fmt.Errorf("simcluster options: toleration seconds must not be negative")
 	case o.NodeLeaseDuration < time.Second || o.NodeLeaseDuration%time.Second != 0:
 		return fmt.Errorf("simcluster options: NodeLeaseDuration=%s, want whole seconds, at least 1s", o.NodeLeaseDuration)
+	case !o.imagePullsValid():
+		return fmt.Errorf("simcluster options: ImagePulls must not have negative times or sizes, nor PrewarmedImages be set without them")
 	case o.NodeMonitorPeriod < 0:
 		return fmt.Errorf("simcluster options: NodeMonitorPeriod=%s must not be negative", o.NodeMonitorPeriod)
 	case o.NodeMonitorGracePeriod <= o.NodeLeaseDuration/4+o.NodeMonitorPeriod:
@@ -131,4 +146,13 @@ func (o Options) validate() error {
 		return fmt.Errorf("simcluster options: NodeMonitorGracePeriod=%s is too short for NodeLeaseDuration=%s", o.NodeMonitorGracePeriod, o.NodeLeaseDuration)
 	}
 	return nil
+}
+
+func (o Options) imagePullsValid() bool {
+	for _, p := range o.ImagePulls {
+		if p.ColdPull < 0 || p.SizeBytes < 0 {
+			return false
+		}
+	}
+	return len(o.PrewarmedImages) == 0 || o.imagePullModelOn()
 }

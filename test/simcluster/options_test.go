@@ -37,6 +37,20 @@ func TestOptionsWithDefaults(t *testing.T) {
 			in: Options{NodeLeaseDuration: 8 * time.Second, NodeMonitorGracePeriod: 3 * time.Second}, wantErr: "too short",
 		},
 		"negative toleration": {in: Options{UnreachableTolerationSeconds: -1}, wantErr: "negative"},
+		"negative modelled pull": {
+			in: Options{ImagePulls: map[string]ImagePull{"ray": {ColdPull: -time.Second}}}, wantErr: "ImagePulls",
+		},
+		"prewarmed images without the model": {
+			in: Options{PrewarmedImages: map[string][]string{"sim-node-1": {"ray"}}}, wantErr: "PrewarmedImages",
+		},
+		"image-pull model kept, off by default": {
+			in: Options{ImagePulls: map[string]ImagePull{"ray": {ColdPull: time.Minute}}},
+			check: func(t *testing.T, o Options) {
+				if !o.imagePullModelOn() || (Options{}).imagePullModelOn() {
+					t.Errorf("model on = %t, zero value's = %t", o.imagePullModelOn(), (Options{}).imagePullModelOn())
+				}
+			},
+		},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

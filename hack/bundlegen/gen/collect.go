@@ -59,6 +59,20 @@ func collect(objs []*unstructured.Unstructured) (*manifests, error) {
 }
 
 // isPlain tells the objects add does not absorb.
+// withoutGroups drops the objects of the excluded API groups.
+func withoutGroups(objs []*unstructured.Unstructured, groups []string) []*unstructured.Unstructured {
+	if len(groups) == 0 {
+		return objs
+	}
+	kept := make([]*unstructured.Unstructured, 0, len(objs))
+	for _, u := range objs {
+		if !contains(groups, u.GroupVersionKind().Group) {
+			kept = append(kept, u)
+		}
+	}
+	return kept
+}
+
 func isPlain(u *unstructured.Unstructured) bool {
 	switch u.GroupVersionKind().GroupKind() {
 	case gkCSV, gkCRD, gkDeployment, gkRole, gkClusterRole, gkRoleBinding, gkClusterRoleBinding, gkServiceAccount, gkNamespace:

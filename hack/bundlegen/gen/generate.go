@@ -29,7 +29,7 @@ func Generate(o Options, bundleDir string) (*Bundle, error) {
 	if err != nil {
 		return nil, err
 	}
-	m, err := collect(objs)
+	m, err := collect(withoutGroups(objs, o.ExcludeGroups))
 	if err != nil {
 		return nil, err
 	}

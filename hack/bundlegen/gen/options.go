@@ -28,6 +28,11 @@ type Options struct {
 	// OpenShiftVersions is the com.redhat.openshift.versions annotation,
 	// e.g. "v4.15" (that release and later) or "v4.15-v4.18"; empty: none.
 	OpenShiftVersions string
+	// ExcludeGroups are API groups whose objects are left out of the bundle
+	// (e.g. monitoring.coreos.com for clusters without the Prometheus
+	// Operator, where OLM cannot install a ServiceMonitor). Only optional
+	// objects can be left out: the CSV, CRDs and RBAC are always kept.
+	ExcludeGroups []string
 	// PreviousCSV is the CSV of the bundle being replaced (nil if none): its
 	// createdAt is kept when nothing else in the CSV changed.
 	PreviousCSV []byte
@@ -66,10 +71,25 @@ func (o *Options) validate() error {
 	if v := o.OpenShiftVersions; v != "" && !openShiftVersions.MatchString(v) {
 		errs = append(errs, fmt.Errorf("OpenShift versions %q: want v4.N, =v4.N or v4.N-v4.M", v))
 	}
+	for _, g := range o.ExcludeGroups {
+		if requiredGroups[g] {
+			errs = append(errs, fmt.Errorf("API group %q cannot be excluded: the bundle needs its objects", g))
+		}
+	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
 	return errors.Join(errs...)
+}
+
+// requiredGroups hold what every bundle needs: the CSV, its CRDs, the
+// operator's RBAC and ServiceAccount.
+var requiredGroups = map[string]bool{
+	"":                          true,
+	"operators.coreos.com":      true,
+	"apiextensions.k8s.io":      true,
+	"apps":                      true,
+	"rbac.authorization.k8s.io": true,
 }
 
 func contains(list []string, s string) bool {

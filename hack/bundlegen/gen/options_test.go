@@ -25,3 +25,26 @@ func TestOpenShiftVersionsSyntax(t *testing.T) {
 		})
 	}
 }
+
+func TestExcludeGroups(t *testing.T) {
+	tests := map[string]struct {
+		groups []string
+		ok     bool
+	}{
+		"none":                    {ok: true},
+		"the Prometheus Operator": {groups: []string{"monitoring.coreos.com"}, ok: true},
+		"PodDisruptionBudgets":    {groups: []string{"policy"}, ok: true},
+		"core (ServiceAccounts)":  {groups: []string{""}},
+		"the CSV":                 {groups: []string{"operators.coreos.com"}},
+		"CRDs":                    {groups: []string{"apiextensions.k8s.io"}},
+		"RBAC":                    {groups: []string{"monitoring.coreos.com", "rbac.authorization.k8s.io"}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			o := Options{ManifestsDir: "m", Package: "p", Version: "0.1.0", Image: "i", Channels: []string{"c"}, ExcludeGroups: tc.groups}
+			if err := o.validate(); (err == nil) != tc.ok {
+				t.Fatalf("validate(%q) = %v, want ok %v", tc.groups, err, tc.ok)
+			}
+		})
+	}
+}

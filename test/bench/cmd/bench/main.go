@@ -69,6 +69,7 @@ func run(cfg bench.Config, md, js string, keep bool) error {
 	if res.HasOperatorPhases() {
 		fmt.Print(bench.Markdown(res))
 	}
+	fmt.Print(bench.NodeLossMarkdown(res))
 	fmt.Print(bench.VersusMarkdown(res))
 	if md == "" || js == "" {
 		return nil
