@@ -166,11 +166,12 @@ func TestVersusPhaseSelection(t *testing.T) {
 		sizes             []int
 		versus, operators bool
 	}{
-		"default":       {sizes: []int{200}, versus: true, operators: true},
-		"no size":       {versus: false, operators: true},
-		"versus alone":  {phases: []string{"versus"}, sizes: []int{200}, versus: true, operators: false},
-		"scale alone":   {phases: []string{"scale"}, sizes: []int{200}, versus: false, operators: true},
-		"scale, versus": {phases: []string{"scale", "versus"}, sizes: []int{200, 1000}, versus: true, operators: true},
+		"default":           {sizes: []int{200}, versus: true, operators: true},
+		"no size":           {versus: false, operators: true},
+		"versus alone":      {phases: []string{"versus"}, sizes: []int{200}, versus: true, operators: false},
+		"scale alone":       {phases: []string{"scale"}, sizes: []int{200}, versus: false, operators: true},
+		"scale, versus":     {phases: []string{"scale", "versus"}, sizes: []int{200, 1000}, versus: true, operators: true},
+		"node loss, versus": {phases: []string{nodeLossPhase, "versus"}, sizes: []int{200}, versus: true, operators: true},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
