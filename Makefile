@@ -17,6 +17,12 @@ CONTROLLER_GEN := $(BIN)/controller-gen-$(CONTROLLER_GEN_VERSION)
 KUSTOMIZE      := $(BIN)/kustomize-$(KUSTOMIZE_VERSION)
 HELM           := $(BIN)/helm-$(HELM_VERSION)
 
+# KubeRay's ray-operator (see `make kuberay`) for the migration test
+# (test/migrate), which finds it through KUBERAY_OPERATOR.
+KUBERAY_VERSION ?= v1.5.0
+KUBERAY ?= $(BIN)/kuberay-operator-$(KUBERAY_VERSION)
+export KUBERAY_OPERATOR := $(KUBERAY)
+
 export KUBEBUILDER_ASSETS := $(TESTBIN)
 export TESTBIN_DIR := $(TESTBIN)
 
@@ -48,7 +54,7 @@ TEST_PKGS ?= ./...
 TEST_MODULES ?= hack/catalog
 
 .PHONY: test
-test: testbin redis-server-check ray-venv-if-possible $(CONTROLLER_GEN) $(HELM) ## Run every test tier: unit, envtest, simulated cluster, real Ray (when installable); ends with the skipped tests and why.
+test: testbin redis-server-check ray-venv-if-possible $(CONTROLLER_GEN) $(HELM) $(KUBERAY) ## Run every test tier: unit, envtest, simulated cluster, real Ray (when installable); ends with the skipped tests and why.
 	@$(GO) build -o $(BIN)/testreport ./hack/testreport
 	{ rc=0; $(GO) test -json -timeout $(GOTEST_TIMEOUT) -count=1 $(TEST_PKGS) || rc=1; \
 	  for m in $(TEST_MODULES); do (cd $$m && $(GO) test -json -timeout $(GOTEST_TIMEOUT) -count=1 -tags containers_image_openpgp ./...) || rc=1; done; \
@@ -104,8 +110,6 @@ $(BIN)/olm-$(OLM_VERSION):
 
 # KubeRay's ray-operator for the side-by-side bench and the migration test,
 # built from the module proxy in hack/kuberay, a module of its own.
-KUBERAY_VERSION ?= v1.5.0
-KUBERAY ?= $(BIN)/kuberay-operator-$(KUBERAY_VERSION)
 
 .PHONY: kuberay
 kuberay: $(KUBERAY) ## Build KubeRay's ray-operator (hack/kuberay) into bin/kuberay-operator-$(KUBERAY_VERSION) (cached).

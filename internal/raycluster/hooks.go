@@ -67,6 +67,8 @@ type Hooks struct {
 // hand-over and the opt-in Recreate run last: they touch nothing for a
 // spec that will not be applied, and Recreate never deletes a pod whose
 // group's hand-over holds the apply back.
+// The foreign-head check follows validation: a head left by KubeRay stops
+// the apply before anything would start a head beside it.
 func NewHooks(d Deps) Hooks {
 	if d.Clock == nil {
 		d.Clock = clock.RealClock{}
@@ -77,6 +79,7 @@ func NewHooks(d Deps) Hooks {
 			FleetBrake: d.FleetBrake},
 		&HeadSpareHook{Reader: d.Reader, APIReader: d.APIReader, Writer: d.Client, Clock: d.Clock, Policy: d.Policy},
 		&ValidationHook{Clock: d.Clock},
+		&ForeignHeadHook{Reader: d.Reader, Clock: d.Clock, Policy: d.Policy},
 		&WorkerMigrationHook{APIReader: d.APIReader, Writer: d.Client, Recorder: d.Recorder},
 		&WorkersToDeleteHook{APIReader: d.APIReader, Writer: d.Client, Recorder: d.Recorder},
 		&RecreateHook{Reader: d.Reader, Writer: d.Client, Recorder: d.Recorder},

@@ -29,6 +29,12 @@ Copyright 2026 The ray-ha-operator Authors.
 //     as the operator serves it by default (--metrics-secure);
 //     HistogramByLabel reads a histogram's Observations from scraped or
 //     gathered families.
+//   - KubeRay: KubeRayBinary finds KubeRay's real operator (`make kuberay`,
+//     KUBERAY_OPERATOR) and fails under CI=true without it; KubeRayCRDDir
+//     reads its CRDs from the module cache; StartKubeRay runs it as a
+//     process with leader election on, stopped with SIGTERM.
+//   - Heads: WatchHeads follows a cluster's head pods, whoever made them,
+//     event by event, and reports every moment two were alive at once.
 //
 // Ports come from test/freeport. Package simenv adds the simulated cluster
 // with the operator in the test process (wired by internal/operator.New,
