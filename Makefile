@@ -63,11 +63,12 @@ test: testbin redis-server-check ray-venv-if-possible $(CONTROLLER_GEN) $(HELM) 
 ##@ Development
 
 # BENCH_ARGS passes flags to the bench, e.g. BENCH_ARGS='-clusters 1000 -runs 10'
-# (`go run ./test/bench/cmd/bench -h` lists them).
+# (`go run ./test/bench/cmd/bench -h` lists them); its last phase runs KubeRay's
+# operator (`make kuberay`) and this one side by side (BENCH_ARGS='-phases versus' alone).
 BENCH_ARGS ?=
 
 .PHONY: bench
-bench: testbin redis-server-check ## Measure head recovery, reconcile cost and scale on the simulated cluster; writes docs/benchmarks.md and .json.
+bench: testbin redis-server-check kuberay ## Measure head recovery, reconcile cost and scale on the simulated cluster (and side by side with KubeRay); writes docs/benchmarks.md and .json.
 	$(GO) run ./test/bench/cmd/bench $(BENCH_ARGS)
 
 .PHONY: test-ray

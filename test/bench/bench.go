@@ -28,6 +28,7 @@ type Result struct {
 	Recovery        []ModeResult   `json:"recovery"`
 	Steady          []SteadyResult `json:"steadyState"`
 	Scale           []ScaleResult  `json:"scale"`
+	Versus          []VersusResult `json:"versus,omitempty"`
 	Budgets         []Budget       `json:"budgets"`
 	// NodeLossProduction is the nodeloss-production phase (nil when not run).
 	NodeLossProduction *NodeLossResult `json:"nodeLossProduction,omitempty"`
@@ -71,20 +72,39 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if cfg.onlyNodeLoss() {
 		return runNodeLossOnly(ctx, cfg, root, logDir, res)
 	}
+	if cfg.runsOperatorPhases() {
+		if err := runOnSharedEnv(ctx, cfg, root, logDir, res); err != nil {
+			return res, err
+		}
+	}
+	if cfg.runs(versusPhase) {
+		if res.Versions.Go == "" {
+			res.Versions = readVersions(ctx, nil, root)
+		}
+		if res.Versus, err = runVersus(ctx, cfg, logDir, &res.Versions); err != nil {
+			return res, fmt.Errorf("%w (operator logs in %s)", err, logDir)
+		}
+	}
+	res.Budgets = checkBudgets(res, cfg)
+	res.DurationSeconds = round3(time.Since(res.Started).Seconds())
+	return res, nil
+}
+
+// runOnSharedEnv runs the recovery, steady and scale phases on one
+// simulated cluster, stopped before the versus phase starts its own.
+func runOnSharedEnv(ctx context.Context, cfg Config, root, logDir string, res *Result) error {
 	cfg.Log("starting a simulated cluster of %d nodes", cfg.nodes())
 	e, err := startEnv(ctx, cfg.Dir, cfg.nodes(), cfg.Log)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer e.stop()
 	e.qps, e.burst = cfg.OperatorQPS, cfg.OperatorBurst
 	res.Versions = readVersions(ctx, e.cluster.RESTConfig(), root)
 	if err := runPhases(ctx, e, cfg, root, logDir, res); err != nil {
-		return res, fmt.Errorf("%w (operator logs in %s)", err, logDir)
+		return fmt.Errorf("%w (operator logs in %s)", err, logDir)
 	}
-	res.Budgets = checkBudgets(res, cfg)
-	res.DurationSeconds = round3(time.Since(res.Started).Seconds())
-	return res, nil
+	return nil
 }
 
 func runPhases(ctx context.Context, e *env, cfg Config, root, logDir string, res *Result) error {

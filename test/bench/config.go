@@ -34,9 +34,12 @@ type Config struct {
 	Scale int
 	// Nodes is the number of simulated nodes (0: enough for Scale).
 	Nodes int
-	// Phases limits the phases (empty: recovery, steady, scale);
+	// Phases limits the phases (empty: recovery, steady, scale, versus);
 	// nodeloss-production runs only when named.
 	Phases []string
+	// Versus are the sizes (K RayClusters) of the versus phase, which
+	// runs KubeRay's operator and this one side by side.
+	Versus []int
 	// OperatorQPS and OperatorBurst are the operator's client rate limit;
 	// the defaults are what main.go runs with (controller-runtime's).
 	OperatorQPS   float32
@@ -60,14 +63,14 @@ func DefaultConfig() Config {
 	return Config{
 		Runs: 5, NodeLostGrace: 5 * time.Second, StuckGrace: time.Second, RestartDelay: time.Second,
 		Reconciles: 20, Scale: 200, OperatorQPS: operator.DefaultKubeAPIQPS, OperatorBurst: operator.DefaultKubeAPIBurst,
-		NodeLoss: DefaultNodeLossConfig(),
+		Versus: []int{200}, NodeLoss: DefaultNodeLossConfig(),
 	}
 }
 
 // SmokeConfig is the smallest run that still exercises every phase.
 func SmokeConfig() Config {
 	c := DefaultConfig()
-	c.Runs, c.Reconciles, c.Scale = 1, 3, 4
+	c.Runs, c.Reconciles, c.Scale, c.Versus = 1, 3, 4, nil
 	return c
 }
 
@@ -81,9 +84,14 @@ func (c *Config) Bind(fs *flag.FlagSet) {
 	fs.IntVar(&c.Scale, "clusters", c.Scale, "K: RayClusters of the scale phase (also run with K/4); 0 skips it")
 	fs.IntVar(&c.Nodes, "nodes", c.Nodes, "simulated nodes (0: at least 3, enough for the scale phase)")
 	c.NodeLoss.bind(fs)
-	fs.Func("phases", "comma-separated phases to run (default: recovery, steady, scale; "+nodeLossPhase+" only when named)", func(v string) error {
+	fs.Func("phases", "comma-separated phases to run (default: recovery, steady, scale, versus; "+nodeLossPhase+" only when named)", func(v string) error {
 		c.Phases = strings.Split(v, ",")
 		return nil
+	})
+	fs.Func("versus-clusters", "comma-separated sizes (RayClusters) of the versus phase, KubeRay's operator and this one side by side (default 200), e.g. 200,1000", func(v string) error {
+		sizes, err := parseSizes(v)
+		c.Versus = sizes
+		return err
 	})
 	fs.Func("operator-qps", "the operator's client rate limit, requests a second (main.go's --kube-api-qps)", func(v string) error {
 		f, err := strconv.ParseFloat(v, 32)
@@ -98,8 +106,35 @@ func (c *Config) Bind(fs *flag.FlagSet) {
 // runsMode reports whether recovery mode name is selected.
 func (c Config) runsMode(name string) bool { return len(c.Modes) == 0 || contains(c.Modes, name) }
 
-// runs reports whether phase is selected.
-func (c Config) runs(phase string) bool { return len(c.Phases) == 0 || contains(c.Phases, phase) }
+// runs reports whether phase is selected. The versus phase also needs a
+// size (SmokeConfig has none: it starts two clusters of its own per size).
+func (c Config) runs(phase string) bool {
+	if phase == versusPhase && len(c.Versus) == 0 {
+		return false
+	}
+	return len(c.Phases) == 0 || contains(c.Phases, phase)
+}
+
+const versusPhase = "versus"
+
+// runsOperatorPhases reports whether a phase that runPhases runs (after
+// starting the shared cluster) is selected.
+func (c Config) runsOperatorPhases() bool {
+	return c.runs("recovery") || c.runs("steady") || (c.runs("scale") && c.Scale > 0) || contains(c.Phases, nodeLossPhase)
+}
+
+// parseSizes reads "200,1000".
+func parseSizes(v string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(v, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("size %q: want a positive number", f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
 
 func (c Config) validate() error {
 	switch {
@@ -115,7 +150,7 @@ func (c Config) validate() error {
 		return fmt.Errorf("bench config: a work folder is required")
 	}
 	for _, p := range c.Phases {
-		if !contains([]string{"recovery", "steady", "scale", nodeLossPhase}, p) {
+		if !contains([]string{"recovery", "steady", "scale", versusPhase, nodeLossPhase}, p) {
 			return fmt.Errorf("bench config: unknown phase %q", p)
 		}
 	}
@@ -138,11 +173,14 @@ func (c Config) validate() error {
 // nodes is the simulated cluster's size: three at least (a lost node must
 // leave a healthy majority, or the node controller evicts nothing), and room
 // for three pods per cluster at 1,000 pods a node with one node spare.
-func (c Config) nodes() int {
+func (c Config) nodes() int { return c.nodesFor(c.Scale) }
+
+// nodesFor is nodes for k clusters.
+func (c Config) nodesFor(k int) int {
 	if c.Nodes > 0 {
 		return c.Nodes
 	}
-	n := (3*c.Scale+999)/1000 + 1
+	n := (3*k+999)/1000 + 1
 	if n < 3 {
 		n = 3
 	}

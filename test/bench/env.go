@@ -38,34 +38,53 @@ type env struct {
 // annotated simcluster.DisregardStatusAnnotation to the bench), installs the
 // CRD and starts Redis, all under dir.
 func startEnv(ctx context.Context, dir string, nodes int, logf func(string, ...any)) (*env, error) {
+	return startEnvWith(ctx, dir, nodes, logf, envOptions{})
+}
+
+// envOptions change what startEnv sets up.
+type envOptions struct {
+	// CRDDir holds the CRDs to install (default: the repository's,
+	// config/crd/bases).
+	CRDDir string
+	// AuditPolicy turns the API server's audit log on.
+	AuditPolicy string
+}
+
+func startEnvWith(ctx context.Context, dir string, nodes int, logf func(string, ...any), o envOptions) (*env, error) {
 	c, err := simcluster.Start(ctx, simcluster.Options{
-		Nodes: nodes, DisregardStatusSelector: true, Dir: filepath.Join(dir, "cluster"),
+		Nodes: nodes, DisregardStatusSelector: true, Dir: filepath.Join(dir, "cluster"), AuditPolicy: o.AuditPolicy,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("starting the simulated cluster: %w", err)
 	}
 	e := &env{cluster: c, dir: dir, logf: logf}
-	if err := e.prepare(); err != nil {
+	if err := e.prepare(o.CRDDir); err != nil {
 		e.stop()
 		return nil, err
 	}
 	return e, nil
 }
 
-func (e *env) prepare() error {
-	root, err := testbin.ModuleRoot()
-	if err != nil {
-		return fmt.Errorf("finding the module root: %w", err)
+func (e *env) prepare(crdDir string) error {
+	if crdDir == "" {
+		root, err := testbin.ModuleRoot()
+		if err != nil {
+			return fmt.Errorf("finding the module root: %w", err)
+		}
+		crdDir = filepath.Join(root, "config", "crd", "bases")
 	}
 	cfg := e.cluster.RESTConfig()
 	// The driver creates and lists many objects; client-go's default of 5
 	// requests a second would time the bench, not the operator.
 	cfg.QPS, cfg.Burst = 200, 400
+	// The audit log tells the driver's requests from the operators' by this.
+	cfg.UserAgent = benchUserAgent
 	if _, err := envtest.InstallCRDs(cfg, envtest.CRDInstallOptions{
-		Paths: []string{filepath.Join(root, "config", "crd", "bases")}, ErrorIfPathMissing: true,
+		Paths: []string{crdDir}, ErrorIfPathMissing: true,
 	}); err != nil {
-		return fmt.Errorf("installing the RayCluster CRD: %w", err)
+		return fmt.Errorf("installing the CRDs of %s: %w", crdDir, err)
 	}
+	var err error
 	if e.client, err = client.NewWithWatch(cfg, client.Options{Scheme: harness.Scheme()}); err != nil {
 		return fmt.Errorf("creating the bench client: %w", err)
 	}
@@ -78,6 +97,9 @@ func (e *env) prepare() error {
 	}
 	return nil
 }
+
+// benchUserAgent is the user agent of the bench's own client.
+const benchUserAgent = "ray-ha-bench"
 
 func (e *env) stop() {
 	if e.redis != nil {

@@ -61,13 +61,12 @@ func firstField(path, key string) string {
 	return ""
 }
 
+// readVersions reads them; cfg (the cluster, for its version) may be nil.
 func readVersions(ctx context.Context, cfg *rest.Config, root string) Versions {
 	v := Versions{Go: runtime.Version(), Helm: moduleVersion("helm.sh/helm/v3"),
 		ControllerRuntime: moduleVersion("sigs.k8s.io/controller-runtime")}
-	if dc, err := discovery.NewDiscoveryClientForConfig(cfg); err == nil {
-		if info, err := dc.ServerVersion(); err == nil {
-			v.Kubernetes = info.GitVersion
-		}
+	if cfg != nil {
+		v.Kubernetes = serverVersion(cfg)
 	}
 	if out, err := exec.CommandContext(ctx, "redis-server", "--version").Output(); err == nil {
 		for _, f := range strings.Fields(string(out)) {
@@ -82,6 +81,19 @@ func readVersions(ctx context.Context, cfg *rest.Config, root string) Versions {
 		v.Commit = strings.TrimSpace(string(out))
 	}
 	return v
+}
+
+// serverVersion is the API server's version ("" when unknown).
+func serverVersion(cfg *rest.Config) string {
+	dc, err := discovery.NewDiscoveryClientForConfig(cfg)
+	if err != nil {
+		return ""
+	}
+	info, err := dc.ServerVersion()
+	if err != nil {
+		return ""
+	}
+	return info.GitVersion
 }
 
 // moduleVersion reads a dependency's version from the build information.

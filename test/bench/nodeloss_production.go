@@ -223,7 +223,7 @@ func startNodeLossEnv(ctx context.Context, cfg Config, dir string) (*env, error)
 		return nil, fmt.Errorf("starting the production-profile cluster: %w", err)
 	}
 	e := &env{cluster: c, dir: dir, logf: cfg.Log, qps: cfg.OperatorQPS, burst: cfg.OperatorBurst}
-	if err := e.prepare(); err != nil {
+	if err := e.prepare(""); err != nil {
 		e.stop()
 		return nil, err
 	}

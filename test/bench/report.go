@@ -23,11 +23,19 @@ const (
 
 // WriteFiles writes the JSON result and updates the operator section of the
 // Markdown file (creating the file when it does not exist).
+//
+// A run of some phases keeps the other phases' results: a run without the
+// versus phase keeps the JSON's versus results, and a run of the versus
+// phase alone keeps the operator's section and results.
 func WriteFiles(r *Result, mdPath, jsonPath string) error {
-	if err := writeNodeLossFiles(r, mdPath, jsonPath); err != nil || r.onlyNodeLoss() {
+	if err := writeNodeLossFiles(r, mdPath, jsonPath); err != nil || (r.onlyNodeLoss() && len(r.Versus) == 0) {
 		return err
 	}
-	b, err := json.MarshalIndent(r, "", "  ")
+	merged, err := mergeWithPrevious(r, jsonPath)
+	if err != nil {
+		return err
+	}
+	b, err := json.MarshalIndent(merged, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encoding the bench result: %w", err)
 	}
@@ -38,7 +46,13 @@ func WriteFiles(r *Result, mdPath, jsonPath string) error {
 	if err != nil && !os.IsNotExist(err) {
 		return fmt.Errorf("reading %s: %w", mdPath, err)
 	}
-	doc := replaceSection(string(old), beginMarker+"\n"+Markdown(r)+endMarker+"\n")
+	doc := string(old)
+	if r.HasOperatorPhases() {
+		doc = replaceSection(doc, beginMarker+"\n"+Markdown(r)+endMarker+"\n")
+	}
+	if len(r.Versus) > 0 {
+		doc = replaceVersusSection(doc, versusBeginMarker+"\n"+VersusMarkdown(r)+versusEndMarker+"\n")
+	}
 	if err := os.WriteFile(mdPath, []byte(doc), 0o644); err != nil {
 		return fmt.Errorf("writing %s: %w", mdPath, err)
 	}
@@ -59,6 +73,69 @@ func replaceSection(doc, section string) string {
 	}
 	if i := strings.Index(doc, rayLayerMarker); i >= 0 {
 		return doc[:i] + section + "\n" + doc[i:]
+	}
+	if !strings.HasSuffix(doc, "\n\n") {
+		doc = strings.TrimRight(doc, "\n") + "\n\n"
+	}
+	return doc + section
+}
+
+// HasOperatorPhases reports whether the recovery, steady or scale phase ran.
+func (r *Result) HasOperatorPhases() bool {
+	return len(r.Recovery) > 0 || len(r.Steady) > 0 || len(r.Scale) > 0
+}
+
+// mergeWithPrevious is r with the results of the phases it did not run
+// taken from the JSON file of a former run, when there is one.
+func mergeWithPrevious(r *Result, jsonPath string) (*Result, error) {
+	b, err := os.ReadFile(jsonPath)
+	if os.IsNotExist(err) {
+		return r, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", jsonPath, err)
+	}
+	var prev Result
+	if err := json.Unmarshal(b, &prev); err != nil {
+		return nil, fmt.Errorf("reading %s: %w", jsonPath, err)
+	}
+	return mergeResults(&prev, r), nil
+}
+
+// mergeResults keeps prev's operator results when cur ran only the versus
+// phase, and prev's versus results when cur did not run it.
+func mergeResults(prev, cur *Result) *Result {
+	if !cur.HasOperatorPhases() && len(cur.Versus) > 0 {
+		out := *prev
+		out.Versus = cur.Versus
+		return &out
+	}
+	out := *cur
+	if len(out.Versus) == 0 {
+		out.Versus = prev.Versus
+	}
+	return &out
+}
+
+// replaceVersusSection puts section in place of the versus one, or, the
+// first time, right after the operator's generated section (or before the
+// Ray layer's, or at the end).
+func replaceVersusSection(doc, section string) string {
+	if i := strings.Index(doc, versusBeginMarker[:len("<!-- BEGIN versus")]); i >= 0 {
+		if j := strings.Index(doc[i:], versusEndMarker); j >= 0 {
+			rest := strings.TrimPrefix(doc[i+j+len(versusEndMarker):], "\n")
+			return doc[:i] + section + rest
+		}
+	}
+	if i := strings.Index(doc, endMarker+"\n"); i >= 0 {
+		at := i + len(endMarker) + 1
+		return doc[:at] + "\n" + section + doc[at:]
+	}
+	if i := strings.Index(doc, rayLayerMarker); i >= 0 {
+		return doc[:i] + section + "\n" + doc[i:]
+	}
+	if doc == "" {
+		doc = "# Benchmarks\n\n"
 	}
 	if !strings.HasSuffix(doc, "\n\n") {
 		doc = strings.TrimRight(doc, "\n") + "\n\n"

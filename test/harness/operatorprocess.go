@@ -32,6 +32,19 @@ type OperatorProcess struct {
 // its private HOME) with the endpoints added to o.Args and waits, up to
 // timeout, until /readyz answers 200. The caller stops it.
 func StartOperatorProcess(ctx context.Context, home string, o operatorproc.Options, timeout time.Duration) (*OperatorProcess, error) {
+	return StartOperatorProcessWith(ctx, home, o, EndpointFlags{Metrics: "--metrics-bind-address", Probe: "--health-probe-bind-address"}, timeout)
+}
+
+// EndpointFlags name the flags that set an operator's metrics and probe
+// addresses: this operator's, or another's (KubeRay's --metrics-addr).
+type EndpointFlags struct {
+	Metrics, Probe string
+}
+
+// StartOperatorProcessWith is StartOperatorProcess for a binary whose
+// endpoint flags are named otherwise (with o.OnlyArgs for one that has
+// none of this operator's other flags).
+func StartOperatorProcessWith(ctx context.Context, home string, o operatorproc.Options, flags EndpointFlags, timeout time.Duration) (*OperatorProcess, error) {
 	metrics, err := loopbackAddr()
 	if err != nil {
 		return nil, err
@@ -40,7 +53,7 @@ func StartOperatorProcess(ctx context.Context, home string, o operatorproc.Optio
 	if err != nil {
 		return nil, err
 	}
-	o.Args = append([]string{"--metrics-bind-address=" + metrics, "--health-probe-bind-address=" + probe}, o.Args...)
+	o.Args = append([]string{flags.Metrics + "=" + metrics, flags.Probe + "=" + probe}, o.Args...)
 	proc, err := operatorproc.StartProcess(home, o)
 	if err != nil {
 		return nil, err

@@ -115,6 +115,9 @@ type Options struct {
 	// that a Ctrl-C on the terminal reaches only the program that started
 	// it, which then stops it in order (the demo).
 	OwnProcessGroup bool
+	// OnlyArgs passes Args alone, for another operator's binary (KubeRay's)
+	// that knows none of this operator's flags; it reads KUBECONFIG.
+	OnlyArgs bool
 }
 
 // Process is one running operator.
@@ -152,6 +155,9 @@ func StartProcess(home string, o Options) (*Process, error) {
 	}
 	args := append([]string{"--kubeconfig=" + o.Kubeconfig, "--watches-file=watches.yaml",
 		"--metrics-bind-address=0", "--health-probe-bind-address=0"}, o.Args...)
+	if o.OnlyArgs {
+		args = o.Args
+	}
 	cmd := exec.Command(o.Bin, args...)
 	cmd.Dir = root
 	if o.Dir != "" {

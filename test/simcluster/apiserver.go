@@ -56,7 +56,11 @@ func (c *Cluster) runAPIServer(ctx context.Context, port int) error {
 		"--default-unreachable-toleration-seconds=" + strconv.Itoa(c.opts.UnreachableTolerationSeconds),
 		"--cert-dir=" + filepath.Join(c.dir, "apiserver-certs"),
 	}
-	p, err := c.startComponent("kube-apiserver", "kube-apiserver", args, nil)
+	audit, err := c.auditArgs()
+	if err != nil {
+		return err
+	}
+	p, err := c.startComponent("kube-apiserver", "kube-apiserver", append(args, audit...), nil)
 	if err != nil {
 		return err
 	}

@@ -95,6 +95,11 @@
 // (e.g. a failing readiness) itself; such pods must be deleted with a grace
 // period of zero, since kwok will not finish their deletion.
 //
+// With Options.AuditPolicy, the API server writes an audit log (JSON
+// lines, at AuditLogPath) by that policy; ComponentPID gives a component's
+// process id. The bench uses both to measure two operators and
+// kube-controller-manager the same way, from outside.
+//
 // Use StartForTest in tests (skipped with -short; logs dumped on failure)
 // and `go run ./hack/simcluster up` for a cluster to explore with kubectl.
 package simcluster

@@ -74,6 +74,10 @@ type Options struct {
 	// when the cluster starts (only with ImagePulls).
 	PrewarmedImages map[string][]string
 
+	// AuditPolicy, when set, is an audit.k8s.io/v1 Policy (YAML) the API
+	// server logs requests by, as JSON lines, to AuditLogPath.
+	AuditPolicy string
+
 	// Dir is the work folder (certificates, kubeconfigs, etcd data, logs).
 	// Default: a new temporary folder, removed by Stop. A given Dir is kept
 	// after Stop; Start clears etcd data and logs left in it by a former run.

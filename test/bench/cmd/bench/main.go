@@ -2,8 +2,9 @@
 Copyright 2026 The ray-ha-operator Authors.
 */
 
-// Command bench measures the operator on the simulated cluster and writes
-// docs/benchmarks.md (the operator sections) and docs/benchmarks.json. It
+// Command bench measures the operator on the simulated cluster, and with
+// -phases versus side by side with KubeRay's, and writes docs/benchmarks.md
+// (the generated sections) and docs/benchmarks.json. It
 // needs the binaries of `make testbin` and redis-server; `make bench` runs it.
 package main
 
@@ -64,10 +65,12 @@ func run(cfg bench.Config, md, js string, keep bool) error {
 		return err
 	}
 	res.Command = command()
-	if !res.OnlyNodeLoss() {
+	bench.StampVersus(res)
+	if res.HasOperatorPhases() {
 		fmt.Print(bench.Markdown(res))
 	}
 	fmt.Print(bench.NodeLossMarkdown(res))
+	fmt.Print(bench.VersusMarkdown(res))
 	if md == "" || js == "" {
 		return nil
 	}
