@@ -6,10 +6,7 @@ package bench
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"time"
 
@@ -17,10 +14,6 @@ import (
 	"github.com/ray-ha-operator/ray-ha-operator/test/operatorproc"
 	"github.com/ray-ha-operator/ray-ha-operator/test/testbin"
 )
-
-// kuberayModule is KubeRay's operator module, built by `make kuberay` from
-// hack/kuberay (a module of its own) into bin/kuberay-operator-<version>.
-const kuberayModule = "github.com/ray-project/kuberay/ray-operator"
 
 // operatorStartTimeout bounds an operator's start until /readyz.
 const operatorStartTimeout = 2 * time.Minute
@@ -33,7 +26,7 @@ func versusOperators(ctx context.Context, cfg Config) ([]versusOperator, error) 
 	if err != nil {
 		return nil, fmt.Errorf("finding the module root: %w", err)
 	}
-	kr, err := kuberayOperator(ctx, root)
+	kr, err := kuberayOperator()
 	if err != nil {
 		return nil, err
 	}
@@ -57,30 +50,21 @@ func versusOperators(ctx context.Context, cfg Config) ([]versusOperator, error) 
 // kuberayOperator finds KubeRay's binary and its CRDs (RayCluster, RayJob
 // and RayService: its manager fails without all three) in the Go module
 // cache, where hack/kuberay's build put them.
-func kuberayOperator(ctx context.Context, root string) (versusOperator, error) {
-	cmd := exec.CommandContext(ctx, "go", "list", "-m", "-json", kuberayModule)
-	cmd.Dir = filepath.Join(root, "hack", "kuberay")
-	out, err := cmd.Output()
+func kuberayOperator() (versusOperator, error) {
+	bin, err := harness.FindKubeRay()
 	if err != nil {
-		return versusOperator{}, fmt.Errorf("locating %s through hack/kuberay (run `make kuberay`): %w", kuberayModule, err)
+		return versusOperator{}, err
 	}
-	var mod struct{ Version, Dir string }
-	if err := json.Unmarshal(out, &mod); err != nil {
-		return versusOperator{}, fmt.Errorf("reading `go list -m -json %s`: %w", kuberayModule, err)
-	}
-	crds := filepath.Join(mod.Dir, "config", "crd", "bases")
-	bin := filepath.Join(root, "bin", "kuberay-operator-"+mod.Version)
-	for _, p := range []string{crds, bin} {
-		if _, err := os.Stat(p); err != nil {
-			return versusOperator{}, fmt.Errorf("KubeRay %s: %w (run `make kuberay`)", mod.Version, err)
-		}
+	crds, err := harness.FindKubeRayCRDs()
+	if err != nil {
+		return versusOperator{}, err
 	}
 	// Its defaults are kept: client rate limit 100/s, burst 200, leader
 	// election on, one reconcile at a time. Out of a cluster it cannot
 	// guess its namespace, so the Lease's is given.
 	args := []string{"--leader-election-namespace=default"}
 	return versusOperator{
-		name: "KubeRay " + mod.Version, crdDir: crds,
+		name: "KubeRay " + harness.KubeRayVersion, crdDir: crds,
 		start: func(ctx context.Context, e *env, home, logPath string) (*harness.OperatorProcess, []string, error) {
 			p, err := harness.StartOperatorProcessWith(ctx, home, operatorproc.Options{
 				Bin: bin, Kubeconfig: e.cluster.Kubeconfig(), LogPath: logPath, Args: args, OnlyArgs: true,

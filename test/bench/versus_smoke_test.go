@@ -15,7 +15,7 @@ import (
 	"github.com/go-logr/logr"
 	ctrl "sigs.k8s.io/controller-runtime"
 
-	"github.com/ray-ha-operator/ray-ha-operator/test/testbin"
+	"github.com/ray-ha-operator/ray-ha-operator/test/harness"
 )
 
 // TestVersusSmoke runs the versus phase with three clusters: both
@@ -34,15 +34,9 @@ func TestVersusSmoke(t *testing.T) {
 	cfg.Dir, cfg.Log = t.TempDir(), t.Logf
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	root, err := testbin.ModuleRoot()
-	if err != nil {
+	harness.KubeRayBinary(t) // skips, or fails under CI=true, when not built
+	if _, err := kuberayOperator(); err != nil {
 		t.Fatal(err)
-	}
-	if _, err := kuberayOperator(ctx, root); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("KubeRay's operator is not built: %v", err)
-		}
-		t.Skipf("KubeRay's operator is not built (`make kuberay`), so there is nothing to compare with: %v", err)
 	}
 	res, err := Run(ctx, cfg)
 	if err != nil {

@@ -36,7 +36,7 @@ const kubeRayModule = "github.com/ray-project/kuberay/ray-operator"
 // instead, since there the test must run.
 func KubeRayBinary(t testing.TB) string {
 	t.Helper()
-	bin, err := findKubeRay()
+	bin, err := FindKubeRay()
 	if err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("KubeRay test cannot run in CI: %v (make test builds it with make kuberay)", err)
@@ -46,7 +46,9 @@ func KubeRayBinary(t testing.TB) string {
 	return bin
 }
 
-func findKubeRay() (string, error) {
+// FindKubeRay locates KubeRay's operator binary: $KUBERAY_OPERATOR, else
+// bin/kuberay-operator-<version> of the source tree.
+func FindKubeRay() (string, error) {
 	bin := os.Getenv(EnvKubeRay)
 	if bin == "" {
 		root, err := testbin.ModuleRoot()
@@ -66,21 +68,31 @@ func findKubeRay() (string, error) {
 // module: the tests read them from there rather than keep a copy.
 func KubeRayCRDDir(t testing.TB) string {
 	t.Helper()
-	root, err := testbin.ModuleRoot()
+	dir, err := FindKubeRayCRDs()
 	if err != nil {
 		t.Fatal(err)
+	}
+	return dir
+}
+
+// FindKubeRayCRDs locates KubeRay's CRDs in the module cache through
+// `go list -m` in hack/kuberay.
+func FindKubeRayCRDs() (string, error) {
+	root, err := testbin.ModuleRoot()
+	if err != nil {
+		return "", err
 	}
 	cmd := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", kubeRayModule)
 	cmd.Dir = filepath.Join(root, "hack", "kuberay")
 	out, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("locating %s in the module cache (go list -m in hack/kuberay): %v", kubeRayModule, err)
+		return "", fmt.Errorf("locating %s in the module cache (go list -m in hack/kuberay; run `make kuberay`): %w", kubeRayModule, err)
 	}
 	dir := filepath.Join(strings.TrimSpace(string(out)), "config", "crd", "bases")
 	if _, err := os.Stat(filepath.Join(dir, "ray.io_rayclusters.yaml")); err != nil {
-		t.Fatalf("KubeRay's CRDs not found: %v", err)
+		return "", fmt.Errorf("KubeRay's CRDs not found: %w", err)
 	}
-	return dir
+	return dir, nil
 }
 
 // KubeRay is a running KubeRay operator process.
