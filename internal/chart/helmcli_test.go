@@ -1,60 +1,15 @@
 package chart
 
 import (
-	"bytes"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/ray-ha-operator/ray-ha-operator/test/harness"
 )
-
-// helmCLI is the helm binary `make helm` builds, found from the Makefile's
-// HELM_VERSION; the test is skipped (failed with CI=true) without it.
-func helmCLI(t *testing.T) (bin, version string) {
-	t.Helper()
-	chartDir, err := DefaultDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	root := filepath.Dir(filepath.Dir(chartDir))
-	mk, err := os.ReadFile(filepath.Join(root, "Makefile"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := regexp.MustCompile(`(?m)^HELM_VERSION\s*\?=\s*(\S+)`).FindSubmatch(mk)
-	if m == nil {
-		t.Fatal("no HELM_VERSION in the Makefile")
-	}
-	version = string(m[1])
-	bin = filepath.Join(root, "bin", "helm-"+version)
-	if _, err := os.Stat(bin); err != nil {
-		msg := "helm CLI tests: " + bin + " is missing; run `make helm`"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	return bin, version
-}
-
-func runHelm(t *testing.T, bin string, args ...string) string {
-	t.Helper()
-	cmd := exec.Command(bin, args...)
-	// A private Helm home: no repositories or plugins of the machine.
-	home := t.TempDir()
-	cmd.Env = append(os.Environ(), "HELM_CACHE_HOME="+home+"/cache", "HELM_CONFIG_HOME="+home+"/config", "HELM_DATA_HOME="+home+"/data")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("helm %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
-	}
-	return string(out)
-}
 
 // TestHelmCLI runs the chart through the helm CLI the Makefile builds, as a
 // user would: the binary reports its version and assumes a current
@@ -63,32 +18,32 @@ func runHelm(t *testing.T, bin string, args ...string) string {
 // passes, and the chart works as a subchart of another, with `global`
 // values, hook included.
 func TestHelmCLI(t *testing.T) {
-	bin, version := helmCLI(t)
+	bin, version := harness.HelmCLI(t)
 	chartDir, err := DefaultDir()
 	if err != nil {
 		t.Fatal(err)
 	}
 	tests := map[string]func(t *testing.T){
 		"version": func(t *testing.T) {
-			if got := runHelm(t, bin, "version", "--template", "{{.Version}}"); got != version {
+			if got := harness.RunHelm(t, bin, "version", "--template", "{{.Version}}"); got != version {
 				t.Fatalf("helm version %q, want %q", got, version)
 			}
 		},
 		"template without --kube-version": func(t *testing.T) {
-			out := runHelm(t, bin, "template", "demo", chartDir, "--namespace", "rays")
+			out := harness.RunHelm(t, bin, "template", "demo", chartDir, "--namespace", "rays")
 			if !strings.Contains(out, "kind: StatefulSet") {
 				t.Fatalf("no head StatefulSet rendered:\n%.2000s", out)
 			}
 		},
 		"lint": func(t *testing.T) {
-			out := runHelm(t, bin, "lint", chartDir)
+			out := harness.RunHelm(t, bin, "lint", chartDir)
 			if !strings.Contains(out, "0 chart(s) failed") || strings.Contains(out, "[INFO] Chart.yaml: icon is recommended") {
 				t.Fatalf("helm lint:\n%s", out)
 			}
 		},
 		"subchart with global values": func(t *testing.T) {
 			parent := subchartParent(t, chartDir)
-			out := runHelm(t, bin, "template", "platform", parent, "--namespace", "rays",
+			out := harness.RunHelm(t, bin, "template", "platform", parent, "--namespace", "rays",
 				"--set", "global.imageRegistry=registry.example", "--set", "ray-cluster.suspend=true")
 			head := renderedOf(t, out, "StatefulSet")
 			if replicas, _ := head["spec"].(map[string]any)["replicas"].(float64); replicas != 0 {
@@ -96,7 +51,7 @@ func TestHelmCLI(t *testing.T) {
 			}
 		},
 		"test hook": func(t *testing.T) {
-			out := runHelm(t, bin, "template", "demo", chartDir, "--namespace", "rays", "--show-only", "templates/tests/test-gcs.yaml")
+			out := harness.RunHelm(t, bin, "template", "demo", chartDir, "--namespace", "rays", "--show-only", "templates/tests/test-gcs.yaml")
 			pod := renderedOf(t, out, "Pod")
 			meta := pod["metadata"].(map[string]any)
 			if hook := meta["annotations"].(map[string]any)["helm.sh/hook"]; hook != "test" {

@@ -1,12 +1,9 @@
 package helm
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -20,6 +17,8 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/ray-ha-operator/ray-ha-operator/test/harness"
 )
 
 func TestSlimRelease(t *testing.T) {
@@ -78,7 +77,7 @@ func TestSlimRelease(t *testing.T) {
 // chart templates, and the helm CLI still reads and rolls them back:
 // history, status, get values, get manifest, rollback.
 func TestSlimRecordsWithHelmCLI(t *testing.T) {
-	helm := helmBinary(t)
+	helm, _ := harness.HelmCLI(t)
 	api := startAPIServer(t)
 	op := api.startOperator(t, nil)
 	ctx := context.Background()
@@ -118,7 +117,7 @@ func TestSlimRecordsWithHelmCLI(t *testing.T) {
 
 	kubeconfig := writeKubeconfig(t, api)
 	run := func(args ...string) string {
-		return runHelmCLI(t, helm, append(args, "--kubeconfig", kubeconfig, "--namespace", ns)...)
+		return harness.RunHelm(t, helm, append(args, "--kubeconfig", kubeconfig, "--namespace", ns)...)
 	}
 	var history []struct {
 		Revision int    `json:"revision"`
@@ -156,25 +155,6 @@ func TestSlimRecordsWithHelmCLI(t *testing.T) {
 	}
 }
 
-// helmBinary is the helm CLI `make helm` builds (bin/helm-<version>); the
-// test is skipped without it, and fails with CI=true.
-func helmBinary(t *testing.T) string {
-	t.Helper()
-	bins, _ := filepath.Glob(filepath.Join("..", "..", "bin", "helm-v*"))
-	if len(bins) == 0 {
-		msg := "helm CLI test: no bin/helm-v* (run `make helm`)"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	abs, err := filepath.Abs(bins[len(bins)-1])
-	if err != nil {
-		t.Fatal(err)
-	}
-	return abs
-}
-
 // writeKubeconfig writes the test API server's credentials for the CLI.
 func writeKubeconfig(t *testing.T, api *apiServer) string {
 	t.Helper()
@@ -188,19 +168,4 @@ func writeKubeconfig(t *testing.T, api *apiServer) string {
 		t.Fatal(err)
 	}
 	return path
-}
-
-func runHelmCLI(t *testing.T, bin string, args ...string) string {
-	t.Helper()
-	cmd := exec.Command(bin, args...)
-	// A private Helm home: no repositories or plugins of the machine.
-	home := t.TempDir()
-	cmd.Env = append(os.Environ(), "HELM_CACHE_HOME="+home+"/cache", "HELM_CONFIG_HOME="+home+"/config", "HELM_DATA_HOME="+home+"/data")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("helm %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
-	}
-	return string(out)
 }

@@ -77,13 +77,17 @@ type VersusSide struct {
 // BurstRecovery is a head recovery started during the creation burst.
 type BurstRecovery struct {
 	Cluster string `json:"cluster"`
-	// DelaySeconds is how long after the first create the head was deleted.
+	// DelaySeconds is how long after the first create the head was deleted
+	// (and left stuck Terminating).
 	DelaySeconds float64 `json:"delaySeconds"`
 	// Detected: the operator marked the recovery (HeadRecovering True).
 	Detected        bool    `json:"detected"`
 	DetectedSeconds float64 `json:"detectedSeconds"`
-	ReadySeconds    float64 `json:"newHeadReadySeconds"`
-	Error           string  `json:"error,omitempty"`
+	// ForceDeleteSeconds: from the stuck grace's end (the operator's rule
+	// allowing it) to the old head gone, the operator's own share.
+	ForceDeleteSeconds float64 `json:"forceDeleteSeconds"`
+	ReadySeconds       float64 `json:"newHeadReadySeconds"`
+	Error              string  `json:"error,omitempty"`
 	// Budget holds detection to the bench's recovery budget.
 	Budget *Budget `json:"budget,omitempty"`
 }
@@ -95,6 +99,11 @@ const (
 	// recoveryDelay is when, into the burst, the head is deleted.
 	recoveryDelay = 1500 * time.Millisecond
 	versusNS      = "versus"
+	// burstRecoveryMode is the failure injected during the burst: a head
+	// stuck Terminating, which only the operator's force-delete (through
+	// its remediation client, after the stuck grace) ends, so that the
+	// recovery measures the operator while it creates K clusters.
+	burstRecoveryMode = "stuck-terminating"
 )
 
 // versusOperator is one of the two operators.
@@ -174,13 +183,25 @@ func versusRun(ctx context.Context, cfg Config, op versusOperator, dir, logPath 
 	side := VersusSide{Operator: op.name, Args: args}
 	// One cluster Ready before the burst: it shows the operator works, and
 	// its head is the one the recovery deletes.
-	if err := e.client.Create(ctx, harness.NewRayCluster(versusNS, recoveryCluster, harness.ClusterOptions{RedisAddress: e.redis.Addr(), Workers: 1})); err != nil {
+	opts := harness.ClusterOptions{RedisAddress: e.redis.Addr(), Workers: 1}
+	if op.recover {
+		// Its head's status comes from the harness's kubelet, which leaves
+		// a deleted head Terminating: only the operator's force-delete
+		// replaces it.
+		m := findMode(burstRecoveryMode)
+		opts.HeadStatusByTest, opts.Annotations = m.StatusByTest, modeAnnotations(m, cfg)
+		kctx, stopKubelet := context.WithCancel(ctx)
+		kubelet := make(chan struct{})
+		go func() { defer close(kubelet); harness.RunKubelet(kctx, e.client, versusNS, nil) }()
+		defer func() { stopKubelet(); <-kubelet }()
+	}
+	if err := e.client.Create(ctx, harness.NewRayCluster(versusNS, recoveryCluster, opts)); err != nil {
 		return side, nil, fmt.Errorf("creating %s: %w", recoveryCluster, err)
 	}
 	if err := e.waitAllReady(ctx, versusNS, 1, 2*time.Minute); err != nil {
 		return side, nil, fmt.Errorf("the cluster before the burst: %w (%v)", err, proc.Running())
 	}
-	rec, err := burst(ctx, e, op, proc.Pid(), k, &side)
+	rec, err := burst(ctx, e, cfg, op, proc.Pid(), k, &side)
 	if err != nil {
 		err = fmt.Errorf("%w (%v; operator log %s)", err, proc.Running(), logPath)
 	}
@@ -188,7 +209,7 @@ func versusRun(ctx context.Context, cfg Config, op versusOperator, dir, logPath 
 }
 
 // burst creates the K clusters at once and measures until all are ready.
-func burst(ctx context.Context, e *env, op versusOperator, pid, k int, side *VersusSide) (*BurstRecovery, error) {
+func burst(ctx context.Context, e *env, cfg Config, op versusOperator, pid, k int, side *VersusSide) (*BurstRecovery, error) {
 	kcm, apiserver := e.cluster.ComponentPID(simcluster.ComponentControllerManager), e.cluster.ComponentPID(simcluster.ComponentAPIServer)
 	w := startBurstWatch(ctx, e.client, versusNS, 2*k, isBurstCluster)
 	defer w.stop()
@@ -206,7 +227,7 @@ func burst(ctx context.Context, e *env, op versusOperator, pid, k int, side *Ver
 		recDone.Add(1)
 		go func() {
 			defer recDone.Done()
-			recoverDuringBurst(ctx, e, start, rec)
+			recoverDuringBurst(ctx, e, cfg, start, rec)
 		}()
 	}
 	created, err := createAll(ctx, e, k)
@@ -273,12 +294,11 @@ func createAll(ctx context.Context, e *env, k int) (map[string]time.Time, error)
 }
 
 // recoverDuringBurst deletes the head of the cluster made before the burst,
-// recoveryDelay into it, and times detection and the new head Ready, as the
-// head-deleted mode does. Where the operator never marks a recovery (the
-// StatefulSet controller may replace the head before the operator, busy
-// with the burst, looks at the cluster), the new head's Ready time is
-// still recorded, and the missing detection said.
-func recoverDuringBurst(ctx context.Context, e *env, start time.Time, rec *BurstRecovery) {
+// recoveryDelay into it; the head stays Terminating (no kubelet finishes
+// it), so the stuck grace runs and the operator must force-delete it. It
+// times detection, the force-delete from the grace's end, and the new head
+// Ready, as the stuck-terminating recovery mode does.
+func recoverDuringBurst(ctx context.Context, e *env, cfg Config, start time.Time, rec *BurstRecovery) {
 	select {
 	case <-ctx.Done():
 		return
@@ -296,8 +316,8 @@ func recoverDuringBurst(ctx context.Context, e *env, start time.Time, rec *Burst
 		return
 	}
 	defer tl.stop()
-	m := findMode("head-deleted")
-	r := &recoveryRun{env: e, ns: versusNS, name: recoveryCluster, old: old, injected: time.Now()}
+	m := findMode(burstRecoveryMode)
+	r := &recoveryRun{env: e, cfg: cfg, ns: versusNS, name: recoveryCluster, old: old, injected: time.Now()}
 	if err := m.inject(ctx, r); err != nil {
 		rec.Error = err.Error()
 		return
@@ -315,6 +335,7 @@ func recoverDuringBurst(ctx context.Context, e *env, start time.Time, rec *Burst
 	}
 	rec.Detected = true
 	rec.DetectedSeconds, rec.ReadySeconds = round3(got[msDetected].Seconds()), round3(got[msReady].Seconds())
+	rec.ForceDeleteSeconds = round3(got[msForceDelete].Seconds())
 }
 
 // readyWithoutDetection is the new head's Ready time, from the deletion

@@ -70,31 +70,33 @@ func writeVersus(b *strings.Builder, x VersusResult) {
 }
 
 func writeBurstRecovery(b *strings.Builder, k int, rec *BurstRecovery) {
-	fmt.Fprintf(b, "Head recovery during the burst (this operator only): the head of `%s`, `ready` before the burst, deleted %.1f s after the burst's first create, while %d others were being created. ",
+	fmt.Fprintf(b, "Head recovery during the burst (this operator only): the head of `%s`, `ready` before the burst, deleted %.1f s after the burst's first create and left stuck Terminating (no kubelet finishes it), while %d others were being created; only the operator's force-delete, after the stuck grace, replaces it. ",
 		rec.Cluster, rec.DelaySeconds, k)
 	budget := burstRecoveryBudget(k, rec)
 	verdict := map[bool]string{true: "met", false: "not met"}[budget.Met]
 	switch {
 	case rec.Detected:
-		fmt.Fprintf(b, "From the deletion showing in the API: detected (HeadRecovering True) in %.3f s, new head Ready in %.3f s. ", rec.DetectedSeconds, rec.ReadySeconds)
+		fmt.Fprintf(b, "From the deletion showing in the API: detected (HeadRecovering True) in %.3f s, new head Ready in %.3f s; the force-delete came %.3f s after the grace allowed it. ",
+			rec.DetectedSeconds, rec.ReadySeconds, rec.ForceDeleteSeconds)
 	case rec.ReadySeconds > 0:
-		fmt.Fprintf(b, "The operator never marked it (%s); the StatefulSet controller's new head was Ready %.3f s after the deletion showed in the API. ", rec.Error, rec.ReadySeconds)
+		fmt.Fprintf(b, "The operator never marked it (%s); a new head was Ready %.3f s after the deletion showed in the API. ", rec.Error, rec.ReadySeconds)
 	default:
 		fmt.Fprintf(b, "It was not measured: %s. ", rec.Error)
 	}
-	fmt.Fprintf(b, "Recovery budget (the operator's share, detection): %s, measured %s, %s.\n\n", budget.Limit, budget.Actual, verdict)
+	fmt.Fprintf(b, "Recovery budget (the operator's share: detection, and the force-delete once allowed): %s, measured %s, %s.\n\n", budget.Limit, budget.Actual, verdict)
 }
 
 // burstRecoveryBudget holds the recovery during a burst to the bench's
-// recovery budget: the operator-attributable share (for a deleted head, its
-// detection) under one second.
+// recovery budget: the operator-attributable share (its detection, and its
+// force-delete once the stuck grace allows it) each under one second.
 func burstRecoveryBudget(k int, rec *BurstRecovery) Budget {
-	b := Budget{Name: fmt.Sprintf("head recovery during a burst of %d creations: detected", k), Limit: "< 1 s"}
+	b := Budget{Name: fmt.Sprintf("head recovery during a burst of %d creations: operator's share", k), Limit: "< 1 s"}
 	if !rec.Detected {
 		b.Actual = "not detected"
 		return b
 	}
-	b.Actual, b.Met = fmt.Sprintf("%.3f s", rec.DetectedSeconds), rec.DetectedSeconds < 1
+	worst := max(rec.DetectedSeconds, rec.ForceDeleteSeconds)
+	b.Actual, b.Met = fmt.Sprintf("%.3f s (detected %.3f s, force-delete %.3f s)", worst, rec.DetectedSeconds, rec.ForceDeleteSeconds), worst < 1
 	return b
 }
 

@@ -200,7 +200,7 @@ func TestVersusMarkdown(t *testing.T) {
 		"| create | 4 | 2 | 0.50 | 0 | 0 |",
 		"| create | pods | 4 | 0 |",
 		"detected (HeadRecovering True) in 0.200 s, new head Ready in 0.900 s",
-		"< 1 s, measured 0.200 s, met.",
+		"< 1 s, measured 0.200 s (detected 0.200 s, force-delete 0.000 s), met.",
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("versus section lacks %q:\n%s", want, md)
@@ -217,12 +217,16 @@ func TestWriteBurstRecovery(t *testing.T) {
 		want []string
 	}{
 		"detected in time": {
-			rec:  BurstRecovery{Cluster: "c", DelaySeconds: 1.5, Detected: true, DetectedSeconds: 0.3, ReadySeconds: 1.2},
-			want: []string{"detected (HeadRecovering True) in 0.300 s, new head Ready in 1.200 s", "measured 0.300 s, met."},
+			rec:  BurstRecovery{Cluster: "c", DelaySeconds: 1.5, Detected: true, DetectedSeconds: 0.3, ForceDeleteSeconds: 0.05, ReadySeconds: 1.2},
+			want: []string{"detected (HeadRecovering True) in 0.300 s, new head Ready in 1.200 s", "force-delete came 0.050 s after", "measured 0.300 s (detected 0.300 s, force-delete 0.050 s), met."},
 		},
 		"detected late": {
 			rec:  BurstRecovery{Cluster: "c", Detected: true, DetectedSeconds: 4, ReadySeconds: 1},
-			want: []string{"measured 4.000 s, not met."},
+			want: []string{"measured 4.000 s (detected 4.000 s, force-delete 0.000 s), not met."},
+		},
+		"force-delete late": {
+			rec:  BurstRecovery{Cluster: "c", Detected: true, DetectedSeconds: 0.1, ForceDeleteSeconds: 2.5, ReadySeconds: 4},
+			want: []string{"measured 2.500 s (detected 0.100 s, force-delete 2.500 s), not met."},
 		},
 		"never marked, head back": {
 			rec:  BurstRecovery{Cluster: "c", ReadySeconds: 0.8, Error: "no HeadRecovering"},
