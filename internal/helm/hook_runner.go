@@ -15,6 +15,7 @@ func (r *Reconciler) runPreHooks(ctx context.Context, s *scope) (res ctrl.Result
 	req := s.request(s.last)
 	for i, h := range r.opts.PreHooks {
 		out, err := h.PreReconcile(ctx, req)
+		s.urgent = s.urgent || out.Urgent
 		if err != nil {
 			err = fmt.Errorf("pre-reconcile hook %d of %s/%s: %w", i, s.obj.GetNamespace(), s.obj.GetName(), err)
 			r.blocked(s, out.Reason, err.Error())
@@ -57,6 +58,7 @@ func (r *Reconciler) runPostHooks(ctx context.Context, s *scope, rel *release.Re
 	req := s.request(rel)
 	for i, h := range r.opts.PostHooks {
 		out, err := h.PostReconcile(ctx, req)
+		s.urgent = s.urgent || out.Urgent
 		if err != nil {
 			err = fmt.Errorf("post-reconcile hook %d of %s/%s: %w", i, s.obj.GetNamespace(), s.obj.GetName(), err)
 			s.cond(ConditionIrreconcilable, metav1.ConditionTrue, ReasonReconcileError, err.Error())

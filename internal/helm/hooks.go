@@ -48,7 +48,17 @@ type Result struct {
 	// RequeueAfter asks to look again within this time (the shortest of all
 	// hooks and the reconcile period wins).
 	RequeueAfter time.Duration
+	// Urgent marks a remediation under way (a head being replaced): this
+	// resource's next reconcile goes ahead of routine ones in the
+	// controller's priority queue (UrgentPriority), so that a burst of
+	// installs does not hold back the step a grace was waiting for.
+	Urgent bool
 }
+
+// UrgentPriority is the priority queue's priority of a reconcile that a hook
+// marked Urgent; routine reconciles have 0, unchanged re-lists
+// controller-runtime's LowPriority.
+const UrgentPriority = 100
 
 // PreReconcileHook runs before the chart is applied, on every reconcile of a
 // resource that is not being deleted, including the fast path that skips

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +13,9 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 )
@@ -149,4 +153,51 @@ func TestPreHookWaitHoldsApplyQuietly(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// urgentHook marks its result Urgent while spec.urgent is set, as the head
+// health hook does while a recovery is under way.
+type urgentHook struct{}
+
+func (urgentHook) PreReconcile(_ context.Context, req *Request) (Result, error) {
+	v, _, _ := unstructured.NestedBool(req.Object.Object, "spec", "urgent")
+	return Result{Urgent: v}, nil
+}
+
+// TestUrgentHookRaisesPriority: a reconcile a hook marked Urgent is
+// requeued at UrgentPriority, ahead of routine reconciles in the priority
+// queue; any other keeps the queue's own priority.
+func TestUrgentHookRaisesPriority(t *testing.T) {
+	api := startAPIServer(t)
+	op := api.startOperator(t, func(o *Options) { o.PreHooks = []PreReconcileHook{urgentHook{}} })
+	ctx := context.Background()
+	tests := map[string]struct {
+		spec map[string]any
+		want *int
+	}{
+		"routine": {spec: map[string]any{"replicas": int64(1)}},
+		"urgent":  {spec: map[string]any{"replicas": int64(1), "urgent": true}, want: ptr.To(UrgentPriority)},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			if err := api.client.Create(ctx, newWidget(op.ns, name, tc.spec)); err != nil {
+				t.Fatal(err)
+			}
+			api.waitDeployed(t, op.ns, name, 1)
+			res, err := op.rec.Reconcile(ctx, ctrl.Request{NamespacedName: types.NamespacedName{Namespace: op.ns, Name: name}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(res.Priority, tc.want) {
+				t.Errorf("priority %v, want %v", ptrString(res.Priority), ptrString(tc.want))
+			}
+		})
+	}
+}
+
+func ptrString(p *int) string {
+	if p == nil {
+		return "unset"
+	}
+	return fmt.Sprint(*p)
 }

@@ -20,6 +20,7 @@ type scope struct {
 	render     chartutil.Values // values the templates see (for hooks)
 	hash       string
 	requeue    time.Duration
+	urgent     bool   // a hook marked its result Urgent
 	recovered  string // note of a stuck revision recovered in this reconcile
 	succeeded  bool   // observedGeneration may advance
 	condErrors []error

@@ -123,7 +123,7 @@ func SetupRayCluster(mgr ctrl.Manager, cfg Config) (*Setup, error) {
 	opts.OnGone = append(opts.OnGone, metrics.ForgetCluster, redisMetrics.ForgetCluster)
 	// A created or changed Secret re-checks the RayClusters that read it
 	// (metadata-only watch: no credential is cached).
-	opts.ExtraWatches = append(opts.ExtraWatches, PodWatch(mgr.GetCache()), ReplicaSetWatch(mgr.GetCache()),
+	opts.ExtraWatches = append(opts.ExtraWatches, PodWatch(mgr.GetCache()), HeadTroubleWatch(mgr.GetCache()), ReplicaSetWatch(mgr.GetCache()),
 		reach.SecretWatch(mgr.GetCache()))
 	if cfg.Tune != nil {
 		cfg.Tune(&opts)

@@ -81,8 +81,13 @@ func (k *HeadHealthHook) PreReconcile(ctx context.Context, req *helm.Request) (h
 	if err := WriteStatus(req.Object, &run.st); err != nil {
 		return helm.Result{}, err
 	}
-	return helm.Result{RequeueAfter: requeueAfter(run)}, nil
+	return helm.Result{RequeueAfter: requeueAfter(run), Urgent: urgent(run)}, nil
 }
+
+// urgent: a recovery is under way, so the next reconcile (the force-delete
+// once a grace ends, the check that the new head came) goes ahead of the
+// routine ones, e.g. a burst of new clusters' installs.
+func urgent(run *headRun) bool { return recoveryInProgress(&run.st) }
 
 // observe takes the reconcile's observation (pods, head node, the Redis
 // verdict), gathered once for every hook.

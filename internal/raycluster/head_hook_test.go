@@ -78,7 +78,7 @@ func TestHeadHealthHookNodeLostTimeline(t *testing.T) {
 	run := hookAt(t, hook, obj, clk)
 
 	// t=0: healthy.
-	if _, st := run(0); !conditionIs(st, rayv1.HeadRecovering, metav1.ConditionFalse) ||
+	if res, st := run(0); res.Urgent || !conditionIs(st, rayv1.HeadRecovering, metav1.ConditionFalse) ||
 		!equalRecovery(st.Recovery, &rayv1.RecoveryStatus{LastReadyHeadPodUID: "uid-head"}) {
 		t.Fatalf("healthy head: %+v, want only the Ready head's UID recorded", st.Recovery)
 	}
@@ -97,8 +97,8 @@ func TestHeadHealthHookNodeLostTimeline(t *testing.T) {
 	if !st.Recovery.LastRecoveryStartTime.Time.Equal(at(5)) || !st.Recovery.LastFailureTime.Time.Equal(at(10)) {
 		t.Errorf("recovery clock: %+v, want start t=5 detected t=10", st.Recovery)
 	}
-	if res.RequeueAfter != secs(5) { // the recovering recheck is shorter than the 25 s left
-		t.Errorf("requeue after %s, want 5s", res.RequeueAfter)
+	if res.RequeueAfter != secs(5) || !res.Urgent { // the recovering recheck is shorter than the 25 s left
+		t.Errorf("requeue after %s, urgent %v; want 5s, urgent (ahead of routine reconciles)", res.RequeueAfter, res.Urgent)
 	}
 	assertEvents(t, ev.take(), "Warning HeadFailureDetected")
 
@@ -140,8 +140,8 @@ func TestHeadHealthHookNodeLostTimeline(t *testing.T) {
 
 	// Steady state: nothing changes, nothing is reported.
 	before := obj.DeepCopy()
-	if res, _ := run(100); res.RequeueAfter != 0 {
-		t.Errorf("steady state requeues after %s", res.RequeueAfter)
+	if res, _ := run(100); res.RequeueAfter != 0 || res.Urgent {
+		t.Errorf("steady state requeues after %s, urgent %v", res.RequeueAfter, res.Urgent)
 	}
 	if !equalObjects(before, obj) {
 		t.Errorf("steady state changed the status")
