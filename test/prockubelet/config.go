@@ -28,6 +28,16 @@ type Config struct {
 	// BaseEnv is what the image would provide before the container's env
 	// (PATH with Ray first, say), as NAME=value pairs.
 	BaseEnv []string
+	// ImageUser owns the folder standing for the image's HOME. A container
+	// whose securityContext sets another runAsUser cannot write it, as an
+	// OpenShift-assigned UID cannot write /home/ray of the stock Ray image
+	// (default: that image's user, 1000, group 100).
+	ImageUser ImageUser
+	// ImagePaths are paths (the Python that Ray runs on) that the image
+	// holds readable by any user but that lie here under a folder only its
+	// owner may enter (/root): a container running as another user sees
+	// them through a mount namespace of its own (see imagePathMounts).
+	ImagePaths []string
 	// Hosts maps names without DNS (the head Service FQDN) to addresses;
 	// each name is replaced in every command, arg and env value.
 	Hosts map[string]string
@@ -56,6 +66,9 @@ func (c Config) withDefaults() (Config, error) {
 	case c.Dir == "":
 		return c, fmt.Errorf("prockubelet: no Dir")
 	}
+	if c.ImageUser == (ImageUser{}) {
+		c.ImageUser = ImageUser{UID: 1000, GID: 100}
+	}
 	if c.Capacity == nil {
 		c.Capacity = simcluster.DefaultNodeCapacity()
 	}
@@ -70,3 +83,6 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	return c, nil
 }
+
+// ImageUser is the user an image's files belong to.
+type ImageUser struct{ UID, GID int }
