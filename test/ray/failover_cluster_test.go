@@ -37,6 +37,9 @@ type failoverSpec struct {
 	// serviceAccountTokens makes the nodes project each pod's
 	// ServiceAccount token (prockubelet Config.ServiceAccountTokens).
 	serviceAccountTokens bool
+	// imagePaths are the nodes' prockubelet Config.ImagePaths: what a
+	// container running as another user needs to see of the machine.
+	imagePaths []string
 }
 
 // workerTempDir is the worker's Ray temp dir, in its node's folder. It must
@@ -148,6 +151,7 @@ func startNodes(t *testing.T, env *simenv.Env, venv ray.Venv, s failoverSpec, ro
 			},
 			Hosts:                map[string]string{s.headFQDN(): prockubelet.PodIP(s.ns, s.headPod())},
 			ServiceAccountTokens: s.serviceAccountTokens,
+			ImagePaths:           s.imagePaths,
 			Log:                  t.Logf,
 		})
 		if err != nil {
