@@ -34,6 +34,16 @@ type Config struct {
 	// addresses they publish now. Empty: the machine's /etc/hosts. Needs
 	// root (unshare, mount).
 	HostsFile string
+	// ImageUser owns the folder standing for the image's HOME. A container
+	// whose securityContext sets another runAsUser cannot write it, as an
+	// OpenShift-assigned UID cannot write /home/ray of the stock Ray image
+	// (default: that image's user, 1000, group 100).
+	ImageUser ImageUser
+	// ImagePaths are paths (the Python that Ray runs on) that the image
+	// holds readable by any user but that lie here under a folder only its
+	// owner may enter (/root): a container running as another user sees
+	// them through a mount namespace of its own (see imagePathMounts).
+	ImagePaths []string
 	// ServiceAccountTokens makes the node project each pod's ServiceAccount
 	// token (TokenRequest, bound to the pod), the API server's CA and the
 	// namespace at /var/run/secrets/kubernetes.io/serviceaccount, in a mount
@@ -64,6 +74,9 @@ func (c Config) withDefaults() (Config, error) {
 	case c.Dir == "":
 		return c, fmt.Errorf("prockubelet: no Dir")
 	}
+	if c.ImageUser == (ImageUser{}) {
+		c.ImageUser = ImageUser{UID: 1000, GID: 100}
+	}
 	if c.Capacity == nil {
 		c.Capacity = simcluster.DefaultNodeCapacity()
 	}
@@ -78,3 +91,6 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	return c, nil
 }
+
+// ImageUser is the user an image's files belong to.
+type ImageUser struct{ UID, GID int }

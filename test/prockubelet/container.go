@@ -18,6 +18,8 @@ type resolved struct {
 	// env is the process environment: the image's base env, the pod's
 	// folder as HOME and TMPDIR, then the container's resolved env.
 	env []string
+	// id is the user it runs as; nil: the kubelet's own.
+	id *identity
 }
 
 // resolve turns a container of the pod into a command line and env the way
@@ -51,8 +53,14 @@ func (w *podWorker) resolve(ctx context.Context, c corev1.Container) (resolved, 
 	if w.sa != nil {
 		full = append(full, w.sa.env...)
 	}
-	argv = w.mounts().argv(argv)
-	return resolved{name: c.Name, argv: argv, env: append(full, env...)}, nil
+	id, err := containerIdentity(w.pod, c)
+	if err != nil {
+		return resolved{}, err
+	}
+	if argv, err = w.containerArgv(id, c, argv, true); err != nil {
+		return resolved{}, fmt.Errorf("container %s: %w", c.Name, err)
+	}
+	return resolved{name: c.Name, argv: argv, env: append(full, env...), id: id}, nil
 }
 
 // preResolve turns the fieldRefs that test/ray's ResolveEnv does not know,

@@ -68,6 +68,20 @@
 //     a per-node cache, a configured pull time per image, one pull at a
 //     time per node) before it starts the pod's containers; a model, not a
 //     measurement. node.status.images is not reported.
+//   - Users: a container whose securityContext (its own or the pod's) sets
+//     runAsUser runs as that UID, with runAsGroup or else group 0 (what a
+//     runtime gives a UID the image's /etc/passwd does not know, as with
+//     OpenShift's arbitrary UIDs), supplementalGroups and fsGroup as
+//     supplementary groups, all capabilities dropped when it drops ALL and
+//     no_new_privs when allowPrivilegeEscalation is false (setpriv, in a
+//     mount namespace of its own; this needs root). Its pod's folder is
+//     then laid out as the image's filesystem: HOME belongs to the image's
+//     user (Config.ImageUser) and is not writable, the temp folder is 1777
+//     like /tmp, the working directory is HOME (the Ray image's WORKDIR);
+//     Config.ImagePaths (the Python under /root) are made visible to it. A
+//     container without runAsUser runs as the kubelet's own user: the
+//     image's USER is not known here. Seccomp and SELinux are not applied;
+//     exec probes run as the kubelet's user.
 //   - All containers of a pod run, but only the first one's state is
 //     reported in the pod's status and probed; liveness and startup probes
 //     are not run; resources are not enforced.

@@ -7,6 +7,8 @@ import (
 	"os/exec"
 	"path/filepath"
 
+	corev1 "k8s.io/api/core/v1"
+
 	"github.com/ray-ha-operator/ray-ha-operator/test/ray"
 )
 
@@ -20,7 +22,7 @@ func (k *Kubelet) Exec(ctx context.Context, namespace, pod string, argv ...strin
 		return nil, fmt.Errorf("exec in %s/%s: no such pod running on node %s", namespace, pod, k.cfg.NodeName)
 	}
 	w.mu.Lock()
-	env := w.env
+	env, as := w.env, w.exec
 	w.mu.Unlock()
 	if env == nil {
 		return nil, fmt.Errorf("exec in %s/%s: its container has not started", namespace, pod)
@@ -31,7 +33,12 @@ func (k *Kubelet) Exec(ctx context.Context, namespace, pod string, argv ...strin
 		return nil, fmt.Errorf("exec in %s/%s: %w", namespace, pod, err)
 	}
 	defer func() { _ = stderr.Close() }()
-	argv = w.mounts().argv(argv)
+	// As `kubectl exec`: the container's user and filesystem, its mounts
+	// (the ServiceAccount, the cluster DNS's hosts file) included.
+	argv, err = w.containerArgv(as.id, as.c, argv, true)
+	if err != nil {
+		return nil, fmt.Errorf("exec in %s/%s: %w", namespace, pod, err)
+	}
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Env = append(append([]string{}, env...), markerEnv(k.nextMarker()))
 	cmd.Stderr = stderr
@@ -50,6 +57,13 @@ func (k *Kubelet) RunningPodIP(namespace, pod string) (string, bool) {
 		return "", false
 	}
 	return w.ip, true
+}
+
+// execAs is the running container a command is exec'ed in: its user
+// (nil: the kubelet's own) and its spec.
+type execAs struct {
+	id *identity
+	c  corev1.Container
 }
 
 // podByName is the worker of a running pod, nil when there is none.

@@ -31,6 +31,7 @@ type podWorker struct {
 	mu     sync.Mutex
 	status podStatus
 	env    []string // the running container's env, for Exec
+	exec   execAs   // how Exec runs a command as that container
 
 	sa *serviceAccount // the projected ServiceAccount; nil when not mounted
 }
@@ -73,6 +74,13 @@ func (w *podWorker) run() {
 	}
 	if w.mountsServiceAccount() && !w.mountServiceAccount() {
 		return
+	}
+	if podRunsAsOthers(w.pod) {
+		if err := w.prepareForUsers(); err != nil {
+			w.logf("pod %s: %v", w.pod.Name, err)
+			w.update(func(s *podStatus) { s.phase = corev1.PodFailed })
+			return
+		}
 	}
 	if w.runInits() {
 		sidecars := w.runSidecars()
@@ -169,7 +177,7 @@ func (w *podWorker) runOnce(c corev1.Container, started func(*ray.PodProcess)) (
 	w.k.track(p)
 	if c.Name == w.pod.Spec.Containers[0].Name {
 		w.mu.Lock()
-		w.env = r.env
+		w.env, w.exec = r.env, execAs{id: r.id, c: c}
 		w.mu.Unlock()
 	}
 	started(p)

@@ -43,6 +43,9 @@ type failoverSpec struct {
 	hostsFile string
 	// imagePulls is the image-pull MODEL the nodes share; nil: none.
 	imagePulls *simcluster.ImagePullModel
+	// imagePaths are the nodes' prockubelet Config.ImagePaths: what a
+	// container running as another user needs to see of the machine.
+	imagePaths []string
 }
 
 // rayImage is the Ray pods' image (never pulled: the processes run from the
@@ -157,6 +160,7 @@ func startNodes(t *testing.T, env *simenv.Env, venv ray.Venv, s failoverSpec, ro
 			HostsFile:            s.hostsFile,
 			ImagePulls:           s.imagePulls,
 			ServiceAccountTokens: s.serviceAccountTokens,
+			ImagePaths:           s.imagePaths,
 			Log:                  t.Logf,
 		})
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/ray-ha-operator/ray-ha-operator/test/testbin"
@@ -57,4 +58,21 @@ func RequireVenv(t testing.TB) Venv {
 		t.Skipf("real-Ray test skipped: %v", err)
 	}
 	return v
+}
+
+// Interpreter is the Python installation the virtualenv was made from (the
+// folder above pyvenv.cfg's home): its binary and standard library are
+// needed by anyone who runs the virtualenv.
+func (v Venv) Interpreter() (string, error) {
+	b, err := os.ReadFile(filepath.Join(v.Dir, "pyvenv.cfg"))
+	if err != nil {
+		return "", fmt.Errorf("reading the virtualenv's pyvenv.cfg: %w", err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		k, val, ok := strings.Cut(line, "=")
+		if ok && strings.TrimSpace(k) == "home" {
+			return filepath.Dir(strings.TrimSpace(val)), nil
+		}
+	}
+	return "", fmt.Errorf("%s/pyvenv.cfg names no home", v.Dir)
 }

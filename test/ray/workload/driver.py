@@ -7,6 +7,9 @@ Run inside a "pod" (with a rendered container's env, like kubectl exec):
   driver.py --node-ip IP observe   the GCS-down observer, driven over stdin
   driver.py --node-ip IP resources what each node advertises, where its
                                    object store lives (resources.py)
+  driver.py --node-ip IP whoami    the user the driver and a task on the
+                                   worker run as, and whether they can
+                                   write HOME (whoami.py)
 
 Each result is one stdout line "RESULT <json>"; times are Unix seconds, so
 the Go side can put them on its own clock. Ray's own output goes to stderr.
@@ -105,7 +108,7 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--node-ip", required=True)
     p.add_argument("--timeout", type=float, default=120)
-    p.add_argument("cmd", choices=["create", "resume", "nodes", "observe", "resources"])
+    p.add_argument("cmd", choices=["create", "resume", "nodes", "observe", "resources", "whoami"])
     args = p.parse_args()
     if args.cmd == "observe":
         import observe
@@ -114,6 +117,10 @@ def main():
     if args.cmd == "resources":
         import resources
         resources.run(args, connect, result, ON_WORKER)
+        return
+    if args.cmd == "whoami":
+        import whoami
+        whoami.run(args, connect, result, ON_WORKER)
         return
     {"create": create, "resume": resume, "nodes": nodes}[args.cmd](args)
 
